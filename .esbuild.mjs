@@ -1,0 +1,48 @@
+// One build script, one block per entry point.
+//   node .esbuild.mjs                the extension, the worker and the CLI, into dist/
+//   node .esbuild.mjs --tests        the same, and every test file into dist/test/
+//   node .esbuild.mjs --tests-only   just the tests (the quick loop while working on the engine)
+import * as esbuild from 'esbuild';
+import { readdirSync, statSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+
+const testsOnly = process.argv.includes('--tests-only');
+const buildTests = testsOnly || process.argv.includes('--tests');
+const production = process.argv.includes('--production');
+
+const node = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  sourcemap: !production,
+  minify: production,
+  logLevel: 'warning',
+  // tfjs-node is optional and native; it is loaded at run time when present, never bundled.
+  external: ['vscode', '@tensorflow/tfjs-node'],
+};
+
+/** Every `*.test.ts` below `dir`, recursively. */
+function testFiles(dir) {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) return testFiles(path);
+    return name.endsWith('.test.ts') ? [path] : [];
+  });
+}
+
+const builds = testsOnly ? [] : [
+  // The extension host entry: the only bundle that may import `vscode`.
+  { ...node, entryPoints: { extension: 'src/extension/extension.ts' }, outdir: 'dist' },
+  // The background worker the extension starts for every heavy job.
+  { ...node, entryPoints: { worker: 'src/worker/worker.ts' }, outdir: 'dist' },
+  // The command-line tool, `merge-lens` (bin/merge-lens.js loads it).
+  { ...node, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist' },
+];
+
+if (buildTests) {
+  rmSync('dist/test', { recursive: true, force: true });
+  builds.push({ ...node, entryPoints: testFiles('test'), outdir: 'dist/test', outbase: 'test' });
+}
+
+await Promise.all(builds.map((options) => esbuild.build(options)));

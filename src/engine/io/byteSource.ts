@@ -1,0 +1,140 @@
+import { open, type FileHandle } from 'node:fs/promises';
+import { FormatError } from './formatError';
+
+/**
+ * Random access to the bytes of one file (or of a part of one, or of several shards laid end to
+ * end). Readers parse headers through it and fetch a tensor's bytes only when asked, so a
+ * multi-gigabyte checkpoint is never read whole.
+ */
+export interface ByteSource {
+  /** The file the bytes come from, for error messages. */
+  readonly file: string;
+  readonly size: number;
+  /** Exactly `length` bytes from `offset`; a FormatError if that runs past the end. */
+  read(offset: number, length: number): Promise<Uint8Array>;
+  close(): Promise<void>;
+}
+
+/** Node refuses single reads above 2 GiB; larger ones go in pieces. */
+const MAX_READ = 1 << 30;
+
+function checkRange(source: ByteSource, offset: number, length: number, what = 'data'): void {
+  if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0) {
+    throw new FormatError(source.file, `invalid byte range for ${what}: offset ${offset}, length ${length}`);
+  }
+  if (offset + length > source.size) {
+    throw new FormatError(
+      source.file,
+      `${what} at bytes ${offset}..${offset + length} lies past the end of the file (${source.size} bytes); the file is truncated or its header lies`,
+    );
+  }
+}
+
+class FileSource implements ByteSource {
+  constructor(
+    readonly file: string,
+    readonly size: number,
+    private readonly handle: FileHandle,
+  ) {}
+
+  async read(offset: number, length: number): Promise<Uint8Array> {
+    checkRange(this, offset, length);
+    const out = Buffer.allocUnsafe(length);
+    let done = 0;
+    while (done < length) {
+      const want = Math.min(MAX_READ, length - done);
+      const { bytesRead } = await this.handle.read(out, done, want, offset + done);
+      if (bytesRead === 0) throw new FormatError(this.file, `the file ended early while reading bytes ${offset}..${offset + length}`);
+      done += bytesRead;
+    }
+    return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+  }
+
+  close(): Promise<void> {
+    return this.handle.close();
+  }
+}
+
+/** Opens `file` for random access; a missing or unreadable file becomes a FormatError. */
+export async function openFileSource(file: string): Promise<ByteSource> {
+  let handle: FileHandle;
+  try {
+    handle = await open(file, 'r');
+  } catch (error) {
+    throw new FormatError(file, `cannot open the file (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+  }
+  const stat = await handle.stat();
+  if (!stat.isFile()) {
+    await handle.close();
+    throw new FormatError(file, 'is not a regular file');
+  }
+  return new FileSource(file, stat.size, handle);
+}
+
+/** Bytes already in memory (an inflated zip member, a test's hand-made file). */
+export function memorySource(file: string, bytes: Uint8Array): ByteSource {
+  const source: ByteSource = {
+    file,
+    size: bytes.byteLength,
+    read: async (offset, length) => {
+      checkRange(source, offset, length);
+      return bytes.subarray(offset, offset + length);
+    },
+    close: async () => {},
+  };
+  return source;
+}
+
+/**
+ * A window `[offset, offset + length)` of `parent` (a stored zip member, the data section of a
+ * safetensors file). Closing it leaves the parent open: its owner closes that.
+ */
+export function sliceSource(parent: ByteSource, offset: number, length: number, file = parent.file): ByteSource {
+  checkRange(parent, offset, length, `the section for ${file}`);
+  const source: ByteSource = {
+    file,
+    size: length,
+    read: async (at, count) => {
+      checkRange(source, at, count);
+      return parent.read(offset + at, count);
+    },
+    close: async () => {},
+  };
+  return source;
+}
+
+/**
+ * Several sources laid end to end (TensorFlow.js weight shards, which a weight may straddle).
+ * Closing it closes every part.
+ */
+export function concatSource(file: string, parts: readonly ByteSource[]): ByteSource {
+  const starts: number[] = [];
+  let size = 0;
+  for (const part of parts) {
+    starts.push(size);
+    size += part.size;
+  }
+  const source: ByteSource = {
+    file,
+    size,
+    read: async (offset, length) => {
+      checkRange(source, offset, length);
+      const out = new Uint8Array(length);
+      let written = 0;
+      for (let i = 0; i < parts.length && written < length; i++) {
+        const partStart = starts[i]!;
+        const partEnd = partStart + parts[i]!.size;
+        const from = offset + written;
+        if (from >= partEnd) continue;
+        const count = Math.min(partEnd, offset + length) - from;
+        out.set(await parts[i]!.read(from - partStart, count), written);
+        written += count;
+      }
+      return out;
+    },
+    close: async () => {
+      await Promise.all(parts.map((part) => part.close()));
+    },
+  };
+  return source;
+}

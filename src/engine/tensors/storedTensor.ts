@@ -1,0 +1,204 @@
+import type { ByteSource } from '../io/byteSource';
+import { FormatError } from '../io/formatError';
+import type { Checkpoint, CheckpointFormat, TensorData, TensorInfo } from '../formats/checkpoint';
+import { DTYPES, decodeNative, elementCount, swapByteOrder, toFloat32, type DType } from './dtype';
+
+/** Where and how one tensor's elements lie in a file: what each format's header resolves to. */
+export interface StoredTensor {
+  readonly info: TensorInfo;
+  readonly source: ByteSource;
+  /** Byte offset in `source` of element [0, 0, ...]. */
+  readonly byteOffset: number;
+  /** The element type of the bytes (differs from `info.dtype` only for quantized weights). */
+  readonly storedDtype: DType;
+  /** Element strides; absent for row-major contiguous data. */
+  readonly strides?: readonly number[];
+  /** False for big-endian NumPy data. */
+  readonly bigEndian?: boolean;
+  /** TensorFlow.js affine quantization: value = q * scale + min. */
+  readonly affine?: { readonly scale: number; readonly min: number };
+}
+
+export function rowMajorStrides(shape: readonly number[]): number[] {
+  const strides = new Array<number>(shape.length);
+  let step = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    strides[i] = step;
+    step *= shape[i]!;
+  }
+  return strides;
+}
+
+function isRowMajor(shape: readonly number[], strides: readonly number[] | undefined): boolean {
+  if (!strides) return true;
+  const expected = rowMajorStrides(shape);
+  // Strides of size-1 dimensions never matter.
+  return shape.every((d, i) => d === 1 || strides[i] === expected[i]);
+}
+
+/**
+ * How many elements past element [0, ...] the tensor reaches: 1 + the largest offset any index
+ * reaches, or 0 for an empty tensor.
+ */
+export function elementSpan(shape: readonly number[], strides: readonly number[]): number {
+  if (shape.some((d) => d === 0)) return 0;
+  let last = 0;
+  shape.forEach((d, i) => (last += (d - 1) * strides[i]!));
+  return last + 1;
+}
+
+/**
+ * Copies a strided tensor's elements (`elementBytes` wide) out of `span`, which starts at
+ * element [0, ...], into a fresh row-major buffer.
+ */
+export function gatherStrided(
+  span: Uint8Array,
+  elementBytes: number,
+  shape: readonly number[],
+  strides: readonly number[],
+): Uint8Array {
+  const count = elementCount(shape);
+  const out = new Uint8Array(count * elementBytes);
+  if (count === 0) return out;
+  const rank = shape.length;
+  const index = new Array<number>(rank).fill(0);
+  let from = 0;
+  for (let k = 0; k < count; k++) {
+    const at = from * elementBytes;
+    out.set(span.subarray(at, at + elementBytes), k * elementBytes);
+    // Advance the multi-index like an odometer, updating the source offset incrementally.
+    for (let axis = rank - 1; axis >= 0; axis--) {
+      if (++index[axis]! < shape[axis]!) {
+        from += strides[axis]!;
+        break;
+      }
+      from -= (shape[axis]! - 1) * strides[axis]!;
+      index[axis] = 0;
+    }
+  }
+  return out;
+}
+
+/**
+ * Checks, before anything is allocated, that a stored tensor's bytes lie inside its source, and
+ * throws a FormatError naming the tensor otherwise. Every reader calls it for every tensor.
+ */
+export function validateStoredTensor(tensor: StoredTensor): void {
+  const { info, source } = tensor;
+  const width = DTYPES[tensor.storedDtype].bytes;
+  const strides = tensor.strides ?? rowMajorStrides(info.shape);
+  if (strides.length !== info.shape.length || strides.some((s) => !Number.isSafeInteger(s) || s < 0)) {
+    throw new FormatError(source.file, `tensor '${info.name}' has invalid strides [${strides.join(', ')}] for shape [${info.shape.join(', ')}]`);
+  }
+  const spanBytes = elementSpan(info.shape, strides) * width;
+  if (!Number.isSafeInteger(tensor.byteOffset) || tensor.byteOffset < 0 || tensor.byteOffset + spanBytes > source.size) {
+    throw new FormatError(
+      source.file,
+      `tensor '${info.name}' (shape [${info.shape.join(', ')}], ${tensor.storedDtype}) needs bytes ${tensor.byteOffset}..${tensor.byteOffset + spanBytes} but its data holds only ${source.size}`,
+    );
+  }
+}
+
+/** The largest number of bytes read at once while streaming a contiguous tensor. */
+const STREAM_CHUNK_BYTES = 1 << 24;
+
+/**
+ * The shared implementation of Checkpoint over a list of stored tensors: each format only parses
+ * its header into StoredTensors; reading, layout, byte order and conversion live here once.
+ */
+export class StoredCheckpoint implements Checkpoint {
+  private readonly byName = new Map<string, StoredTensor>();
+  readonly tensors: readonly TensorInfo[];
+
+  constructor(
+    readonly file: string,
+    readonly format: CheckpointFormat,
+    stored: readonly StoredTensor[],
+    readonly metadata: Readonly<Record<string, string>>,
+    readonly notes: readonly string[],
+    private readonly sources: readonly ByteSource[],
+  ) {
+    for (const tensor of stored) {
+      if (this.byName.has(tensor.info.name)) throw new FormatError(file, `tensor '${tensor.info.name}' appears twice`);
+      validateStoredTensor(tensor);
+      this.byName.set(tensor.info.name, tensor);
+    }
+    this.tensors = stored.map((t) => t.info);
+  }
+
+  info(name: string): TensorInfo {
+    return this.stored(name).info;
+  }
+
+  private stored(name: string): StoredTensor {
+    const tensor = this.byName.get(name);
+    if (!tensor) throw new FormatError(this.file, `has no tensor named '${name}'`);
+    return tensor;
+  }
+
+  /** The tensor's stored elements, row-major, little-endian. */
+  private async rowMajorBytes(tensor: StoredTensor): Promise<Uint8Array> {
+    const width = DTYPES[tensor.storedDtype].bytes;
+    const { shape } = tensor.info;
+    let bytes: Uint8Array;
+    if (isRowMajor(shape, tensor.strides)) {
+      bytes = Uint8Array.prototype.slice.call(await tensor.source.read(tensor.byteOffset, elementCount(shape) * width));
+    } else {
+      const strides = tensor.strides!;
+      const span = await tensor.source.read(tensor.byteOffset, elementSpan(shape, strides) * width);
+      bytes = gatherStrided(span, width, shape, strides);
+    }
+    if (tensor.bigEndian) swapByteOrder(bytes, width);
+    return bytes;
+  }
+
+  private decodeFloat32(tensor: StoredTensor, bytes: Uint8Array): Float32Array {
+    let values: Float32Array;
+    try {
+      values = toFloat32(tensor.storedDtype, bytes);
+    } catch (error) {
+      throw new FormatError(this.file, `tensor '${tensor.info.name}': ${(error as Error).message}`);
+    }
+    if (tensor.affine) {
+      const { scale, min } = tensor.affine;
+      for (let i = 0; i < values.length; i++) values[i] = values[i]! * scale + min;
+    }
+    return values;
+  }
+
+  async read(name: string): Promise<TensorData> {
+    const tensor = this.stored(name);
+    const bytes = await this.rowMajorBytes(tensor);
+    const data = tensor.affine || tensor.storedDtype !== tensor.info.dtype
+      ? this.decodeFloat32(tensor, bytes)
+      : decodeNative(tensor.storedDtype, bytes);
+    return { dtype: tensor.affine ? 'F32' : tensor.info.dtype, shape: tensor.info.shape, data };
+  }
+
+  async readFloat32(name: string): Promise<Float32Array> {
+    const tensor = this.stored(name);
+    return this.decodeFloat32(tensor, await this.rowMajorBytes(tensor));
+  }
+
+  async streamFloat32(name: string, chunkElements: number, visit: (chunk: Float32Array) => void): Promise<void> {
+    const tensor = this.stored(name);
+    const width = DTYPES[tensor.storedDtype].bytes;
+    const count = elementCount(tensor.info.shape);
+    if (!isRowMajor(tensor.info.shape, tensor.strides) || count * width <= STREAM_CHUNK_BYTES) {
+      const all = await this.readFloat32(name);
+      for (let at = 0; at < all.length; at += chunkElements) visit(all.subarray(at, at + chunkElements));
+      return;
+    }
+    const step = Math.max(1, Math.min(chunkElements, Math.floor(STREAM_CHUNK_BYTES / width)));
+    for (let at = 0; at < count; at += step) {
+      const n = Math.min(step, count - at);
+      const bytes = Uint8Array.prototype.slice.call(await tensor.source.read(tensor.byteOffset + at * width, n * width));
+      if (tensor.bigEndian) swapByteOrder(bytes, width);
+      visit(this.decodeFloat32(tensor, bytes));
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.sources.map((source) => source.close()));
+  }
+}
