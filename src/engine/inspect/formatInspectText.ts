@@ -1,0 +1,74 @@
+import type { InspectReport, TensorSummary } from '../../shared/inspectReport';
+import { formatBytes, layerPrefix } from './inspectCheckpoint';
+
+/** Four significant digits, switching to exponent form for very small or large magnitudes. */
+export function formatNumber(value: number | null): string {
+  if (value === null) return '–';
+  if (value === 0) return '0';
+  const magnitude = Math.abs(value);
+  if (magnitude >= 1e5 || magnitude < 1e-3) return value.toExponential(3);
+  return value.toPrecision(4);
+}
+
+function formatCount(n: number): string {
+  return n.toLocaleString('en-US');
+}
+
+function formatShape(shape: readonly number[]): string {
+  return shape.length === 0 ? 'scalar' : shape.join('×');
+}
+
+function formatZeros(t: TensorSummary): string {
+  return t.zeroFraction === null ? '–' : `${(t.zeroFraction * 100).toFixed(1)}%`;
+}
+
+/** Lays out rows of cells as columns; `alignRight` says which columns are numeric. */
+function table(rows: readonly string[][], alignRight: readonly boolean[]): string[] {
+  const widths = alignRight.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
+  return rows.map((r) =>
+    r.map((cell, c) => (alignRight[c] ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!))).join('  ').trimEnd(),
+  );
+}
+
+/** The human-readable form of an inspect report: tensors grouped by layer, with totals. */
+export function formatInspectText(report: InspectReport): string {
+  const lines: string[] = [];
+  lines.push(`${report.file}`);
+  lines.push(
+    `format: ${report.format} · ${formatCount(report.tensors.length)} tensors in ${formatCount(report.groups.length)} layers · ` +
+      `${formatCount(report.parameters)} parameters · ${formatBytes(report.bytes)}`,
+  );
+  for (const note of report.notes) lines.push(`note: ${note}`);
+  const metadata = Object.entries(report.metadata);
+  if (metadata.length > 0) lines.push(`metadata: ${metadata.map(([k, v]) => `${k}=${v}`).join(', ')}`);
+  lines.push('');
+
+  const header = ['tensor', 'dtype', 'shape', 'params', 'mean', 'std', 'min', 'max', 'zeros'];
+  const rows: string[][] = [header];
+  const byPrefix = new Map<string, TensorSummary[]>();
+  for (const t of report.tensors) {
+    const prefix = layerPrefix(t.name);
+    byPrefix.set(prefix, [...(byPrefix.get(prefix) ?? []), t]);
+  }
+  for (const group of report.groups) {
+    if (group.prefix !== '') rows.push([group.prefix, '', '', formatCount(group.parameters), '', '', '', '', '']);
+    for (const t of byPrefix.get(group.prefix) ?? []) {
+      const leaf = group.prefix === '' ? t.name : `  ${t.name.slice(group.prefix.length + 1)}`;
+      const dtype = t.quantization ? `${t.dtype}←${t.quantization.dtype}` : t.dtype;
+      rows.push([
+        leaf, dtype, formatShape(t.shape), formatCount(t.parameters),
+        formatNumber(t.mean), formatNumber(t.std), formatNumber(t.min), formatNumber(t.max), formatZeros(t),
+      ]);
+    }
+  }
+  lines.push(...table(rows, [false, false, false, true, true, true, true, true, true]));
+  lines.push('');
+  lines.push(`total: ${formatCount(report.tensors.length)} tensors, ${formatCount(report.parameters)} parameters, ${formatBytes(report.bytes)}`);
+  const nonFinite = report.tensors.filter((t) => (t.nonFinite ?? 0) > 0);
+  for (const t of nonFinite) lines.push(`warning: '${t.name}' holds ${formatCount(t.nonFinite!)} NaN or infinite values (left out of its statistics)`);
+  const { skipped, budgetBytes } = report.statistics;
+  if (skipped > 0 && budgetBytes !== 0) {
+    lines.push(`statistics skipped for ${formatCount(skipped)} tensors past the ${formatBytes(budgetBytes ?? 0)} budget; --stats all computes them all`);
+  }
+  return lines.join('\n');
+}

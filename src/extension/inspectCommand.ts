@@ -1,0 +1,70 @@
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { formatInspectText } from '../engine/inspect/formatInspectText';
+import { DEFAULT_STATS_BUDGET_BYTES } from '../engine/inspect/inspectCheckpoint';
+import { runJob } from '../worker/runJob';
+import { pickCheckpoint } from './pickCheckpoint';
+import { showJobError } from './showJobError';
+
+export const INSPECT_SCHEME = 'merge-lens-inspect';
+
+/** Read-only documents holding inspect results, keyed by their virtual URI. */
+export class InspectDocuments implements vscode.TextDocumentContentProvider {
+  private readonly texts = new Map<string, string>();
+  private readonly changed = new vscode.EventEmitter<vscode.Uri>();
+  readonly onDidChange = this.changed.event;
+
+  set(uri: vscode.Uri, text: string): void {
+    this.texts.set(uri.toString(), text);
+    this.changed.fire(uri);
+  }
+
+  provideTextDocumentContent(uri: vscode.Uri): string {
+    return this.texts.get(uri.toString()) ?? '';
+  }
+}
+
+/** Merge Lens: Inspect Checkpoint — from the palette (asks for a file) or the explorer (the file clicked). */
+export async function inspectCheckpointCommand(
+  context: vscode.ExtensionContext,
+  documents: InspectDocuments,
+  output: vscode.OutputChannel,
+  uri?: vscode.Uri,
+): Promise<void> {
+  const target = uri ?? (await pickCheckpoint('Merge Lens: Inspect Checkpoint'));
+  if (!target) return;
+  if (target.scheme !== 'file') {
+    void vscode.window.showErrorMessage(`Merge Lens reads checkpoints from local files; ${target.toString()} is not one.`);
+    return;
+  }
+  const file = target.fsPath;
+  const name = path.basename(file);
+  try {
+    const report = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Merge Lens: inspecting ${name}`, cancellable: true },
+      (progress, token) => {
+        const abort = new AbortController();
+        token.onCancellationRequested(() => abort.abort());
+        let reported = 0;
+        return runJob(
+          context.asAbsolutePath('dist/worker.js'),
+          'inspect',
+          { file, statsBudgetBytes: DEFAULT_STATS_BUDGET_BYTES },
+          {
+            signal: abort.signal,
+            onProgress: (stage, fraction) => {
+              const increment = fraction === undefined ? undefined : (fraction - reported) * 100;
+              if (fraction !== undefined) reported = fraction;
+              progress.report({ message: stage, ...(increment === undefined ? {} : { increment }) });
+            },
+          },
+        );
+      },
+    );
+    const documentUri = vscode.Uri.from({ scheme: INSPECT_SCHEME, path: `/${name}.inspect.txt`, query: file });
+    documents.set(documentUri, formatInspectText(report));
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(documentUri), { preview: true });
+  } catch (error) {
+    await showJobError(error, `inspecting ${name}`, output);
+  }
+}

@@ -1,0 +1,17 @@
+import * as vscode from 'vscode';
+import { JobCancelled, JobError } from '../worker/runJob';
+
+/**
+ * Tells the user a job failed: input errors show their message as it is (it names the file and
+ * the problem); internal ones say so. "Show Details" opens the output channel with the stack.
+ */
+export async function showJobError(error: unknown, what: string, output: vscode.OutputChannel): Promise<void> {
+  if (error instanceof JobCancelled) return;
+  const message = error instanceof Error ? error.message : String(error);
+  const internal = !(error instanceof JobError) || error.kind === 'internal';
+  output.appendLine(`[${new Date().toISOString()}] ${what} failed: ${message}`);
+  const detail = error instanceof JobError ? error.detail : error instanceof Error ? error.stack : undefined;
+  if (detail) output.appendLine(detail);
+  const text = internal ? `Merge Lens: ${what} failed unexpectedly: ${message}` : `Merge Lens: ${message}`;
+  if ((await vscode.window.showErrorMessage(text, 'Show Details')) === 'Show Details') output.show(true);
+}

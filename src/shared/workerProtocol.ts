@@ -1,0 +1,38 @@
+/**
+ * The typed protocol between the extension host and its background worker. Each job names its
+ * parameters and its result once here; requests, results and the worker's handler table are all
+ * derived from this map, so adding a job without handling it is a compile error.
+ */
+import type { InspectReport } from './inspectReport';
+
+export interface WorkerJobs {
+  inspect: {
+    params: { readonly file: string; readonly statsBudgetBytes: number | null };
+    result: InspectReport;
+  };
+}
+
+export type JobName = keyof WorkerJobs;
+export type JobParams<K extends JobName> = WorkerJobs[K]['params'];
+export type JobResult<K extends JobName> = WorkerJobs[K]['result'];
+
+/** Extension → worker: one job per worker; cancelling a job terminates its worker. */
+export type WorkerRequest = { [K in JobName]: { readonly type: 'run'; readonly job: K; readonly params: JobParams<K> } }[JobName];
+
+/** Worker → extension. */
+export type WorkerMessage =
+  | { readonly type: 'progress'; readonly stage: string; readonly fraction?: number }
+  | { readonly type: 'result'; readonly result: JobResult<JobName> }
+  | {
+      readonly type: 'error';
+      /** 'input' errors are the user's file (show the message as it is); 'internal' ones are bugs. */
+      readonly kind: 'input' | 'internal';
+      readonly message: string;
+      readonly stack?: string;
+    };
+
+/** How the worker reports progress while a job runs. */
+export type ReportProgress = (stage: string, fraction?: number) => void;
+
+/** The worker's table of job implementations: one entry per job, checked by the compiler. */
+export type JobHandlers = { [K in JobName]: (params: JobParams<K>, progress: ReportProgress) => Promise<JobResult<K>> };
