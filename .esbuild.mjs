@@ -2,11 +2,13 @@
 //   node .esbuild.mjs                the extension, the worker and the CLI, into dist/
 //   node .esbuild.mjs --tests        the same, and every test file into dist/test/
 //   node .esbuild.mjs --tests-only   just the tests (the quick loop while working on the engine)
+//   node .esbuild.mjs --bench        just the benchmarks, into dist/bench/
 import * as esbuild from 'esbuild';
 import { readdirSync, statSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 const testsOnly = process.argv.includes('--tests-only');
+const bench = process.argv.includes('--bench');
 const buildTests = testsOnly || process.argv.includes('--tests');
 const production = process.argv.includes('--production');
 
@@ -31,7 +33,7 @@ function testFiles(dir) {
   });
 }
 
-const builds = testsOnly ? [] : [
+const builds = testsOnly || bench ? [] : [
   // The extension host entry: the only bundle that may import `vscode`.
   { ...node, entryPoints: { extension: 'src/extension/extension.ts' }, outdir: 'dist' },
   // The background worker the extension starts for every heavy job.
@@ -43,6 +45,10 @@ const builds = testsOnly ? [] : [
 if (buildTests) {
   rmSync('dist/test', { recursive: true, force: true });
   builds.push({ ...node, entryPoints: testFiles('test'), outdir: 'dist/test', outbase: 'test' });
+}
+
+if (bench) {
+  builds.push({ ...node, entryPoints: ['test/bench/readers.bench.ts'], outdir: 'dist/bench', outbase: 'test/bench' });
 }
 
 await Promise.all(builds.map((options) => esbuild.build(options)));

@@ -1,0 +1,48 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { openCheckpoint } from '../../../src/engine/formats/openCheckpoint';
+import { DEFAULT_STATS_BUDGET_BYTES, inspectCheckpoint } from '../../../src/engine/inspect/inspectCheckpoint';
+import { tempDir } from '../../helpers/paths';
+import { writeSparseSafetensors } from '../../helpers/writeSafetensors';
+
+/** Bytes this process has read through read(2) so far, as the kernel counts them. */
+function bytesReadSoFar(): number {
+  return Number(/rchar:\s*(\d+)/.exec(readFileSync('/proc/self/io', 'utf8'))![1]);
+}
+
+const TENSOR_BYTES = 256 * 2 ** 20;
+const file = join(tempDir(), 'big.safetensors');
+const size = writeSparseSafetensors(
+  file,
+  Array.from({ length: 8 }, (_, i) => ({ name: `blocks.${i}.weight`, dtype: 'F32', shape: [16384, 4096], bytes: TENSOR_BYTES })),
+);
+
+test('a 2 GiB safetensors file is listed from its header and summarised within the statistics budget', async () => {
+  assert.ok(size > 2 * 2 ** 30);
+  const before = bytesReadSoFar();
+  const checkpoint = await openCheckpoint(file);
+  const report = await inspectCheckpoint(checkpoint, { statsBudgetBytes: DEFAULT_STATS_BUDGET_BYTES });
+  await checkpoint.close();
+  const read = bytesReadSoFar() - before;
+
+  assert.equal(report.tensors.length, 8);
+  assert.equal(report.parameters, 8 * 16384 * 4096);
+  assert.equal(report.statistics.computed, 1);
+  assert.equal(report.tensors[0]!.zeroFraction, 1);
+  assert.equal(report.tensors[0]!.mean, 0);
+  assert.equal(report.tensors[1]!.mean, null);
+  assert.match(report.tensors[1]!.statsSkipped ?? '', /budget/);
+  // One tensor's worth of data and the header: an eighth of the file.
+  assert.ok(read <= DEFAULT_STATS_BUDGET_BYTES + 2 ** 20, `read ${read} bytes`);
+});
+
+test('listing without statistics reads only the header', async () => {
+  const before = bytesReadSoFar();
+  const checkpoint = await openCheckpoint(file);
+  const report = await inspectCheckpoint(checkpoint, { statsBudgetBytes: 0 });
+  await checkpoint.close();
+  assert.equal(report.tensors.length, 8);
+  assert.ok(bytesReadSoFar() - before < 64 * 1024);
+});

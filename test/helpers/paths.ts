@@ -1,0 +1,25 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** The repository root: the nearest folder above the running bundle (dist/test/...) with a package.json. */
+export function repoRoot(): string {
+  let dir = __dirname;
+  while (!existsSync(join(dir, 'package.json'))) {
+    const parent = join(dir, '..');
+    if (parent === dir) throw new Error(`no package.json above ${__dirname}`);
+    dir = parent;
+  }
+  return dir;
+}
+
+export function fixture(...parts: string[]): string {
+  return join(repoRoot(), 'test', 'fixtures', ...parts);
+}
+
+/** A fresh temporary folder, removed when the test process exits. */
+export function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'merge-lens-'));
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
