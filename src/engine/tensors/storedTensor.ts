@@ -15,8 +15,11 @@ export interface StoredTensor {
   readonly strides?: readonly number[];
   /** False for big-endian NumPy data. */
   readonly bigEndian?: boolean;
-  /** TensorFlow.js affine quantization: value = q * scale + min. */
-  readonly affine?: { readonly scale: number; readonly min: number };
+  /**
+   * TensorFlow.js affine quantization: value = q * scale + min, rounded to an integer when the
+   * weight was int32 before quantization (as TensorFlow.js decodes it).
+   */
+  readonly affine?: { readonly scale: number; readonly min: number; readonly round?: boolean };
 }
 
 export function rowMajorStrides(shape: readonly number[]): number[] {
@@ -160,8 +163,9 @@ export class StoredCheckpoint implements Checkpoint {
       throw new FormatError(this.file, `tensor '${tensor.info.name}': ${(error as Error).message}`);
     }
     if (tensor.affine) {
-      const { scale, min } = tensor.affine;
-      for (let i = 0; i < values.length; i++) values[i] = values[i]! * scale + min;
+      const { scale, min, round } = tensor.affine;
+      if (round) for (let i = 0; i < values.length; i++) values[i] = Math.round(values[i]! * scale + min);
+      else for (let i = 0; i < values.length; i++) values[i] = values[i]! * scale + min;
     }
     return values;
   }
