@@ -102,6 +102,12 @@ export function validateStoredTensor(tensor: StoredTensor): void {
   }
 }
 
+/** Byte order applies to each scalar: a complex number's real and imaginary parts swap separately. */
+function scalarWidth(dtype: DType): number {
+  const { bytes, kind } = DTYPES[dtype];
+  return kind === 'complex' ? bytes / 2 : bytes;
+}
+
 /** The largest number of bytes read at once while streaming a contiguous tensor. */
 const STREAM_CHUNK_BYTES = 1 << 24;
 
@@ -151,7 +157,7 @@ export class StoredCheckpoint implements Checkpoint {
       const span = await tensor.source.read(tensor.byteOffset, elementSpan(shape, strides) * width);
       bytes = gatherStrided(span, width, shape, strides);
     }
-    if (tensor.bigEndian) swapByteOrder(bytes, width);
+    if (tensor.bigEndian) swapByteOrder(bytes, scalarWidth(tensor.storedDtype));
     return bytes;
   }
 
@@ -197,7 +203,7 @@ export class StoredCheckpoint implements Checkpoint {
     for (let at = 0; at < count; at += step) {
       const n = Math.min(step, count - at);
       const bytes = Uint8Array.prototype.slice.call(await tensor.source.read(tensor.byteOffset + at * width, n * width));
-      if (tensor.bigEndian) swapByteOrder(bytes, width);
+      if (tensor.bigEndian) swapByteOrder(bytes, scalarWidth(tensor.storedDtype));
       visit(this.decodeFloat32(tensor, bytes));
     }
   }
