@@ -412,11 +412,12 @@ class Archive implements ZipArchive {
 
   /**
    * The first `want` or more bytes of a member, inflating growing prefixes of its compressed data
-   * (a sync flush yields what a prefix decodes to) rather than the whole member.
+   * (a sync flush yields what a prefix decodes to) rather than the whole member. The first prefix
+   * is small because highly compressible weights expand a thousandfold.
    */
   private async inflateHead(member: Member, dataStart: number, want: number): Promise<Uint8Array> {
     const { entry } = member;
-    for (let take = Math.min(entry.compressedSize, 2 ** 16); ; take = Math.min(entry.compressedSize, take * 8)) {
+    for (let take = Math.min(entry.compressedSize, 2 ** 10); ; take = Math.min(entry.compressedSize, take * 8)) {
       const out = await this.runInflate(entry, await this.source.read(dataStart, take), true);
       if (out.length >= want) return out;
       if (take === entry.compressedSize) {
