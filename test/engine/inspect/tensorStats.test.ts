@@ -15,7 +15,7 @@ test('hand-computed: [1, 2, 3, 4, 0, 0]', () => {
   stats.add(Float32Array.of(1, 2, 3, 4, 0, 0));
   const r = stats.result();
   assert.equal(r.mean, 10 / 6);
-  assert.ok(Math.abs(r.std! - Math.sqrt(17 / 9)) < 1e-15); // E[x²] = 30/6, minus (10/6)²
+  assert.ok(Math.abs(r.std! - Math.sqrt(20 / 9)) < 1e-15); // E[x²] − mean² = 30/6 − (10/6)² = 20/9
   assert.equal(r.min, 0);
   assert.equal(r.max, 4);
   assert.equal(r.zeroFraction, 2 / 6);
