@@ -13,7 +13,7 @@ usage:
   merge-lens inspect FILE [--json] [--stats all|none|SIZE]
       List the tensors of a checkpoint (safetensors, sharded safetensors index, PyTorch .pt/.pth/.bin/.ckpt,
       NumPy .npy/.npz, TensorFlow.js model.json) with dtype, shape, parameter count and statistics, grouped
-      by layer. Statistics read at most SIZE bytes in all (default 256MB); 'all' lifts the limit, 'none'
+      by layer. Statistics read at most SIZE bytes in all (default 128MB); 'all' lifts the limit, 'none'
       lists without reading any tensor data.
   merge-lens dataset FILE [--json]
       Read an evaluation dataset (.npz/.npy, safetensors, MNIST IDX, CIFAR-10 binary) and say what it holds.

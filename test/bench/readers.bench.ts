@@ -32,10 +32,10 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   const dir = tempDir();
   const big = join(dir, 'big.safetensors');
-  const tensorBytes = 256 * 2 ** 20;
+  const tensorBytes = 128 * 2 ** 20;
   writeSparseSafetensors(
     big,
-    Array.from({ length: 8 }, (_, i) => ({ name: `blocks.${i}.weight`, dtype: 'F32', shape: [16384, 4096], bytes: tensorBytes })),
+    Array.from({ length: 16 }, (_, i) => ({ name: `blocks.${i}.weight`, dtype: 'F32', shape: [8192, 4096], bytes: tensorBytes })),
   );
 
   const inspectBig = async (budget: number | null) => {

@@ -7,7 +7,7 @@ import { StatsAccumulator } from './tensorStats';
  * Statistics read tensor bytes; listing reads none. By default at most this many bytes are read
  * for statistics in all, so that inspecting any checkpoint, however large, answers at once.
  */
-export const DEFAULT_STATS_BUDGET_BYTES = 256 * 2 ** 20;
+export const DEFAULT_STATS_BUDGET_BYTES = 128 * 2 ** 20;
 
 export interface InspectOptions {
   /** Most bytes to read for statistics in all; null reads every tensor; 0 reads none. */

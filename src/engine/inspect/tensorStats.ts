@@ -1,9 +1,10 @@
 import type { TensorStats } from '../../shared/inspectReport';
 
 /**
- * Running statistics over chunks of values: each chunk is summarised exactly in two passes, and
- * chunks are merged with Chan et al.'s pairwise update, so the variance stays accurate over
- * billions of values where a plain sum of squares would cancel catastrophically.
+ * Running statistics over chunks of values. Each chunk is summarised in one pass as sums of
+ * (v − K) and (v − K)² about a shift K taken from the chunk itself, which keeps the variance
+ * accurate where a plain sum of squares would cancel (values far from zero); chunks are merged
+ * with Chan et al.'s pairwise update, so billions of values lose nothing either.
  */
 export class StatsAccumulator {
   private count = 0;
@@ -15,29 +16,33 @@ export class StatsAccumulator {
   private zeros = 0;
 
   add(values: Float32Array): void {
+    let shift = NaN;
+    for (let i = 0; i < values.length && shift !== shift; i++) if (values[i]! - values[i]! === 0) shift = values[i]!;
+    this.count += values.length;
+    if (shift !== shift) {
+      for (let i = 0; i < values.length; i++) if (values[i] === 0) this.zeros++;
+      return;
+    }
     let n = 0;
     let sum = 0;
+    let sumSquares = 0;
+    let zeros = 0;
     let lo = Infinity;
     let hi = -Infinity;
     for (let i = 0; i < values.length; i++) {
       const v = values[i]!;
-      if (v === 0) this.zeros++;
+      if (v === 0) zeros++;
       if (v - v !== 0) continue; // NaN and ±Infinity
       n++;
-      sum += v;
+      const d = v - shift;
+      sum += d;
+      sumSquares += d * d;
       if (v < lo) lo = v;
       if (v > hi) hi = v;
     }
-    this.count += values.length;
-    if (n === 0) return;
-    const chunkMean = sum / n;
-    let chunkM2 = 0;
-    for (let i = 0; i < values.length; i++) {
-      const v = values[i]!;
-      if (v - v !== 0) continue;
-      const d = v - chunkMean;
-      chunkM2 += d * d;
-    }
+    this.zeros += zeros;
+    const chunkMean = shift + sum / n;
+    const chunkM2 = Math.max(0, sumSquares - (sum * sum) / n);
     const total = this.finite + n;
     const delta = chunkMean - this.mean;
     this.mean += (delta * n) / total;

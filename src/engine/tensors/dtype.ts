@@ -149,12 +149,13 @@ let e5m2Table: Float32Array | undefined;
  * 64-bit integers beyond 2^24 lose precision as float32 does. Complex tensors are refused.
  */
 export function toFloat32(dtype: DType, bytes: Uint8Array, out?: Float32Array): Float32Array {
-  const n = bytes.byteLength / DTYPES[dtype].bytes;
-  const result = out ?? new Float32Array(n);
   if (dtype === 'C64' || dtype === 'C128') {
     throw new Error(`complex tensors (${dtype}) have no float32 form; Merge Lens compares real-valued weights`);
   }
+  const n = bytes.byteLength / DTYPES[dtype].bytes;
+  const result = out ?? new Float32Array(n);
   if (dtype === 'F32') {
+    if (!out) return new Float32Array(alignedCopy(bytes));
     result.set(new Float32Array(alignedCopy(bytes)));
     return result;
   }

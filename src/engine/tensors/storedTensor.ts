@@ -108,6 +108,14 @@ function scalarWidth(dtype: DType): number {
   return kind === 'complex' ? bytes / 2 : bytes;
 }
 
+/** Row-major bytes as read, byte-swapped into a copy when the file is big-endian. */
+function littleEndian(tensor: StoredTensor, bytes: Uint8Array): Uint8Array {
+  if (!tensor.bigEndian) return bytes;
+  const copy = Uint8Array.prototype.slice.call(bytes);
+  swapByteOrder(copy, scalarWidth(tensor.storedDtype));
+  return copy;
+}
+
 /** The largest number of bytes read at once while streaming a contiguous tensor. */
 const STREAM_CHUNK_BYTES = 1 << 24;
 
@@ -145,20 +153,21 @@ export class StoredCheckpoint implements Checkpoint {
     return tensor;
   }
 
-  /** The tensor's stored elements, row-major, little-endian. */
+  /**
+   * The tensor's stored elements, row-major, little-endian. The result may be a view of memory
+   * the source keeps (an inflated zip member): callers decode it into fresh arrays.
+   */
   private async rowMajorBytes(tensor: StoredTensor): Promise<Uint8Array> {
     const width = DTYPES[tensor.storedDtype].bytes;
     const { shape } = tensor.info;
-    let bytes: Uint8Array;
     if (isRowMajor(shape, tensor.strides)) {
-      bytes = Uint8Array.prototype.slice.call(await tensor.source.read(tensor.byteOffset, elementCount(shape) * width));
-    } else {
-      const strides = tensor.strides!;
-      const span = await tensor.source.read(tensor.byteOffset, elementSpan(shape, strides) * width);
-      bytes = gatherStrided(span, width, shape, strides);
+      return littleEndian(tensor, await tensor.source.read(tensor.byteOffset, elementCount(shape) * width));
     }
-    if (tensor.bigEndian) swapByteOrder(bytes, scalarWidth(tensor.storedDtype));
-    return bytes;
+    const strides = tensor.strides!;
+    const span = await tensor.source.read(tensor.byteOffset, elementSpan(shape, strides) * width);
+    const gathered = gatherStrided(span, width, shape, strides);
+    if (tensor.bigEndian) swapByteOrder(gathered, scalarWidth(tensor.storedDtype));
+    return gathered;
   }
 
   private decodeFloat32(tensor: StoredTensor, bytes: Uint8Array): Float32Array {
@@ -202,9 +211,7 @@ export class StoredCheckpoint implements Checkpoint {
     const step = Math.max(1, Math.min(chunkElements, Math.floor(STREAM_CHUNK_BYTES / width)));
     for (let at = 0; at < count; at += step) {
       const n = Math.min(step, count - at);
-      const bytes = Uint8Array.prototype.slice.call(await tensor.source.read(tensor.byteOffset + at * width, n * width));
-      if (tensor.bigEndian) swapByteOrder(bytes, scalarWidth(tensor.storedDtype));
-      visit(this.decodeFloat32(tensor, bytes));
+      visit(this.decodeFloat32(tensor, littleEndian(tensor, await tensor.source.read(tensor.byteOffset + at * width, n * width))));
     }
   }
 
