@@ -17,9 +17,12 @@ export function fixture(...parts: string[]): string {
   return join(repoRoot(), 'test', 'fixtures', ...parts);
 }
 
+const made: string[] = [];
+
 /** A fresh temporary folder, removed when the test process exits. */
 export function tempDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'merge-lens-'));
-  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  if (made.length === 0) process.once('exit', () => made.forEach((d) => rmSync(d, { recursive: true, force: true })));
+  made.push(dir);
   return dir;
 }
