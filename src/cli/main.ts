@@ -48,6 +48,12 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+// `merge-lens inspect big.pt | head` closes the pipe early: that is the reader's choice, not an error.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
