@@ -1,0 +1,219 @@
+import { FormatError } from '../../io/formatError';
+import { PickleDict, PickleTuple, type PickleValue } from './pickleValues';
+import { TorchTensor } from './torchGlobals';
+
+/**
+ * Finds the weights in what a checkpoint's data.pkl unpickled to: the state_dict itself, a
+ * state_dict under one of the usual wrapper keys (training loops and Lightning save
+ * `{'state_dict': ..., 'epoch': ...}`), or else every tensor anywhere, named by its dotted path.
+ */
+
+export interface LocatedTensor {
+  readonly name: string;
+  readonly tensor: TorchTensor;
+}
+
+export interface LocatedTensors {
+  readonly tensors: readonly LocatedTensor[];
+  readonly metadata: Readonly<Record<string, string>>;
+  readonly notes: readonly string[];
+}
+
+/** Keys under which checkpoints commonly keep the model's weights, most likely first. */
+const WRAPPER_KEYS = [
+  'state_dict', 'model_state_dict', 'model', 'module', 'net', 'network',
+  'ema', 'model_ema', 'state_dict_ema', 'ema_state_dict', 'params', 'weights',
+];
+const MAX_WRAPPER_DEPTH = 4;
+/** Real checkpoints nest a few levels; a pickle can nest arbitrarily deep for nearly nothing. */
+const MAX_NESTING = 100;
+/** Names listed in one note before "and N more". */
+const LISTED_NAMES = 5;
+/** Longest top-level string kept as metadata. */
+const MAX_METADATA_TEXT = 200;
+
+function isContainer(value: PickleValue): value is PickleDict | PickleValue[] | PickleTuple {
+  return value instanceof PickleDict || Array.isArray(value) || value instanceof PickleTuple;
+}
+
+function children(container: PickleDict | PickleValue[] | PickleTuple): Array<[PickleValue, PickleValue]> {
+  if (container instanceof PickleDict) return [...container.entries()];
+  const items = container instanceof PickleTuple ? container.items : container;
+  return items.map((item, i) => [i, item]);
+}
+
+/** A dict key as a name segment, or undefined when it is not a plain value. */
+function keyName(key: PickleValue): string | undefined {
+  if (typeof key === 'string') return key;
+  if (typeof key === 'number' || typeof key === 'bigint' || typeof key === 'boolean') return String(key);
+  return undefined;
+}
+
+function quoteList(names: readonly string[]): string {
+  const shown = names.slice(0, LISTED_NAMES).map((n) => `'${n}'`).join(', ');
+  return names.length > LISTED_NAMES ? `${shown} and ${names.length - LISTED_NAMES} more` : shown;
+}
+
+interface Path {
+  readonly segment: string;
+  readonly parent: Path | undefined;
+  readonly depth: number;
+}
+
+function pathName(path: Path | undefined): string {
+  const segments: string[] = [];
+  for (let p = path; p; p = p.parent) segments.push(p.segment);
+  return segments.reverse().join('.');
+}
+
+/**
+ * Every tensor below `root` with its dotted path, in pickle order. Each container is visited once,
+ * so cycles and shared sub-structures (which a memo makes cheap to build) cost nothing extra.
+ */
+function walk(file: string, root: PickleValue): LocatedTensor[] {
+  const found: LocatedTensor[] = [];
+  const seen = new Set<object>();
+  const pending: Array<{ value: PickleValue; path: Path | undefined }> = [{ value: root, path: undefined }];
+  while (pending.length > 0) {
+    const { value, path } = pending.pop()!;
+    if (value instanceof TorchTensor) {
+      found.push({ name: path ? pathName(path) : 'tensor', tensor: value });
+      continue;
+    }
+    if (!isContainer(value) || seen.has(value)) continue;
+    seen.add(value);
+    const depth = path ? path.depth : 0;
+    if (depth >= MAX_NESTING) throw new FormatError(file, `its pickled data nests containers more than ${MAX_NESTING} levels deep`);
+    const next = children(value);
+    for (let i = next.length - 1; i >= 0; i--) {
+      const [key, child] = next[i]!;
+      const segment = keyName(key);
+      if (segment !== undefined) pending.push({ value: child, path: { segment, parent: path, depth: depth + 1 } });
+    }
+  }
+  return found;
+}
+
+/**
+ * The containers that hold a tensor at any depth, found in one pass over the whole structure
+ * (asking container by container could revisit a shared sub-structure once per parent).
+ */
+function tensorHolders(root: PickleValue): Set<object> {
+  const parents = new Map<object, object[]>();
+  const direct: object[] = [];
+  const seen = new Set<object>();
+  const pending: PickleValue[] = [root];
+  while (pending.length > 0) {
+    const value = pending.pop()!;
+    if (!isContainer(value) || seen.has(value)) continue;
+    seen.add(value);
+    let holds = false;
+    for (const [, child] of children(value)) {
+      if (child instanceof TorchTensor) holds = true;
+      else if (isContainer(child)) {
+        const list = parents.get(child);
+        if (list) list.push(value);
+        else parents.set(child, [value]);
+        pending.push(child);
+      }
+    }
+    if (holds) direct.push(value);
+  }
+  const holders = new Set<object>();
+  while (direct.length > 0) {
+    const container = direct.pop()!;
+    if (holders.has(container)) continue;
+    holders.add(container);
+    direct.push(...(parents.get(container) ?? []));
+  }
+  return holders;
+}
+
+function hasDirectTensor(dict: PickleDict): boolean {
+  return dict.values().some((v) => v instanceof TorchTensor);
+}
+
+/** The top-level scalars of a wrapper (epoch, global_step, versions) as metadata. */
+function scalarMetadata(dict: PickleDict): Record<string, string> {
+  const metadata: Record<string, string> = {};
+  for (const [key, value] of dict.entries()) {
+    if (typeof key !== 'string') continue;
+    if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') metadata[key] = String(value);
+    else if (typeof value === 'string' && value.length <= MAX_METADATA_TEXT) metadata[key] = value;
+  }
+  return metadata;
+}
+
+function stateDictEntries(stateDict: PickleDict, where: string, notes: string[]): LocatedTensor[] {
+  const tensors: LocatedTensor[] = [];
+  const skipped: string[] = [];
+  for (const [key, value] of stateDict.entries()) {
+    const name = keyName(key);
+    if (value instanceof TorchTensor && name !== undefined) tensors.push({ name, tensor: value });
+    else skipped.push(name ?? `(a ${key === null ? 'None' : 'non-string'} key)`);
+  }
+  if (skipped.length > 0) {
+    notes.push(`skipped ${skipped.length} ${skipped.length === 1 ? 'entry' : 'entries'} of ${where} that ${skipped.length === 1 ? 'is' : 'are'} not a tensor: ${quoteList(skipped)}`);
+  }
+  if (stateDict.attributes?.has('_metadata')) notes.push(`skipped the _metadata (per-module version numbers, not weights) of ${where}`);
+  return tensors;
+}
+
+/** Locates the tensors of an unpickled checkpoint and says, in notes, how it decided. */
+export function locateTensors(file: string, root: PickleValue): LocatedTensors {
+  const notes: string[] = [];
+  let metadata: Record<string, string> = {};
+  const chain: string[] = [];
+  const unread: string[] = [];
+  let node = root;
+  const holders = tensorHolders(root);
+  const holdsTensors = (value: PickleValue): boolean => isContainer(value) && holders.has(value);
+
+  if (root instanceof PickleDict && !hasDirectTensor(root)) {
+    metadata = scalarMetadata(root);
+    const lightning = root.get('pytorch-lightning_version');
+    if (typeof lightning === 'string') {
+      const detail = ['epoch', 'global_step']
+        .filter((k) => metadata[k] !== undefined)
+        .map((k) => `, ${k} ${metadata[k]}`)
+        .join('');
+      notes.push(`a PyTorch Lightning checkpoint (Lightning ${lightning}${detail})`);
+    }
+  }
+
+  while (node instanceof PickleDict && !hasDirectTensor(node) && chain.length < MAX_WRAPPER_DEPTH) {
+    const dict: PickleDict = node;
+    const key = WRAPPER_KEYS.find((k) => {
+      const value = dict.get(k);
+      return value !== undefined && holdsTensors(value);
+    });
+    if (key === undefined) break;
+    const others = [...dict.entries()]
+      .filter(([k, v]) => k !== key && holdsTensors(v))
+      .map(([k]) => keyName(k) ?? '(a non-string key)');
+    if (others.length > 0) {
+      unread.push(`${others.length === 1 ? 'the entry' : 'the entries'} ${quoteList(others)} next to '${key}' also ${others.length === 1 ? 'holds' : 'hold'} tensors (optimizer state, other weights); they were not read`);
+    }
+    chain.push(key);
+    node = dict.get(key)!;
+  }
+
+  const where = chain.length > 0 ? `the state_dict under ${chain.map((k) => `'${k}'`).join(' then ')}` : 'the state_dict';
+  if (node instanceof PickleDict && hasDirectTensor(node)) {
+    if (chain.length > 0) notes.push(`the weights were read from ${where}`);
+    notes.push(...unread);
+    return { tensors: stateDictEntries(node, where, notes), metadata, notes };
+  }
+
+  const tensors = walk(file, node);
+  if (tensors.length === 0) {
+    notes.push('the file holds no tensors');
+  } else if (node instanceof TorchTensor) {
+    notes.push(`the file holds a single tensor, listed as '${tensors[0]!.name}'`);
+  } else {
+    const under = chain.length > 0 ? ` under ${chain.map((k) => `'${k}'`).join(' then ')}` : '';
+    notes.push(`no flat state_dict was found${under}: the ${tensors.length} tensors found in nested containers are named by their dotted paths`);
+  }
+  notes.push(...unread);
+  return { tensors, metadata, notes };
+}

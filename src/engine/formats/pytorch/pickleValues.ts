@@ -1,0 +1,178 @@
+/**
+ * The plain values a restricted unpickler produces. Nothing here can run code: the only objects
+ * beyond containers are the ones an allow-listed global's TypeScript constructor makes.
+ */
+
+export type PickleValue =
+  | null
+  | boolean
+  | number
+  | bigint
+  | string
+  | Uint8Array
+  | PickleValue[]
+  | PickleTuple
+  | PickleDict
+  | PickleSet
+  | PickleGlobal
+  | PickleObject;
+
+/** A Python tuple, kept apart from lists (which are plain arrays). */
+export class PickleTuple {
+  constructor(readonly items: readonly PickleValue[]) {}
+}
+
+/**
+ * What a GLOBAL resolves to once a policy allows it. `call` is the pure TypeScript stand-in for
+ * calling it (REDUCE, and NEWOBJ when `isClass`); a global without one can only be passed around.
+ */
+export class PickleGlobal {
+  constructor(
+    readonly module: string,
+    readonly name: string,
+    readonly call?: (args: readonly PickleValue[]) => PickleValue,
+    readonly isClass = false,
+  ) {}
+
+  get qualifiedName(): string {
+    return `${this.module}.${this.name}`;
+  }
+}
+
+/** An object an allow-listed constructor built (a tensor, a storage, a slice). */
+export abstract class PickleObject {
+  abstract readonly typeName: string;
+}
+
+/** Hashing a key visits at most this many values: memo references could otherwise nest a tuple exponentially. */
+const MAX_KEY_NODES = 10_000;
+
+/**
+ * A string that is equal for equal Python keys (so that a repeated key replaces the earlier value,
+ * as in Python), or undefined when the value is unhashable (a list, a dict) or too complex.
+ */
+export function hashKey(value: PickleValue): string | undefined {
+  let budget = MAX_KEY_NODES;
+  const hash = (v: PickleValue): string | undefined => {
+    if (--budget < 0) return undefined;
+    if (v === null) return 'N';
+    switch (typeof v) {
+      case 'boolean': return v ? 'n1' : 'n0';
+      case 'number': return `n${v}`;
+      case 'bigint': return `n${v}`;
+      case 'string': return `s${v}`;
+    }
+    if (v instanceof Uint8Array) return `b${Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('latin1')}`;
+    if (v instanceof PickleGlobal) return `g${v.qualifiedName}`;
+    if (v instanceof PickleTuple || (v instanceof PickleSet && v.frozen)) {
+      const parts: string[] = [];
+      for (const item of v.items) {
+        const h = hash(item);
+        if (h === undefined) return undefined;
+        parts.push(`${h.length}:${h}`);
+      }
+      // A frozenset's order is not part of its identity.
+      if (v instanceof PickleSet) parts.sort();
+      return `${v instanceof PickleSet ? 'f' : 't'}(${parts.join('')})`;
+    }
+    return undefined;
+  };
+  return hash(value);
+}
+
+/**
+ * A Python dict or OrderedDict: insertion order and non-string keys are kept. `attributes` holds
+ * state that BUILD gave the object (an OrderedDict's `__dict__`, e.g. a state_dict's `_metadata`).
+ */
+export class PickleDict {
+  private readonly index = new Map<string, number>();
+  private readonly keyList: PickleValue[] = [];
+  private readonly valueList: PickleValue[] = [];
+  attributes?: PickleDict;
+
+  constructor(readonly typeName = 'dict') {}
+
+  get size(): number {
+    return this.keyList.length;
+  }
+
+  /** False (and nothing stored) when the key is unhashable. */
+  set(key: PickleValue, value: PickleValue): boolean {
+    const h = hashKey(key);
+    if (h === undefined) return false;
+    const at = this.index.get(h);
+    if (at === undefined) {
+      this.index.set(h, this.keyList.length);
+      this.keyList.push(key);
+      this.valueList.push(value);
+    } else {
+      this.valueList[at] = value;
+    }
+    return true;
+  }
+
+  get(key: PickleValue): PickleValue | undefined {
+    const h = hashKey(key);
+    const at = h === undefined ? undefined : this.index.get(h);
+    return at === undefined ? undefined : this.valueList[at];
+  }
+
+  has(key: PickleValue): boolean {
+    const h = hashKey(key);
+    return h !== undefined && this.index.has(h);
+  }
+
+  *entries(): IterableIterator<[PickleValue, PickleValue]> {
+    for (let i = 0; i < this.keyList.length; i++) yield [this.keyList[i]!, this.valueList[i]!];
+  }
+
+  keys(): readonly PickleValue[] {
+    return this.keyList;
+  }
+
+  values(): readonly PickleValue[] {
+    return this.valueList;
+  }
+}
+
+/** A Python set or frozenset, in insertion order, without duplicates. */
+export class PickleSet {
+  private readonly seen = new Set<string>();
+  private readonly itemList: PickleValue[] = [];
+
+  constructor(readonly frozen: boolean) {}
+
+  get items(): readonly PickleValue[] {
+    return this.itemList;
+  }
+
+  /** False (and nothing stored) when the item is unhashable. */
+  add(item: PickleValue): boolean {
+    const h = hashKey(item);
+    if (h === undefined) return false;
+    if (!this.seen.has(h)) {
+      this.seen.add(h);
+      this.itemList.push(item);
+    }
+    return true;
+  }
+}
+
+/** A short name of a value's Python type, for error messages (never the value itself, which may be huge). */
+export function pickleTypeName(value: PickleValue | undefined): string {
+  if (value === undefined) return 'nothing';
+  if (value === null) return 'None';
+  switch (typeof value) {
+    case 'boolean': return 'bool';
+    case 'number': return Number.isInteger(value) ? 'int' : 'float';
+    case 'bigint': return 'int';
+    case 'string': return 'str';
+  }
+  if (value instanceof Uint8Array) return 'bytes';
+  if (Array.isArray(value)) return 'list';
+  if (value instanceof PickleTuple) return 'tuple';
+  if (value instanceof PickleDict) return value.typeName;
+  if (value instanceof PickleSet) return value.frozen ? 'frozenset' : 'set';
+  if (value instanceof PickleGlobal) return `global '${value.qualifiedName}'`;
+  return value.typeName;
+}
