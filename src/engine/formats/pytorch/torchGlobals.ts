@@ -321,7 +321,8 @@ export function torchPersistentLoad(file: string): (pid: PickleValue) => TorchSt
       throw new FormatError(file, `a storage reference names ${describe(type)} as its type, which is not a torch storage class`);
     }
     if (typeof key !== 'string' || !/^[A-Za-z0-9_.-]+$/.test(key)) {
-      throw new FormatError(file, `a storage reference has the key ${describe(key)}, not a plain member name`);
+      const shown = typeof key === 'string' ? `'${key.slice(0, 100)}'` : describe(key);
+      throw new FormatError(file, `a storage reference has the key ${shown}, which is not a plain member name`);
     }
     if (typeof location !== 'string') throw new FormatError(file, `storage '${key}' has a location that is a ${describe(location)}, not a string`);
     const count = index(file, `storage '${key}'`, numel, 'its size');
