@@ -54,7 +54,7 @@ const OP = {
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** Pickles of protocol 2 name Python 3's builtins by their Python 2 module. */
-const PYTHON2_MODULES: Readonly<Record<string, string>> = { __builtin__: 'builtins', copy_reg: 'copyreg' };
+const PYTHON2_MODULES: ReadonlyMap<string, string> = new Map([['__builtin__', 'builtins'], ['copy_reg', 'copyreg']]);
 
 /** The error the unpickler's own checks raise, converted to a FormatError with the position. */
 class PickleProblem extends Error {}
@@ -421,13 +421,13 @@ class Machine {
   private setItems(dict: PickleDict, items: readonly PickleValue[]): void {
     if (items.length % 2 !== 0) throw new PickleProblem(`${this.opName} has an odd number of values (${items.length}) for key-value pairs`);
     for (let i = 0; i < items.length; i += 2) {
-      if (!dict.set(items[i]!, items[i + 1]!)) throw new PickleProblem(`${this.opName} uses a ${pickleTypeName(items[i])} as a dict key that is unhashable or too deeply nested`);
+      if (!dict.set(items[i]!, items[i + 1]!)) throw new PickleProblem(`${this.opName} uses a ${pickleTypeName(items[i])} as a dict key that is unhashable or too long`);
     }
   }
 
   private addAll(set: PickleSet, items: readonly PickleValue[]): void {
     for (const item of items) {
-      if (!set.add(item)) throw new PickleProblem(`${this.opName} adds a ${pickleTypeName(item)} to a set that is unhashable or too deeply nested`);
+      if (!set.add(item)) throw new PickleProblem(`${this.opName} adds a ${pickleTypeName(item)} to a set that is unhashable or too long`);
     }
   }
 
@@ -438,7 +438,7 @@ class Machine {
   }
 
   private findGlobal(module: string, name: string): PickleGlobal {
-    const resolved = this.protocol < 3 ? PYTHON2_MODULES[module] ?? module : module;
+    const resolved = this.protocol < 3 ? PYTHON2_MODULES.get(module) ?? module : module;
     return this.options.findGlobal(resolved, name);
   }
 

@@ -44,31 +44,38 @@ export abstract class PickleObject {
   abstract readonly typeName: string;
 }
 
-/** Hashing a key visits at most this many values: memo references could otherwise nest a tuple exponentially. */
-const MAX_KEY_NODES = 10_000;
+/**
+ * The longest key hash, in characters. A memo reference makes reusing a long key (or a tuple
+ * nested by doubling) nearly free in the pickle, so each use must cost little; real dict keys
+ * (parameter names, small tuples) are far shorter.
+ */
+const MAX_KEY_HASH = 1024;
 
 /**
  * A string that is equal for equal Python keys (so that a repeated key replaces the earlier value,
- * as in Python), or undefined when the value is unhashable (a list, a dict) or too complex.
+ * as in Python), or undefined when the value is unhashable (a list, a dict) or too long.
  */
 export function hashKey(value: PickleValue): string | undefined {
-  let budget = MAX_KEY_NODES;
+  let room = MAX_KEY_HASH;
+  const leaf = (h: string): string | undefined => ((room -= h.length) < 0 ? undefined : h);
   const hash = (v: PickleValue): string | undefined => {
-    if (--budget < 0) return undefined;
-    if (v === null) return 'N';
+    if (v === null) return leaf('N');
     switch (typeof v) {
-      case 'boolean': return v ? 'n1' : 'n0';
-      case 'number': return `n${v}`;
-      case 'bigint': return `n${v}`;
-      case 'string': return `s${v}`;
+      case 'boolean': return leaf(v ? 'n1' : 'n0');
+      case 'number': return leaf(`n${v}`);
+      case 'bigint': return v.toString(16).length >= room ? undefined : leaf(`n${v}`);
+      case 'string': return v.length >= room ? undefined : leaf(`s${v}`);
     }
-    if (v instanceof Uint8Array) return `b${Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('latin1')}`;
-    if (v instanceof PickleGlobal) return `g${v.qualifiedName}`;
+    if (v instanceof Uint8Array) {
+      return v.length >= room ? undefined : leaf(`b${Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('latin1')}`);
+    }
+    if (v instanceof PickleGlobal) return leaf(`g${v.qualifiedName}`);
     if (v instanceof PickleTuple || (v instanceof PickleSet && v.frozen)) {
+      if (leaf('t()') === undefined || v.items.length > room) return undefined;
       const parts: string[] = [];
       for (const item of v.items) {
         const h = hash(item);
-        if (h === undefined) return undefined;
+        if (h === undefined || leaf(`${h.length}:`) === undefined) return undefined;
         parts.push(`${h.length}:${h}`);
       }
       // A frozenset's order is not part of its identity.
@@ -85,7 +92,9 @@ export function hashKey(value: PickleValue): string | undefined {
  * state that BUILD gave the object (an OrderedDict's `__dict__`, e.g. a state_dict's `_metadata`).
  */
 export class PickleDict {
-  private readonly index = new Map<string, number>();
+  /** String keys (nearly all of them) index by themselves: no hash string to build per lookup. */
+  private readonly byString = new Map<string, number>();
+  private readonly byHash = new Map<string, number>();
   private readonly keyList: PickleValue[] = [];
   private readonly valueList: PickleValue[] = [];
   attributes?: PickleDict;
@@ -98,11 +107,12 @@ export class PickleDict {
 
   /** False (and nothing stored) when the key is unhashable. */
   set(key: PickleValue, value: PickleValue): boolean {
-    const h = hashKey(key);
-    if (h === undefined) return false;
-    const at = this.index.get(h);
+    const slot = this.slot(key);
+    if (!slot) return false;
+    const [index, h] = slot;
+    const at = index.get(h);
     if (at === undefined) {
-      this.index.set(h, this.keyList.length);
+      index.set(h, this.keyList.length);
       this.keyList.push(key);
       this.valueList.push(value);
     } else {
@@ -112,14 +122,19 @@ export class PickleDict {
   }
 
   get(key: PickleValue): PickleValue | undefined {
-    const h = hashKey(key);
-    const at = h === undefined ? undefined : this.index.get(h);
+    const slot = this.slot(key);
+    const at = slot?.[0].get(slot[1]);
     return at === undefined ? undefined : this.valueList[at];
   }
 
   has(key: PickleValue): boolean {
+    return this.get(key) !== undefined;
+  }
+
+  private slot(key: PickleValue): [Map<string, number>, string] | undefined {
+    if (typeof key === 'string') return key.length < MAX_KEY_HASH ? [this.byString, key] : undefined;
     const h = hashKey(key);
-    return h !== undefined && this.index.has(h);
+    return h === undefined ? undefined : [this.byHash, h];
   }
 
   *entries(): IterableIterator<[PickleValue, PickleValue]> {

@@ -201,7 +201,7 @@ test('malformed pickles get one clear error each', () => {
   refuses(pickle(op.proto(2), op.emptyList, op.none, op.appends, op.stop), /APPENDS found no MARK/);
   refuses(pickle(op.proto(2), op.none, op.none, op.append, op.stop), /APPEND needs a list, found None/);
   refuses(pickle(op.proto(2), op.emptyDict, op.mark, op.none, op.setitems, op.stop), /SETITEMS has an odd number of values/);
-  refuses(pickle(op.proto(2), op.emptyDict, op.emptyList, op.none, op.setitem, op.stop), /SETITEM uses a list as a dict key that is unhashable or too deeply nested/);
+  refuses(pickle(op.proto(2), op.emptyDict, op.emptyList, op.none, op.setitem, op.stop), /SETITEM uses a list as a dict key that is unhashable or too long/);
   refuses(pickle(op.proto(2), ...op.get(3), op.stop), /BINGET asks for memo entry 3, which was never stored/);
   refuses(pickle(op.proto(2), 0x58, 0xff, 0xff, 0xff, 0x7f, 0x61), /BINUNICODE needs 2147483647 bytes but only 1 remain/);
   refuses(pickle(op.proto(4), 0x95, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, op.stop), /FRAME claims 18446744073709551615 bytes but only 1 remain/);
@@ -219,5 +219,8 @@ test('keys nested through the memo cannot make hashing explode', () => {
   const parts: number[] = [...op.proto(2), op.emptyDict, ...op.int1(1), ...op.int1(1), op.tuple2, ...op.put(0), op.pop];
   for (let i = 1; i <= 60; i++) parts.push(...op.get(i - 1), ...op.get(i - 1), op.tuple2, ...op.put(i), op.pop);
   parts.push(...op.get(60));
-  refuses(pickle(parts, op.none, op.setitem, op.stop), /SETITEM uses a tuple as a dict key that is unhashable or too deeply nested/);
+  refuses(pickle(parts, op.none, op.setitem, op.stop), /SETITEM uses a tuple as a dict key that is unhashable or too long/);
+  refuses(pickle(op.proto(2), op.emptyDict, ...op.str('k'.repeat(5000)), op.none, op.setitem, op.stop), /SETITEM uses a str as a dict key that is unhashable or too long/);
+  // A long parameter name is still a fine key.
+  assert.equal(dict(load(pickle(op.proto(2), op.emptyDict, ...op.str('k'.repeat(500)), op.none, op.setitem, op.stop))).size, 1);
 });
