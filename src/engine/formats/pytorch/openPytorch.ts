@@ -148,7 +148,7 @@ async function readArchive(file: string, zip: ZipArchive, source: ByteSource): P
   }
 
   const notes = [...located.notes, ...sharedStorageNotes(located.tensors)];
-  return new StoredCheckpoint(file, 'pytorch', stored, { ...metadata, ...located.metadata }, notes, [source]);
+  return new StoredCheckpoint(file, 'pytorch', stored, { ...located.metadata, ...metadata }, notes, [source]);
 }
 
 /** Tied weights and saved views share a storage; a merge needs to know they are one parameter. */
