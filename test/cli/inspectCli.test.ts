@@ -35,7 +35,7 @@ test('inspect prints tensors grouped by layer, with totals', () => {
   assert.match(stdout, /format: pytorch/);
   assert.match(stdout, /^0\s+25,120$/m); // layer 0's parameter total
   assert.match(stdout, /^ {2}weight\s+F32\s+32×784\s+25,088\s/m);
-  assert.match(stdout, /^total: 6 tensors, 25,450 parameters/m);
+  assert.match(stdout, /^total: 6 tensors, 26,506 parameters/m);
 });
 
 test('a corrupt file: exit status 1 and one line naming the file and the problem', () => {
