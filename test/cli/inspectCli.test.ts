@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openCheckpoint } from '../../src/engine/formats/openCheckpoint';
 import { DEFAULT_STATS_BUDGET_BYTES, inspectCheckpoint } from '../../src/engine/inspect/inspectCheckpoint';
@@ -59,4 +59,17 @@ test('a missing file is an input error, not a crash', () => {
   const { code, stderr } = cli('inspect', join(tempDir(), 'nope.pt'));
   assert.equal(code, 1);
   assert.match(stderr, /nope\.pt: cannot open the file \(ENOENT\)/);
+});
+
+test('statistics agree with PyTorch\'s own on the demo checkpoint', () => {
+  const expected = JSON.parse(readFileSync(fixture('inspect', 'mlp_stats.json'), 'utf8')) as Record<string, Record<string, number>>;
+  const printed = JSON.parse(cli('inspect', demo, '--json').stdout) as { tensors: Array<Record<string, unknown>> };
+  assert.deepEqual(printed.tensors.map((t) => t.name), Object.keys(expected));
+  for (const t of printed.tensors) {
+    const want = expected[t.name as string]!;
+    assert.equal(t.parameters, want.parameters);
+    for (const key of ['mean', 'std', 'min', 'max', 'zeroFraction']) {
+      assert.ok(Math.abs((t[key] as number) - want[key]!) <= 1e-9 * Math.max(1, Math.abs(want[key]!)), `${t.name} ${key}`);
+    }
+  }
 });
