@@ -100,6 +100,13 @@ export function swapByteOrder(bytes: Uint8Array, width: number): void {
   }
 }
 
+/** 16-bit elements of `bytes`, read in place when aligned (only read, never written). */
+function uint16View(bytes: Uint8Array): Uint16Array {
+  return bytes.byteOffset % 2 === 0
+    ? new Uint16Array(bytes.buffer, bytes.byteOffset, bytes.byteLength >> 1)
+    : new Uint16Array(alignedCopy(bytes));
+}
+
 const f32 = new Float32Array(1);
 const u32 = new Uint32Array(f32.buffer);
 
@@ -161,12 +168,12 @@ export function toFloat32(dtype: DType, bytes: Uint8Array, out?: Float32Array): 
   }
   if (dtype === 'F16') {
     halfTable ??= lookupTable(halfToFloat, 1 << 16);
-    const src = new Uint16Array(alignedCopy(bytes));
+    const src = uint16View(bytes);
     for (let i = 0; i < n; i++) result[i] = halfTable[src[i]!]!;
     return result;
   }
   if (dtype === 'BF16') {
-    const src = new Uint16Array(alignedCopy(bytes));
+    const src = uint16View(bytes);
     const bits = new Uint32Array(result.buffer, result.byteOffset, n);
     for (let i = 0; i < n; i++) bits[i] = src[i]! << 16;
     return result;
