@@ -51,6 +51,9 @@ export interface InspectReport {
     /** Most bytes read for statistics in all; null when unlimited. */
     readonly budgetBytes: number | null;
     readonly computed: number;
+    /** Tensors without statistics, for any reason (budget, complex values, turned off). */
     readonly skipped: number;
+    /** Of those, the ones left out because the budget ran out: `--stats all` would compute them. */
+    readonly overBudget: number;
   };
 }

@@ -14,6 +14,11 @@ function formatCount(n: number): string {
   return n.toLocaleString('en-US');
 }
 
+/** "1 layer", "3 layers". */
+function counted(n: number, noun: string): string {
+  return `${formatCount(n)} ${noun}${n === 1 ? '' : 's'}`;
+}
+
 function formatShape(shape: readonly number[]): string {
   return shape.length === 0 ? 'scalar' : shape.join('×');
 }
@@ -35,8 +40,8 @@ export function formatInspectText(report: InspectReport): string {
   const lines: string[] = [];
   lines.push(`${report.file}`);
   lines.push(
-    `format: ${report.format} · ${formatCount(report.tensors.length)} tensors in ${formatCount(report.groups.length)} layers · ` +
-      `${formatCount(report.parameters)} parameters · ${formatBytes(report.bytes)}`,
+    `format: ${report.format} · ${counted(report.tensors.length, 'tensor')} in ${counted(report.groups.length, 'layer')} · ` +
+      `${counted(report.parameters, 'parameter')} · ${formatBytes(report.bytes)}`,
   );
   for (const note of report.notes) lines.push(`note: ${note}`);
   const metadata = Object.entries(report.metadata);
@@ -63,12 +68,12 @@ export function formatInspectText(report: InspectReport): string {
   }
   lines.push(...table(rows, [false, false, false, true, true, true, true, true, true]));
   lines.push('');
-  lines.push(`total: ${formatCount(report.tensors.length)} tensors, ${formatCount(report.parameters)} parameters, ${formatBytes(report.bytes)}`);
+  lines.push(`total: ${counted(report.tensors.length, 'tensor')}, ${counted(report.parameters, 'parameter')}, ${formatBytes(report.bytes)}`);
   const nonFinite = report.tensors.filter((t) => (t.nonFinite ?? 0) > 0);
   for (const t of nonFinite) lines.push(`warning: '${t.name}' holds ${formatCount(t.nonFinite!)} NaN or infinite values (left out of its statistics)`);
-  const { skipped, budgetBytes } = report.statistics;
-  if (skipped > 0 && budgetBytes !== 0) {
-    lines.push(`statistics skipped for ${formatCount(skipped)} tensors past the ${formatBytes(budgetBytes ?? 0)} budget; --stats all computes them all`);
+  const { overBudget, budgetBytes } = report.statistics;
+  if (overBudget > 0) {
+    lines.push(`statistics skipped for ${counted(overBudget, 'tensor')} past the ${formatBytes(budgetBytes ?? 0)} budget; --stats all computes them all`);
   }
   return lines.join('\n');
 }

@@ -47,6 +47,7 @@ function skipReason(kind: string, budget: number | null): string | undefined {
 export async function inspectCheckpoint(checkpoint: Checkpoint, options: InspectOptions): Promise<InspectReport> {
   let remaining = options.statsBudgetBytes ?? Infinity;
   let computed = 0;
+  let overBudget = 0;
   const tensors: TensorSummary[] = [];
   for (const [index, info] of checkpoint.tensors.entries()) {
     const base = {
@@ -59,6 +60,7 @@ export async function inspectCheckpoint(checkpoint: Checkpoint, options: Inspect
     };
     let statsSkipped = skipReason(DTYPES[info.dtype].kind, options.statsBudgetBytes);
     if (!statsSkipped && info.byteSize > remaining) {
+      overBudget++;
       statsSkipped = `over the statistics budget of ${formatBytes(options.statsBudgetBytes ?? 0)} (--stats all computes it)`;
     }
     if (statsSkipped) {
@@ -81,7 +83,7 @@ export async function inspectCheckpoint(checkpoint: Checkpoint, options: Inspect
     groups: groupByLayer(tensors),
     parameters: tensors.reduce((sum, t) => sum + t.parameters, 0),
     bytes: tensors.reduce((sum, t) => sum + t.bytes, 0),
-    statistics: { budgetBytes: options.statsBudgetBytes, computed, skipped: tensors.length - computed },
+    statistics: { budgetBytes: options.statsBudgetBytes, computed, skipped: tensors.length - computed, overBudget },
   };
 }
 

@@ -30,6 +30,7 @@ test('a 2 GiB safetensors file is listed from its header and summarised within t
   assert.equal(report.tensors.length, 16);
   assert.equal(report.parameters, 16 * 8192 * 4096);
   assert.equal(report.statistics.computed, 1);
+  assert.equal(report.statistics.overBudget, 15);
   assert.equal(report.tensors[0]!.zeroFraction, 1);
   assert.equal(report.tensors[0]!.mean, 0);
   assert.equal(report.tensors[1]!.mean, null);
