@@ -1,3 +1,4 @@
+import { formatBytes } from '../../shared/formatBytes';
 import { ensure } from '../io/formatError';
 
 /** Inputs are held as float32 in memory all at once; larger sets must be cut down first. */
@@ -12,11 +13,6 @@ export const MAX_CLASSES = 1_000_000;
 /** 3000 → "3 000": counts in messages are read by people. */
 export function grouped(n: number): string {
   return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ' ');
-}
-
-export function formatBytes(bytes: number): string {
-  const gib = bytes / 2 ** 30;
-  return gib >= 1 ? `${gib.toFixed(1)} GiB` : `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 }
 
 /** An inputs tensor split into its examples. */

@@ -1,5 +1,6 @@
 import type { InspectReport, TensorSummary } from '../../shared/inspectReport';
-import { formatBytes, layerPrefix } from './inspectCheckpoint';
+import { formatBytes } from '../../shared/formatBytes';
+import { layerPrefix } from './inspectCheckpoint';
 
 /** Four significant digits, switching to exponent form for very small or large magnitudes. */
 export function formatNumber(value: number | null): string {

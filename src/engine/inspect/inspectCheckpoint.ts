@@ -1,6 +1,7 @@
 import type { Checkpoint } from '../formats/checkpoint';
 import { DTYPES, elementCount } from '../tensors/dtype';
 import type { InspectReport, LayerGroup, TensorStats, TensorSummary } from '../../shared/inspectReport';
+import { formatBytes } from '../../shared/formatBytes';
 import { StatsAccumulator } from './tensorStats';
 
 /**
@@ -85,16 +86,4 @@ export async function inspectCheckpoint(checkpoint: Checkpoint, options: Inspect
     bytes: tensors.reduce((sum, t) => sum + t.bytes, 0),
     statistics: { budgetBytes: options.statsBudgetBytes, computed, skipped: tensors.length - computed, overBudget },
   };
-}
-
-/** 1536 → "1.5 KiB". */
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return unit === 0 ? `${bytes} B` : `${value.toFixed(value < 10 ? 2 : 1)} ${units[unit]}`;
 }

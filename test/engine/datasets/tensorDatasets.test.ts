@@ -211,5 +211,5 @@ test('hostile: inputs too large for memory are refused from the header, before a
     closeSync(fd);
   }
   write('y.npy', npy('<i8', [70_000], new BigInt64Array(70_000)), dir);
-  await rejects(openNpyDataset(file), /^x\.npy: inputs \(x\.npy\) \(70 000 examples of 20 000 values\) would take 5\.2 GiB as float32, more than the 4\.0 GiB/);
+  await rejects(openNpyDataset(file), /^x\.npy: inputs \(x\.npy\) \(70 000 examples of 20 000 values\) would take 5\.22 GiB as float32, more than the 4\.00 GiB/);
 });
