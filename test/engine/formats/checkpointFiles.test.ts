@@ -1,0 +1,25 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { isCheckpointName } from '../../../src/engine/formats/checkpointFiles';
+import { fixture, repoRoot } from '../../helpers/paths';
+import { join } from 'node:path';
+
+const accepted = ['mlp.pt', 'w/MODEL.PTH', 'a.bin', 'last.ckpt', 'x.npz', 'x.npy', 'model.safetensors', 'Model.Safetensors',
+  'model.safetensors.index.json', 'web/model.json', 'C:\\models\\model.json'];
+const refused = ['README.md', 'expected.json', 'tfjs_model.json', 'mymodel.json', 'notes.txt', 'pt', 'model.json.bak'];
+
+test('isCheckpointName accepts exactly the names the readers support, in any case', () => {
+  for (const name of accepted) assert.ok(isCheckpointName(name), name);
+  for (const name of refused) assert.ok(!isCheckpointName(name), name);
+});
+
+test('the explorer menu\'s when-clause states the same rule', () => {
+  const manifest = JSON.parse(readFileSync(join(repoRoot(), 'package.json'), 'utf8'));
+  const when: string = manifest.contributes.menus['explorer/context'][0].when;
+  const [, body, flags] = /^resourceFilename =~ \/(.*)\/(\w*)$/.exec(when)!;
+  const regex = new RegExp(body!, flags);
+  const base = (p: string) => p.slice(Math.max(p.lastIndexOf('/'), p.lastIndexOf('\\')) + 1);
+  for (const name of [...accepted, ...refused]) assert.equal(regex.test(base(name)), isCheckpointName(name), name);
+  assert.ok(isCheckpointName(fixture('pytorch', 'mlp.pt')));
+});
