@@ -1,0 +1,60 @@
+/**
+ * Which tensor axes each permutation acts on, as plain data: every alignment method, the
+ * equivalence check, REPAIR and the exports consume this one structure, and nothing else
+ * names an architecture.
+ */
+
+/** One tensor axis that a permutation group reorders. */
+export interface PermutedAxis {
+  readonly tensor: string;
+  readonly axis: number;
+}
+
+/**
+ * A set of units that must be permuted together: for an MLP's hidden layer l, the rows of W_l,
+ * the entries of b_l and the columns of W_{l+1}.
+ */
+export interface PermutationGroup {
+  /** Names the units for people: the layer whose outputs they are ("fc1", "layers.0"). */
+  readonly name: string;
+  readonly size: number;
+  readonly axes: readonly PermutedAxis[];
+}
+
+export interface PermutationSpec {
+  readonly groups: readonly PermutationGroup[];
+}
+
+/**
+ * One permutation per group. Convention (as in Git Re-Basin): permuting B puts B's unit perm[i]
+ * at position i, so A's unit i is matched with B's unit perm[i].
+ */
+export type Permutation = Int32Array;
+
+/**
+ * A model described by its channel spaces: every axis of every parameter tensor either lies in
+ * a named space of units or in none (e.g. a kernel's spatial axes). Spaces that the model's
+ * function does not see from outside (hidden units) are permutable. Convolutions, normalisation
+ * layers and residual connections only add annotations: a residual sum makes two layers write
+ * into one space, so they share its permutation.
+ */
+export interface ChannelSpaces {
+  readonly spaces: readonly { readonly name: string; readonly size: number; readonly permutable: boolean }[];
+  /** For each parameter tensor, the index of the space each axis lies in, or null. */
+  readonly tensors: readonly { readonly name: string; readonly axes: readonly (number | null)[] }[];
+}
+
+/** One group per permutable space, touching every tensor axis that lies in it. */
+export function derivePermutationSpec(model: ChannelSpaces): PermutationSpec {
+  const axesBySpace = model.spaces.map((): PermutedAxis[] => []);
+  for (const tensor of model.tensors) {
+    tensor.axes.forEach((space, axis) => {
+      if (space !== null) axesBySpace[space]!.push({ tensor: tensor.name, axis });
+    });
+  }
+  return {
+    groups: model.spaces.flatMap((space, index) =>
+      space.permutable ? [{ name: space.name, size: space.size, axes: axesBySpace[index]! }] : [],
+    ),
+  };
+}

@@ -1,0 +1,114 @@
+/**
+ * The result of comparing two checkpoints: written by the engine, printed by the CLI, saved as
+ * `merge-lens compare --json`, drawn by the HTML report and the webview. Documented in the README.
+ */
+
+export type MethodName = 'naive' | 'weight' | 'activation' | 'covariance';
+export const METHOD_NAMES: readonly MethodName[] = ['naive', 'weight', 'activation', 'covariance'];
+
+export interface LayerSummary {
+  /** The layer's name prefix in the checkpoint. */
+  readonly name: string;
+  /** Output units. */
+  readonly width: number;
+  /** Whether its output units are permuted (hidden layers), or fixed (the logits). */
+  readonly permuted: boolean;
+}
+
+/** One layer's barrier when only that layer is interpolated, the rest held at A (Adilova et al.). */
+export interface LayerBarrier {
+  readonly layer: string;
+  readonly loss: number;
+  readonly accuracy: number;
+  /** Loss and accuracy along α with only this layer interpolated. */
+  readonly path: { readonly loss: readonly number[]; readonly accuracy: readonly number[] };
+}
+
+/** Layerwise linear feature connectivity of one hidden layer along the path (Zhou et al. 2023). */
+export interface LlfcLayer {
+  readonly layer: string;
+  /** Per α: mean over samples of cos(f(θ(α)), (1−α)·f(θA) + α·f(π(θB))). */
+  readonly cosine: readonly number[];
+  /** Per α: c = ⟨f(θ(α)), mix⟩ / ‖mix‖², averaged over samples. */
+  readonly scale: readonly number[];
+  /** Mean over samples of cos(f(θA), f(π(θB))): how alike the endpoints' features are to begin with. */
+  readonly baseline: number;
+}
+
+/** How well one hidden layer's units are matched, before (identity) and after alignment. */
+export interface LayerMatching {
+  readonly layer: string;
+  /** ‖W_A − W_B‖ / ‖W_A‖ for the layer's weights, with no permutation. */
+  readonly costBefore: number;
+  /** ‖W_A − P·W_B·Qᵀ‖ / ‖W_A‖, with the output (P) and input (Q) permutations found. */
+  readonly costAfter: number;
+  /** Mean Pearson correlation of matched units' activations on the fit data; null without data. */
+  readonly correlationBefore: number | null;
+  readonly correlationAfter: number | null;
+  /** A's unit i is matched with B's unit permutation[i]. */
+  readonly permutation: readonly number[];
+  /**
+   * Per A unit i: ‖w_i^A − w_perm[i]^B‖ / ‖w_i^A‖ over every weight the unit's group touches
+   * (its row and bias in this layer, its column in the next), B's other groups already permuted.
+   */
+  readonly unitCosts: readonly number[];
+}
+
+export interface MethodResult {
+  readonly method: MethodName;
+  /** Along `alphas`: θ(α) = (1−α)·θA + α·π(θB). */
+  readonly path: { readonly loss: readonly number[]; readonly accuracy: readonly number[] };
+  readonly barrier: {
+    /** max_α [L(α) − ((1−α)L(0) + αL(1))]. */
+    readonly loss: number;
+    /** max_α [((1−α)Acc(0) + αAcc(1)) − Acc(α)]. */
+    readonly accuracy: number;
+  };
+  readonly layerBarriers: readonly LayerBarrier[];
+  readonly llfc: readonly LlfcLayer[];
+  readonly matching: readonly LayerMatching[];
+  /** π(B) reproduces B's outputs (relative difference below 1e-5); false marks the result invalid. */
+  readonly equivalent: boolean;
+  /** The largest relative output difference between π(B) and B on the sample inputs. */
+  readonly equivalenceError: number;
+  /** Wall-clock seconds the alignment took. */
+  readonly seconds: number;
+  /** Method-specific facts: sweeps of weight matching, its objective, ... */
+  readonly details: Readonly<Record<string, number | string>>;
+}
+
+export interface CheckpointSummary {
+  readonly file: string;
+  readonly format: string;
+}
+
+export interface DatasetSummary {
+  readonly file: string;
+  readonly count: number;
+  readonly inputShape: readonly number[];
+  readonly numClasses: number;
+}
+
+/** Dim(S) of one layer: tr(S)² / tr(S²), S the covariance of its units' weight vectors (Ferbach et al.). */
+export interface LayerDimension {
+  readonly layer: string;
+  readonly a: number;
+  readonly b: number;
+}
+
+export interface CompareReport {
+  readonly version: 1;
+  readonly createdAt: string;
+  readonly tool: string;
+  readonly checkpoints: { readonly a: CheckpointSummary; readonly b: CheckpointSummary };
+  readonly data: { readonly evaluation: DatasetSummary; readonly fit: DatasetSummary };
+  readonly architecture: { readonly kind: 'mlp'; readonly activation: string; readonly inputSize: number; readonly outputSize: number };
+  readonly layers: readonly LayerSummary[];
+  readonly alphas: readonly number[];
+  /** The TensorFlow.js backend that ran: 'tensorflow' (tfjs-node), 'wasm' or 'cpu'. */
+  readonly backend: string;
+  readonly methods: Partial<Record<MethodName, MethodResult>>;
+  readonly dimS: readonly LayerDimension[];
+  /** Things the user must see: failed equivalence checks, skipped samples, ... */
+  readonly warnings: readonly string[];
+}
