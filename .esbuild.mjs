@@ -4,7 +4,7 @@
 //   node .esbuild.mjs --tests-only   just the tests (the quick loop while working on the engine)
 //   node .esbuild.mjs --bench        just the benchmarks, into dist/bench/
 import * as esbuild from 'esbuild';
-import { readdirSync, statSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, statSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 const testsOnly = process.argv.includes('--tests-only');
@@ -52,3 +52,12 @@ if (bench) {
 }
 
 await Promise.all(builds.map((options) => esbuild.build(options)));
+
+// The wasm backend loads its binary at run time from the bundle's own folder (tfBackend.ts).
+// Node never runs the threaded build, so only the SIMD and the plain binaries travel.
+if (!testsOnly && !bench) {
+  mkdirSync('dist', { recursive: true });
+  for (const name of ['tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm.wasm']) {
+    copyFileSync(join('node_modules/@tensorflow/tfjs-backend-wasm/dist', name), join('dist', name));
+  }
+}
