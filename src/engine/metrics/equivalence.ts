@@ -1,0 +1,38 @@
+import { forwardMlp } from '../model/forward';
+import type { MlpArchitecture } from '../model/mlp';
+import type { Params } from '../model/params';
+
+/** Below this relative output difference, π(B) computes the same function as B (float32 rounding). */
+export const EQUIVALENCE_TOLERANCE = 1e-5;
+
+/** Keeps the ratio finite when B's logits vanish for a sample. */
+const TINY = 1e-12;
+
+/**
+ * Whether the permuted network reproduces B: the largest relative difference over samples,
+ * ‖logits(π(B)) − logits(B)‖ / max(‖logits(B)‖, 1e-12), with Euclidean norms per sample; a
+ * NaN anywhere makes the error NaN and the check fail.
+ */
+export async function checkEquivalence(
+  architecture: MlpArchitecture,
+  paramsB: Params,
+  permutedB: Params,
+  inputs: Float32Array,
+  count: number,
+): Promise<{ readonly equivalent: boolean; readonly error: number }> {
+  if (count < 1) throw new Error('the equivalence check needs at least one sample');
+  const reference = (await forwardMlp(architecture, paramsB, inputs, count)).logits;
+  const permuted = (await forwardMlp(architecture, permutedB, inputs, count)).logits;
+  const width = architecture.outputSize;
+  let error = 0;
+  for (let i = 0; i < count; i++) {
+    let diff = 0;
+    let norm = 0;
+    for (let c = i * width; c < (i + 1) * width; c++) {
+      diff += (permuted[c]! - reference[c]!) ** 2;
+      norm += reference[c]! ** 2;
+    }
+    error = Math.max(error, Math.sqrt(diff) / Math.max(Math.sqrt(norm), TINY));
+  }
+  return { equivalent: error < EQUIVALENCE_TOLERANCE, error };
+}
