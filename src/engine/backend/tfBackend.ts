@@ -6,7 +6,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import { version_cpu } from '@tensorflow/tfjs-backend-cpu';
 import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 
-/** Every engine module computes through this one namespace, so all share one backend. */
+/**
+ * Every engine module computes through this one namespace, so all share one backend. It is
+ * tfjs-core without the chained-op methods: write tf.slice(x, ...), not x.slice(...).
+ */
 export { tf };
 
 /** tensorflow = @tensorflow/tfjs-node (native TensorFlow), wasm = XNNPACK in WebAssembly, cpu = plain JavaScript. */

@@ -163,11 +163,11 @@ export class PathEvaluator {
       const fA: tf.Tensor2D[] = [];
       const fB: tf.Tensor2D[] = [];
       tf.tidy(() => {
-        let h = activate(z0B[b]!.slice([0, 0], [rows, -1]), activation);
+        let h = activate(tf.slice(z0B[b]!, [0, 0], [rows, -1]), activation);
         for (let l = 0; l < layersB.length - 1; l++) {
           if (l > 0) h = activate(dense(h, layersB[l]!), activation);
           fB.push(keep(owned, tf.keep(h)));
-          fA.push(keep(owned, tf.keep(activate(batch.zA[l]!.slice([0, 0], [rows, -1]), activation))));
+          fA.push(keep(owned, tf.keep(activate(tf.slice(batch.zA[l]!, [0, 0], [rows, -1]), activation))));
         }
       });
       return { rows, fA, fB };
@@ -215,7 +215,7 @@ export class PathEvaluator {
             for (let l = 1; l < layers.length; l++) {
               const h = activate(z, activation);
               if (endpoint) {
-                const f = h.slice([0, 0], [endpoint.rows, -1]);
+                const f = tf.slice(h, [0, 0], [endpoint.rows, -1]);
                 products.push(rowProducts(f, lerp(endpoint.fA[l - 1]!, endpoint.fB[l - 1]!, alpha)));
               }
               z = dense(h, mixed[l]!);

@@ -15,6 +15,16 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
+/** A uniformly random permutation of 0..n−1 (Fisher–Yates). */
+export function shuffled(n: number, random: () => number): Int32Array {
+  const perm = Int32Array.from({ length: n }, (_, i) => i);
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [perm[i], perm[j]] = [perm[j]!, perm[i]!];
+  }
+  return perm;
+}
+
 /** Layers fc1, fc2, ... with biases, of the given widths (input first). */
 export function mlpArchitecture(sizes: readonly number[], activation: Activation): MlpArchitecture {
   const layers: DenseLayer[] = sizes.slice(1).map((out, i) => ({
