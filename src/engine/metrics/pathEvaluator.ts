@@ -80,6 +80,9 @@ export class PathEvaluator {
     if (data.count < 1) throw new Error('no evaluation samples');
     if (data.labels.length < data.count) throw new Error(`${data.count} samples but ${data.labels.length} labels`);
     if (architecture.layers.length < 1) throw new Error('the network has no layers');
+    const labels = data.labels.subarray(0, data.count);
+    const outside = labels.findIndex((y) => y < 0 || y >= architecture.outputSize);
+    if (outside >= 0) throw new Error(`sample ${outside} has label ${labels[outside]}, outside the ${architecture.outputSize} outputs`);
     const layersA = uploadLayers(architecture, paramsA);
     const batches: Batch[] = [];
     try {
@@ -101,7 +104,7 @@ export class PathEvaluator {
       for (const batch of batches) tf.dispose([...batch.zA]);
       throw error;
     }
-    return new PathEvaluator(architecture, layersA, batches, { ...data, labels: data.labels.subarray(0, data.count) });
+    return new PathEvaluator(architecture, layersA, batches, { ...data, labels });
   }
 
   /** The path from A to `paramsB` (pass π(θB)), its barriers, LLFC and, when asked, per-layer barriers. */
@@ -163,11 +166,11 @@ export class PathEvaluator {
       const fA: tf.Tensor2D[] = [];
       const fB: tf.Tensor2D[] = [];
       tf.tidy(() => {
-        let h = activate(tf.slice(z0B[b]!, [0, 0], [rows, -1]), activation);
+        let h = activate(firstRows(z0B[b]!, rows), activation);
         for (let l = 0; l < layersB.length - 1; l++) {
           if (l > 0) h = activate(dense(h, layersB[l]!), activation);
           fB.push(keep(owned, tf.keep(h)));
-          fA.push(keep(owned, tf.keep(activate(tf.slice(batch.zA[l]!, [0, 0], [rows, -1]), activation))));
+          fA.push(keep(owned, tf.keep(activate(firstRows(batch.zA[l]!, rows), activation))));
         }
       });
       return { rows, fA, fB };
@@ -215,7 +218,7 @@ export class PathEvaluator {
             for (let l = 1; l < layers.length; l++) {
               const h = activate(z, activation);
               if (endpoint) {
-                const f = tf.slice(h, [0, 0], [endpoint.rows, -1]);
+                const f = firstRows(h, endpoint.rows);
                 products.push(rowProducts(f, lerp(endpoint.fA[l - 1]!, endpoint.fB[l - 1]!, alpha)));
               }
               z = dense(h, mixed[l]!);
@@ -309,6 +312,11 @@ export async function measurePath(
   } finally {
     evaluator.dispose();
   }
+}
+
+/** A copy costs as much as the products that follow it, so a whole batch is used as it is. */
+function firstRows(x: tf.Tensor2D, rows: number): tf.Tensor2D {
+  return rows === x.shape[0] ? x : tf.slice(x, [0, 0], [rows, -1]);
 }
 
 function keep<T extends tf.Tensor>(owned: tf.Tensor[], tensor: T): T {

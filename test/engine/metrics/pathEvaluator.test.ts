@@ -199,3 +199,11 @@ test('an abort stops between forward passes and frees every tensor', async () =>
   assert.equal(stages.at(-1), 'layer barriers: fc2 α 1/5');
   assert.equal(tf.memory().numTensors, before);
 });
+
+test('labels outside the outputs and missing samples are refused before any work', () => {
+  const before = tf.memory().numTensors;
+  assert.throws(() => PathEvaluator.create(architecture, paramsA, { ...data, labels: labels.map((y, i) => (i === 5 ? 4 : y)) }), /sample 5 has label 4, outside the 4 outputs/);
+  assert.throws(() => PathEvaluator.create(architecture, paramsA, { ...data, count: 0 }), /no evaluation samples/);
+  assert.throws(() => PathEvaluator.create(architecture, paramsA, { ...data, count: 40 }), /40 samples of 10 values need 400 inputs, got 370/);
+  assert.equal(tf.memory().numTensors, before);
+});
