@@ -6,9 +6,10 @@
  * assignment problems", Computing 38 (1987) 325–340.
  *
  * Internally the problem is always a minimisation of `scale · sign · matrix`, where `sign` is −1 when
- * maximising and `scale` is the power of two that brings the largest magnitude into [1, 2): scaling by a
- * power of two is exact, so every comparison and tie is the same as on the caller's numbers, and neither
- * huge nor tiny entries can overflow or underflow the differences the method takes.
+ * maximising and `scale` is 1 unless the largest magnitude is extreme (beyond 2^±400), when it is the
+ * power of two that brings it into [1, 2): scaling by a power of two is exact, so every comparison and
+ * tie is the same as on the caller's numbers, and neither huge nor tiny entries can overflow or underflow
+ * the differences the method takes. A plain minimisation works on the caller's array without a copy.
  *
  * Invariant of every phase (what makes the result optimal): with column prices v and, for an assigned
  * row i, u_i = c[i][x_i] − v[x_i], every reduced cost c[i][j] − u_i − v_j is ≥ 0, and it is 0 on the
@@ -36,11 +37,14 @@ export interface AssignmentOptions {
 }
 
 /**
- * Warm-start prices whose spread, in the scaled units where the largest entry is in [1, 2), exceeds this
- * would swamp the matrix entries in `c − v` (losing more than 40 of the 53 bits): such a start is
- * ignored rather than allowed to cost optimality.
+ * Warm-start prices spread wider than this many times the largest entry would swamp the entries in
+ * `c − v` (losing more than 40 of the 53 bits): such a start is ignored rather than allowed to cost
+ * optimality.
  */
 const MAX_WARM_SPREAD = 2 ** 40;
+
+/** Largest magnitudes outside [2^−400, 2^400] are rescaled; inside, prices and differences have room to spare. */
+const SAFE_MAGNITUDE_EXPONENT = 400;
 
 /**
  * Augmenting row reduction is an auction: with near-ties it can trade a column back and forth by tiny
@@ -62,25 +66,23 @@ export function solveAssignment(n: number, matrix: Float64Array, options: Assign
   if (n === 0) return { rowToCol: new Int32Array(0), total: 0, columnDuals: new Float64Array(0) };
   if (n === 1) return { rowToCol: Int32Array.of(0), total: matrix[0], columnDuals: Float64Array.of(matrix[0]) };
 
-  const scale = maxAbs === 0 ? 1 : powerOfTwoScale(maxAbs);
+  const scale = powerOfTwoScale(maxAbs);
   const factor = maximize ? -scale : scale;
-  const cost = new Float64Array(n * n);
-  for (let k = 0; k < n * n; k++) cost[k] = matrix[k] * factor;
 
   const rowToCol = new Int32Array(n).fill(-1);
   const colToRow = new Int32Array(n).fill(-1);
   const v = new Float64Array(n);
   let free: Int32Array;
-  const warmPrices = warm === undefined ? null : scaledWarmPrices(warm, factor);
+  const warmPrices = warm === undefined ? null : scaledWarmPrices(warm, factor, maxAbs * scale);
   if (warmPrices !== null) {
     v.set(warmPrices);
     free = new Int32Array(n);
     for (let i = 0; i < n; i++) free[i] = i;
   } else {
-    free = reduceColumns(n, cost, v, rowToCol, colToRow);
+    free = reduceColumns(n, matrix, factor, v, rowToCol, colToRow);
   }
-  free = reduceRows(n, cost, v, rowToCol, colToRow, free);
-  augmentAll(n, cost, v, rowToCol, colToRow, free);
+  free = reduceRows(n, matrix, factor, v, rowToCol, colToRow, free);
+  augmentAll(n, matrix, factor, v, rowToCol, colToRow, free);
 
   let total = 0;
   for (let i = 0; i < n; i++) total += matrix[i * n + rowToCol[i]];
@@ -112,8 +114,12 @@ function checkWarmStart(n: number, warm: Float64Array): void {
   }
 }
 
-/** 2^−e where 2^e ≤ maxAbs < 2^(e+1), clamped so the factor itself stays a normal, finite number. */
+/**
+ * 1 for ordinary magnitudes, else 2^−e where 2^e ≤ maxAbs < 2^(e+1), clamped so the factor itself stays
+ * a normal, finite number.
+ */
 function powerOfTwoScale(maxAbs: number): number {
+  if (maxAbs === 0 || (maxAbs >= 2 ** -SAFE_MAGNITUDE_EXPONENT && maxAbs <= 2 ** SAFE_MAGNITUDE_EXPONENT)) return 1;
   let e = Math.floor(Math.log2(maxAbs));
   // log2 can round across a power of two; nudge e so that maxAbs · 2^−e really lands in [1, 2).
   if (maxAbs * 2 ** -e >= 2) e += 1;
@@ -125,7 +131,9 @@ function powerOfTwoScale(maxAbs: number): number {
  * The warm prices in internal units, shifted by their mean (adding a constant to every v and removing it
  * from every u changes no reduced cost) so they sit near the entries; null when they are unusable.
  */
-function scaledWarmPrices(warm: Float64Array, factor: number): Float64Array | null {
+function scaledWarmPrices(warm: Float64Array, factor: number, largestEntry: number): Float64Array | null {
+  if (largestEntry === 0) return null;
+  const limit = MAX_WARM_SPREAD * largestEntry;
   const n = warm.length;
   const prices = new Float64Array(n);
   let mean = 0;
@@ -136,19 +144,23 @@ function scaledWarmPrices(warm: Float64Array, factor: number): Float64Array | nu
   for (let j = 0; j < n; j++) {
     prices[j] -= mean;
     // Negated so that an overflow to Infinity (or NaN) also rejects the start.
-    if (!(Math.abs(prices[j]) <= MAX_WARM_SPREAD)) return null;
+    if (!(Math.abs(prices[j]) <= limit)) return null;
   }
   return prices;
 }
 
 /**
- * Column reduction and reduction transfer. Every column's price becomes its minimum; a row that is the
- * minimum of exactly one column takes it, and then lowers that column's price by its margin over its
- * next-best column, so the row's value u_i is as large as it can be. Returns the rows left free.
+ * Row and column reduction, then reduction transfer. Each row's minimum is taken off first, then every
+ * column's price becomes its minimum over those reduced rows. Taking the rows off first matters when
+ * whole rows are larger than others (products of weights with unequal norms): without it a few rows are
+ * the minimum of most columns and the greedy start matches few. A row that is the minimum of exactly one
+ * column takes it, and then lowers that column's price by its margin over its next-best column, so the
+ * row's value u_i is as large as it can be. Returns the rows left free.
  */
 function reduceColumns(
   n: number,
-  cost: Float64Array,
+  matrix: Float64Array,
+  factor: number,
   v: Float64Array,
   rowToCol: Int32Array,
   colToRow: Int32Array,
@@ -158,8 +170,13 @@ function reduceColumns(
   // Row by row, so the matrix is read in memory order; ties keep the first row.
   for (let i = 0; i < n; i++) {
     const base = i * n;
+    let rowMin = Infinity;
     for (let j = 0; j < n; j++) {
-      const h = cost[base + j];
+      const h = matrix[base + j] * factor;
+      if (h < rowMin) rowMin = h;
+    }
+    for (let j = 0; j < n; j++) {
+      const h = matrix[base + j] * factor - rowMin;
       if (h < v[j]) {
         v[j] = h;
         argRow[j] = i;
@@ -184,10 +201,10 @@ function reduceColumns(
       let margin = Infinity;
       for (let j = 0; j < n; j++) {
         if (j === j1) continue;
-        const h = cost[base + j] - v[j];
+        const h = matrix[base + j] * factor - v[j];
         if (h < margin) margin = h;
       }
-      v[j1] -= margin;
+      v[j1] = matrix[base + j1] * factor - margin;
     }
   }
   return Int32Array.from(free);
@@ -202,7 +219,8 @@ function reduceColumns(
  */
 function reduceRows(
   n: number,
-  cost: Float64Array,
+  matrix: Float64Array,
+  factor: number,
   v: Float64Array,
   rowToCol: Int32Array,
   colToRow: Int32Array,
@@ -224,12 +242,12 @@ function reduceRows(
       scansLeft--;
       const i = stack[--top];
       const base = i * n;
-      let best = cost[base] - v[0];
+      let best = matrix[base] * factor - v[0];
       let j1 = 0;
       let second = Infinity;
       let j2 = -1;
       for (let j = 1; j < n; j++) {
-        const h = cost[base + j] - v[j];
+        const h = matrix[base + j] * factor - v[j];
         if (h < second) {
           if (h >= best) {
             second = h;
@@ -265,14 +283,20 @@ function reduceRows(
 
 /**
  * One shortest augmenting path per free row, by Dijkstra over the columns with reduced costs as edge
- * lengths. The columns live in one array split into three runs: [0, low) scanned, [low, up) at the
- * current minimum distance and waiting to be scanned, [up, n) not yet at the minimum. A path ends at the
- * first unassigned column reached at the minimum distance; then the scanned columns' prices drop by how
- * much closer than that they were, which keeps every reduced cost ≥ 0 and makes the path's all 0.
+ * lengths. Each step settles the open column nearest the start; if nobody owns it the path is found,
+ * else its owner's row is scanned to shorten the open columns' distances, and the same pass finds the
+ * next nearest. Among equally near columns an unowned one is preferred, as it ends the path. Finally the
+ * settled columns' prices drop by how much nearer than the path's end they were, which keeps every
+ * reduced cost ≥ 0 and makes the path's all 0.
+ *
+ * The scan runs over the whole row in memory order rather than over a list of open columns: the gather
+ * such a list needs costs more than the settled columns it skips. A settled column's distance is set to
+ * NaN, which fails every comparison, so the scan neither shortens nor picks it without a test of its own.
  */
 function augmentAll(
   n: number,
-  cost: Float64Array,
+  matrix: Float64Array,
+  factor: number,
   v: Float64Array,
   rowToCol: Int32Array,
   colToRow: Int32Array,
@@ -280,70 +304,62 @@ function augmentAll(
 ): void {
   const dist = new Float64Array(n);
   const pred = new Int32Array(n);
-  const cols = new Int32Array(n);
+  const settled = new Int32Array(n);
+  const settledDist = new Float64Array(n);
   for (let f = 0; f < free.length; f++) {
     const start = free[f];
     const startBase = start * n;
+    let nearest = Infinity;
+    let nearestAt = 0;
     for (let j = 0; j < n; j++) {
-      dist[j] = cost[startBase + j] - v[j];
+      const h = matrix[startBase + j] * factor - v[j];
+      dist[j] = h;
       pred[j] = start;
-      cols[j] = j;
+      if (h < nearest || (h === nearest && colToRow[j] < 0 && colToRow[nearestAt] >= 0)) {
+        nearest = h;
+        nearestAt = j;
+      }
     }
-    let low = 0;
-    let up = 0;
-    let min = 0;
+    let done = 0;
+    let min = nearest;
     let sink = -1;
-    search: for (;;) {
-      if (low === up) {
-        // Gather every column at the new minimum distance into [low, up).
-        min = dist[cols[up++]];
-        for (let k = up; k < n; k++) {
-          const j = cols[k];
-          const h = dist[j];
-          if (h <= min) {
-            if (h < min) {
-              up = low;
-              min = h;
-            }
-            cols[k] = cols[up];
-            cols[up++] = j;
-          }
-        }
-        for (let k = low; k < up; k++) {
-          if (colToRow[cols[k]] < 0) {
-            sink = cols[k];
-            break search;
-          }
-        }
-      }
-      // Scan the row assigned to one column at the minimum: it may bring others to the minimum too.
-      const j1 = cols[low++];
+    for (;;) {
+      const j1 = nearestAt;
+      settled[done] = j1;
+      settledDist[done++] = dist[j1];
+      dist[j1] = NaN;
       const i = colToRow[j1];
+      if (i < 0) {
+        sink = j1;
+        break;
+      }
       const base = i * n;
-      const offset = cost[base + j1] - v[j1] - min;
-      for (let k = up; k < n; k++) {
-        const j = cols[k];
-        const h = cost[base + j] - v[j] - offset;
-        if (h < dist[j]) {
+      const offset = matrix[base + j1] * factor - v[j1] - min;
+      nearest = Infinity;
+      nearestAt = -1;
+      for (let j = 0; j < n; j++) {
+        const d = dist[j];
+        const h = matrix[base + j] * factor - v[j] - offset;
+        if (h < d) {
+          dist[j] = h;
           pred[j] = i;
-          // In exact arithmetic h ≥ min here; `<=` (and clamping to min) absorbs rounding below it.
-          if (h <= min) {
-            if (colToRow[j] < 0) {
-              sink = j;
-              break search;
-            }
-            dist[j] = min;
-            cols[k] = cols[up];
-            cols[up++] = j;
-          } else {
-            dist[j] = h;
+          if (h < nearest) {
+            nearest = h;
+            nearestAt = j;
+          } else if (h === nearest && colToRow[j] < 0) {
+            nearestAt = j;
           }
+        } else if (d < nearest) {
+          nearest = d;
+          nearestAt = j;
+        } else if (d === nearest && colToRow[j] < 0) {
+          nearestAt = j;
         }
       }
+      if (nearest > min) min = nearest;
     }
-    for (let k = 0; k < low; k++) {
-      const j = cols[k];
-      v[j] += dist[j] - min;
+    for (let k = 0; k < done; k++) {
+      v[settled[k]] += settledDist[k] - min;
     }
     for (let j = sink; ; ) {
       const i = pred[j];
