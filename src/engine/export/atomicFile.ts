@@ -1,0 +1,69 @@
+import { randomBytes } from 'node:crypto';
+import { lstat, open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { WriteError } from './writeError';
+
+export interface AtomicWriteOptions {
+  /** Replace `file` if it exists; without it an existing file is an error and is left alone. */
+  readonly overwrite?: boolean;
+}
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    await lstat(file);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw error;
+  }
+}
+
+function describe(error: unknown): string {
+  const { code, message } = error as NodeJS.ErrnoException;
+  if (code === 'ENOENT') return 'its folder does not exist';
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  if (code === 'ENOSPC') return 'the disk is full';
+  return message;
+}
+
+/**
+ * Writes `file` through `write`, which fills a temporary file in the same folder; the temporary
+ * file is renamed over `file` only once it is complete and flushed, so a reader never sees a
+ * half-written output, and on any error it is removed, leaving the folder as it was.
+ */
+export async function writeAtomically(
+  file: string,
+  options: AtomicWriteOptions,
+  write: (handle: FileHandle) => Promise<void>,
+): Promise<void> {
+  const refuse = (): WriteError => new WriteError(file, 'already exists; choose another name or allow overwriting');
+  if (!options.overwrite && (await exists(file))) throw refuse();
+
+  // Same folder, so the final rename never crosses file systems; hidden, so it does not show as
+  // a result while it is being written.
+  const temp = join(dirname(file), `.${basename(file)}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
+  let handle: FileHandle;
+  try {
+    handle = await open(temp, 'wx');
+  } catch (error) {
+    throw new WriteError(file, `cannot be written: ${describe(error)}`);
+  }
+  try {
+    try {
+      await write(handle);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    // Checked again at the end: the file may have appeared while this one was being written.
+    if (!options.overwrite && (await exists(file))) throw refuse();
+    await rename(temp, file);
+  } catch (error) {
+    await rm(temp, { force: true });
+    // System errors (disk full, permission) are the user's to fix; anything else is a bug and keeps its trace.
+    if (typeof (error as NodeJS.ErrnoException).code === 'string') {
+      throw new WriteError(file, `could not be written: ${describe(error)}`);
+    }
+    throw error;
+  }
+}
