@@ -1,9 +1,12 @@
 /**
- * Exact linear assignment on a dense square matrix: the Jonker–Volgenant method (column reduction,
- * augmenting row reduction, then one shortest augmenting path per remaining free row, found with a
- * Dijkstra scan over the dense rows). Written from the published algorithm:
+ * Exact linear assignment on a dense square matrix: the Jonker–Volgenant method (row and column
+ * reduction, augmenting row reduction, then one shortest augmenting path per remaining free row, found
+ * with a Dijkstra scan over the dense rows). Written from the published algorithm:
  * R. Jonker and A. Volgenant, "A shortest augmenting path algorithm for dense and sparse linear
  * assignment problems", Computing 38 (1987) 325–340.
+ *
+ * A warm start replaces the reductions: the given column prices are kept and every row starts free, so
+ * rows whose cheapest column under those prices is uncontested are matched in one scan each.
  *
  * Internally the problem is always a minimisation of `scale · sign · matrix`, where `sign` is −1 when
  * maximising and `scale` is 1 unless the largest magnitude is extreme (beyond 2^±400), when it is the
