@@ -1,0 +1,94 @@
+import { permuteAxis } from '../model/applyPermutation';
+import type { Params, Tensor32 } from '../model/params';
+import type { Permutation, PermutationSpec } from '../model/permutationSpec';
+
+/**
+ * The spec checked against both models, indexed the ways the methods need: which group permutes
+ * each axis of each tensor, and where each (tensor, axis) of a group lands when the group's units
+ * are laid out as rows of one matrix (the other axes flattened, entries side by side).
+ */
+export interface SpecLayout {
+  readonly spec: PermutationSpec;
+  /** For every tensor a group touches, the group of each axis (null: not permuted). */
+  readonly axisGroups: ReadonlyMap<string, readonly (number | null)[]>;
+  /** Per group: its entries' column offsets in the group matrix, and the matrix's width. */
+  readonly groupColumns: readonly { readonly offsets: readonly number[]; readonly width: number }[];
+}
+
+/** Throws unless every axis the spec names exists in A and B with the group's size, and A and B agree in shape. */
+export function specLayout(spec: PermutationSpec, a: Params, b: Params): SpecLayout {
+  const axisGroups = new Map<string, (number | null)[]>();
+  const groupColumns = spec.groups.map((group, g) => {
+    const offsets: number[] = [];
+    let width = 0;
+    for (const { tensor, axis } of group.axes) {
+      const ta = a.get(tensor);
+      const tb = b.get(tensor);
+      if (!ta || !tb) throw new Error(`the permutation spec names '${tensor}', which ${ta ? 'B' : 'A'} lacks`);
+      if (ta.shape.length !== tb.shape.length || ta.shape.some((d, i) => d !== tb.shape[i])) {
+        throw new Error(`'${tensor}' is [${ta.shape.join(', ')}] in A but [${tb.shape.join(', ')}] in B`);
+      }
+      if (!(axis >= 0 && axis < ta.shape.length) || ta.shape[axis] !== group.size) {
+        throw new Error(`group '${group.name}' of ${group.size} units names axis ${axis} of '${tensor}' [${ta.shape.join(', ')}]`);
+      }
+      const groups = axisGroups.get(tensor) ?? ta.shape.map((): number | null => null);
+      groups[axis] = g;
+      axisGroups.set(tensor, groups);
+      offsets.push(width);
+      width += group.size === 0 ? 0 : ta.data.length / group.size;
+    }
+    return { offsets, width };
+  });
+  return { spec, axisGroups, groupColumns };
+}
+
+/**
+ * Writes `tensor` matricised on `axis` (row i = the slice at index i, the other axes flattened in
+ * order) into `target`: element (i, c) goes to target[i·rowStride + (columnOffset + c)·columnStride].
+ * Strides (width, 1) give the row-major matrix, (1, units) its transpose.
+ */
+export function writeAxisMatrix(
+  tensor: Tensor32,
+  axis: number,
+  target: Float32Array,
+  rowStride: number,
+  columnStride: number,
+  columnOffset: number,
+): void {
+  const { shape, data } = tensor;
+  const size = shape[axis]!;
+  const inner = shape.slice(axis + 1).reduce((x, y) => x * y, 1);
+  const outer = shape.slice(0, axis).reduce((x, y) => x * y, 1);
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < size; i++) {
+      const from = (o * size + i) * inner;
+      let to = i * rowStride + (columnOffset + o * inner) * columnStride;
+      for (let r = 0; r < inner; r++, to += columnStride) target[to] = data[from + r]!;
+    }
+  }
+}
+
+/**
+ * `name` from `params` with every permuted axis reordered by its group's permutation, except
+ * `skipAxis` (left as stored).
+ */
+export function permutedTensor(
+  layout: SpecLayout,
+  params: Params,
+  name: string,
+  perms: readonly Permutation[],
+  skipAxis = -1,
+): Tensor32 {
+  let tensor = params.get(name)!;
+  layout.axisGroups.get(name)!.forEach((group, axis) => {
+    if (group !== null && axis !== skipAxis) tensor = permuteAxis(tensor, axis, perms[group]!);
+  });
+  return tensor;
+}
+
+/** ⟨x, y⟩ in double precision. */
+export function dot(x: Float32Array, y: Float32Array): number {
+  let sum = 0;
+  for (let i = 0; i < x.length; i++) sum += x[i]! * y[i]!;
+  return sum;
+}

@@ -1,0 +1,91 @@
+import type { LayerMatching } from '../../shared/compareReport';
+import { matchedCorrelations } from '../alignment/correlation';
+import { specLayout } from '../alignment/specLayout';
+import { applyPermutation, identityPermutations } from '../model/applyPermutation';
+import type { Params } from '../model/params';
+import type { Permutation, PermutationSpec } from '../model/permutationSpec';
+
+/** Each group's units on the fit data (count × size, post-activation), in the spec's group order. */
+export interface GroupFeatures {
+  readonly count: number;
+  readonly a: readonly Float32Array[];
+  readonly b: readonly Float32Array[];
+}
+
+/**
+ * How well each group's units are matched: the report's `LayerMatching`, one per group.
+ * The group's layer weights are the tensors whose axis 0 it permutes, biases (1-D) left out, as
+ * the report defines costBefore/After on the weight matrix; unitCosts cover every slice the group
+ * touches. A relative distance whose reference norm is 0 is reported as the absolute distance,
+ * since no ratio exists.
+ */
+export function matchingCosts(
+  a: Params,
+  b: Params,
+  spec: PermutationSpec,
+  perms: readonly Permutation[],
+  features?: GroupFeatures,
+): LayerMatching[] {
+  specLayout(spec, a, b);
+  const permutedB = applyPermutation(b, spec, perms);
+  const identity = identityPermutations(spec);
+  return spec.groups.map((group, g) => {
+    const writing = group.axes.filter(({ tensor, axis }) => axis === 0 && a.get(tensor)!.shape.length >= 2).map((e) => e.tensor);
+    let correlationBefore: number | null = null;
+    let correlationAfter: number | null = null;
+    if (features) {
+      correlationBefore = mean(matchedCorrelations(features.a[g]!, features.b[g]!, group.size, features.count, identity[g]!));
+      correlationAfter = mean(matchedCorrelations(features.a[g]!, features.b[g]!, group.size, features.count, perms[g]!));
+    }
+    return {
+      layer: group.name,
+      costBefore: relativeDistance(a, b, writing),
+      costAfter: relativeDistance(a, permutedB, writing),
+      correlationBefore,
+      correlationAfter,
+      permutation: Array.from(perms[g]!),
+      unitCosts: unitCosts(a, permutedB, group),
+    };
+  });
+}
+
+/** ‖A − B‖ / ‖A‖ over the named tensors taken together (Frobenius norms). */
+function relativeDistance(a: Params, b: Params, names: readonly string[]): number {
+  let difference = 0;
+  let reference = 0;
+  for (const name of names) {
+    const x = a.get(name)!.data;
+    const y = b.get(name)!.data;
+    for (let i = 0; i < x.length; i++) {
+      difference += (x[i]! - y[i]!) ** 2;
+      reference += x[i]! ** 2;
+    }
+  }
+  return ratio(difference, reference);
+}
+
+/** Per unit i: ‖slices of A at i − slices of π(B) at i‖ / ‖slices of A at i‖ over all the group's axes. */
+function unitCosts(a: Params, permutedB: Params, group: PermutationSpec['groups'][number]): number[] {
+  const difference = new Float64Array(group.size);
+  const reference = new Float64Array(group.size);
+  for (const { tensor, axis } of group.axes) {
+    const { shape, data: x } = a.get(tensor)!;
+    const y = permutedB.get(tensor)!.data;
+    const inner = shape.slice(axis + 1).reduce((p, q) => p * q, 1);
+    for (let k = 0; k < x.length; k++) {
+      const unit = Math.floor(k / inner) % group.size;
+      difference[unit]! += (x[k]! - y[k]!) ** 2;
+      reference[unit]! += x[k]! ** 2;
+    }
+  }
+  return Array.from(difference, (d, i) => ratio(d, reference[i]!));
+}
+
+function ratio(squaredDifference: number, squaredReference: number): number {
+  const d = Math.sqrt(squaredDifference);
+  return squaredReference > 0 ? d / Math.sqrt(squaredReference) : d;
+}
+
+function mean(values: Float64Array): number {
+  return values.length === 0 ? 0 : values.reduce((s, v) => s + v, 0) / values.length;
+}
