@@ -1,0 +1,117 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { initBackend } from '../backend/tfBackend';
+import { writeSafetensors } from '../export/writeSafetensors';
+import { openSafetensors } from '../formats/safetensors/openSafetensors';
+import { FormatError } from '../io/formatError';
+import { accuracy } from '../metrics/classification';
+import { forwardMlp } from '../model/forward';
+import { DIGIT_PIXELS, loadMnistDigits, type DigitSet } from './mnistDigits';
+import { DEFAULT_HIDDEN, trainMlp } from './trainMlp';
+
+/** Where the demo's files live, under the current folder (.gitignored). */
+export const DEMO_CACHE_DIR = join('.merge-lens', 'demo');
+
+/** The seeds of the two demo networks: same data, same recipe, different initialisation and batch order. */
+const DEMO_SEEDS = { a: 1, b: 2 } as const;
+
+/** The digits' shuffle seed, fixed so that the test digits are never ones a demo model trained on. */
+const SPLIT_SEED = 0;
+
+export interface DemoFiles {
+  readonly a: string;
+  readonly b: string;
+  /** The held-out digits: `x` [n, 784] F32 in [0, 1] and `y` [n] I64. */
+  readonly data: string;
+}
+
+export interface DemoOptions {
+  /** Hidden widths (default [256, 256]). */
+  readonly hidden?: readonly number[];
+  /** Training epochs (default 3). */
+  readonly epochs?: number;
+  /** One line per step, e.g. "training demo model A: epoch 2/3". */
+  readonly onProgress?: (message: string) => void;
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * What the cached files were made with, stored in their metadata: files made by another recipe
+ * (an older Merge Lens, other widths) are made again rather than silently reused.
+ */
+function recipeOf(hidden: readonly number[], epochs: number): string {
+  return `merge-lens demo 1; mnist package digits, split seed ${SPLIT_SEED}; relu mlp ${[DIGIT_PIXELS, ...hidden, 10].join('-')}; adam 1e-3, batch 32, ${epochs} epochs`;
+}
+
+/** Whether `file` is a readable safetensors file made by `recipe`. */
+async function isCurrent(file: string, recipe: string): Promise<boolean> {
+  try {
+    const checkpoint = await openSafetensors(file);
+    await checkpoint.close();
+    return checkpoint.metadata.recipe === recipe;
+  } catch (error) {
+    // Missing or unreadable (a damaged cache): either way, make it again.
+    if (error instanceof FormatError) return false;
+    throw error;
+  }
+}
+
+function testFileTensors(test: DigitSet) {
+  return [
+    { name: 'x', dtype: 'F32' as const, shape: [test.count, DIGIT_PIXELS], data: test.inputs },
+    { name: 'y', dtype: 'I64' as const, shape: [test.count], data: BigInt64Array.from(test.labels, (label) => BigInt(label)) },
+  ];
+}
+
+/**
+ * The embedded demo: two MLPs trained on the same real MNIST digits from different seeds, and
+ * the digits they never saw, as files in `cacheDir` (made when missing or stale, else reused).
+ */
+export async function ensureDemoPair(cacheDir: string = DEMO_CACHE_DIR, options: DemoOptions = {}): Promise<DemoFiles> {
+  const hidden = options.hidden ?? DEFAULT_HIDDEN;
+  const epochs = options.epochs ?? 3;
+  const recipe = recipeOf(hidden, epochs);
+  const files = {
+    a: join(cacheDir, 'demo-a.safetensors'),
+    b: join(cacheDir, 'demo-b.safetensors'),
+    data: join(cacheDir, 'demo-test.safetensors'),
+  };
+  const stale = [];
+  for (const key of ['a', 'b', 'data'] as const) {
+    if (!(await isCurrent(files[key], recipe))) stale.push(key);
+  }
+  if (stale.length === 0) return files;
+
+  const say = options.onProgress ?? (() => undefined);
+  await mkdir(cacheDir, { recursive: true });
+  say('loading the MNIST digits');
+  const digits = await loadMnistDigits({ seed: SPLIT_SEED });
+  if (stale.includes('data')) {
+    await writeSafetensors(files.data, testFileTensors(digits.test), { overwrite: true, metadata: { recipe, content: 'held-out MNIST digits: x [n, 784] in [0, 1], y labels' } });
+  }
+  for (const key of ['a', 'b'] as const) {
+    if (!stale.includes(key)) continue;
+    await initBackend();
+    const name = key.toUpperCase();
+    const trained = await trainMlp(digits.train, {
+      seed: DEMO_SEEDS[key],
+      hidden,
+      epochs,
+      onEpoch: (epoch, total) => say(`training demo model ${name}: epoch ${epoch}/${total}`),
+      signal: options.signal,
+    });
+    const { logits } = await forwardMlp(trained.architecture, trained.params, digits.test.inputs, digits.test.count);
+    const testAccuracy = accuracy(logits, digits.test.labels, digits.test.numClasses);
+    say(`demo model ${name}: ${(100 * testAccuracy).toFixed(1)}% test accuracy after ${trained.seconds.toFixed(1)} s`);
+    await writeSafetensors(files[key], trained.params, {
+      overwrite: true,
+      metadata: {
+        recipe,
+        seed: String(DEMO_SEEDS[key]),
+        train_examples: String(digits.train.count),
+        test_accuracy: testAccuracy.toFixed(4),
+      },
+    });
+  }
+  return files;
+}
