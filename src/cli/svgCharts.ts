@@ -1,0 +1,257 @@
+/**
+ * Line and grouped-bar charts as inline SVG strings, for a report that must print well and load
+ * nothing: axes with round ticks, labels, a legend, and a <title> tooltip on every mark.
+ */
+import { escapeHtml, formatNumber } from './htmlEscape';
+import { finiteExtent, linearScale, niceTicks, px, type Ticks } from './svgScales';
+
+/** Okabe & Ito's palette, distinguishable with every common colour-vision deficiency. */
+export const OKABE_ITO = {
+  black: '#000000',
+  orange: '#E69F00',
+  skyBlue: '#56B4E9',
+  green: '#009E73',
+  yellow: '#F0E442',
+  blue: '#0072B2',
+  vermillion: '#D55E00',
+  purple: '#CC79A7',
+} as const;
+
+export const CHART_FONT = 'Helvetica, Arial, sans-serif';
+
+export type Marker = 'circle' | 'square' | 'triangle' | 'diamond';
+
+/** How a series is drawn: colour, and a dash and marker so that it survives greyscale printing too. */
+export interface SeriesStyle {
+  readonly name: string;
+  readonly color: string;
+  readonly dash?: string;
+  readonly marker?: Marker;
+}
+
+export interface LineSeries extends SeriesStyle {
+  readonly points: readonly (readonly [number, number])[];
+}
+
+export interface AxisOptions {
+  readonly label: string;
+  /** Values are fractions shown as percentages. */
+  readonly percent?: boolean;
+  /** Keep 0 inside the axis (bars). */
+  readonly includeZero?: boolean;
+}
+
+const MARGIN = { top: 10, right: 14, bottom: 44, left: 62 };
+const LEGEND_ROW = 18;
+const TEXT = '#222222';
+const GRID = '#e3e3e3';
+
+function tickText(value: number, ticks: Ticks, axis: AxisOptions): string {
+  return axis.percent ? `${formatNumber(value * 100, Math.max(0, ticks.decimals - 2))}%` : formatNumber(value, ticks.decimals);
+}
+
+/** A value as the tooltip tells it: a few more digits than the ticks. */
+function valueText(value: number, axis: AxisOptions): string {
+  return axis.percent ? `${formatNumber(value * 100, 2)}%` : formatNumber(value, 4);
+}
+
+export function markerSvg(marker: Marker, x: number, y: number, color: string, title?: string): string {
+  const tooltip = title === undefined ? '' : `<title>${escapeHtml(title)}</title>`;
+  const paint = `fill="${color}" stroke="#ffffff" stroke-width="0.6"`;
+  switch (marker) {
+    case 'circle':
+      return `<circle cx="${px(x)}" cy="${px(y)}" r="2.9" ${paint}>${tooltip}</circle>`;
+    case 'square':
+      return `<rect x="${px(x - 2.6)}" y="${px(y - 2.6)}" width="5.2" height="5.2" ${paint}>${tooltip}</rect>`;
+    case 'triangle':
+      return `<path d="M${px(x)} ${px(y - 3.4)}L${px(x + 3.2)} ${px(y + 2.4)}L${px(x - 3.2)} ${px(y + 2.4)}Z" ${paint}>${tooltip}</path>`;
+    case 'diamond':
+      return `<path d="M${px(x)} ${px(y - 3.6)}L${px(x + 3.2)} ${px(y)}L${px(x)} ${px(y + 3.6)}L${px(x - 3.2)} ${px(y)}Z" ${paint}>${tooltip}</path>`;
+  }
+}
+
+/** Legend entries laid out left to right, wrapping; returns the SVG and the height it takes. */
+function legend(styles: readonly SeriesStyle[], x0: number, y0: number, width: number, kind: 'line' | 'bar'): { svg: string; height: number } {
+  if (styles.length === 0) return { svg: '', height: 0 };
+  const parts: string[] = [];
+  let x = x0;
+  let y = y0 + LEGEND_ROW / 2;
+  for (const style of styles) {
+    // Text width estimated at 6.2 px per character of 11 px Helvetica: enough to keep entries apart.
+    const entryWidth = 30 + style.name.length * 6.2 + 14;
+    if (x > x0 && x + entryWidth > x0 + width) {
+      x = x0;
+      y += LEGEND_ROW;
+    }
+    if (kind === 'line') {
+      parts.push(`<line x1="${px(x)}" y1="${px(y)}" x2="${px(x + 24)}" y2="${px(y)}" stroke="${style.color}" stroke-width="2"${style.dash ? ` stroke-dasharray="${style.dash}"` : ''}/>`);
+      if (style.marker) parts.push(markerSvg(style.marker, x + 12, y, style.color));
+    } else {
+      parts.push(`<rect x="${px(x + 6)}" y="${px(y - 5.5)}" width="12" height="11" fill="${style.color}"/>`);
+    }
+    parts.push(`<text x="${px(x + 30)}" y="${px(y)}" dominant-baseline="central" fill="${TEXT}">${escapeHtml(style.name)}</text>`);
+    x += entryWidth;
+  }
+  return { svg: `<g class="legend">${parts.join('')}</g>`, height: y - y0 + LEGEND_ROW / 2 + 6 };
+}
+
+interface Frame {
+  readonly left: number;
+  readonly top: number;
+  readonly right: number;
+  readonly bottom: number;
+}
+
+/** The y axis: gridlines, ticks, labels and the rotated axis title. */
+function yAxis(frame: Frame, ticks: Ticks, axis: AxisOptions, y: (v: number) => number): string {
+  const parts = ticks.values.map((v) => {
+    const yy = px(y(v));
+    return (
+      `<line x1="${px(frame.left)}" y1="${yy}" x2="${px(frame.right)}" y2="${yy}" stroke="${GRID}" stroke-width="0.8"/>` +
+      `<line x1="${px(frame.left - 4)}" y1="${yy}" x2="${px(frame.left)}" y2="${yy}" stroke="${TEXT}"/>` +
+      `<text x="${px(frame.left - 7)}" y="${yy}" text-anchor="end" dominant-baseline="central" fill="${TEXT}">${tickText(v, ticks, axis)}</text>`
+    );
+  });
+  const middle = (frame.top + frame.bottom) / 2;
+  parts.push(
+    `<text x="${px(14)}" y="${px(middle)}" transform="rotate(-90 14 ${px(middle)})" text-anchor="middle" dominant-baseline="central" font-size="12" fill="${TEXT}">${escapeHtml(axis.label)}</text>`,
+    `<line x1="${px(frame.left)}" y1="${px(frame.top)}" x2="${px(frame.left)}" y2="${px(frame.bottom)}" stroke="${TEXT}"/>`,
+  );
+  return parts.join('');
+}
+
+function xTitle(frame: Frame, label: string, height: number): string {
+  return `<text x="${px((frame.left + frame.right) / 2)}" y="${px(height - 8)}" text-anchor="middle" font-size="12" fill="${TEXT}">${escapeHtml(label)}</text>`;
+}
+
+/** One chart: a fixed-size SVG with its own font, and a label for screen readers. */
+export function svgRoot(width: number, height: number, label: string, body: string): string {
+  return (
+    `<svg class="chart" viewBox="0 0 ${px(width)} ${px(height)}" width="${px(width)}" height="${px(height)}" role="img" aria-label="${escapeHtml(label)}" ` +
+    `font-family="${CHART_FONT}" font-size="11">${body}</svg>`
+  );
+}
+
+export interface LineChartOptions {
+  readonly width: number;
+  readonly height: number;
+  readonly ariaLabel: string;
+  readonly x: AxisOptions;
+  readonly y: AxisOptions;
+  readonly series: readonly LineSeries[];
+  /** Drawn first, thin and grey, with a legend entry of its own (e.g. the endpoints' straight line). */
+  readonly reference?: LineSeries;
+}
+
+/** Splits a polyline at non-finite values, so that a NaN leaves a gap instead of a wild stroke. */
+function polylinePath(points: readonly (readonly [number, number])[], x: (v: number) => number, y: (v: number) => number): string {
+  let d = '';
+  let pen = false;
+  for (const [px0, py0] of points) {
+    if (!Number.isFinite(px0) || !Number.isFinite(py0)) {
+      pen = false;
+      continue;
+    }
+    d += `${pen ? 'L' : 'M'}${px(x(px0))} ${px(y(py0))}`;
+    pen = true;
+  }
+  return d;
+}
+
+export function lineChart(options: LineChartOptions): string {
+  const { width, height, series } = options;
+  const all = options.reference ? [options.reference, ...series] : series;
+  const styles = options.reference ? [...series, options.reference] : series;
+  const legendPart = legend(styles, MARGIN.left, MARGIN.top, width - MARGIN.left - MARGIN.right, 'line');
+  const frame: Frame = { left: MARGIN.left, top: MARGIN.top + legendPart.height + 4, right: width - MARGIN.right, bottom: height - MARGIN.bottom };
+
+  const [x0, x1] = finiteExtent(all.flatMap((s) => s.points.map((p) => p[0])));
+  const [yLo, yHi] = finiteExtent(all.flatMap((s) => s.points.map((p) => p[1])));
+  const yTicks = niceTicks(options.y.includeZero ? Math.min(0, yLo) : yLo, options.y.includeZero ? Math.max(0, yHi) : yHi, 5);
+  const xTicks = niceTicks(x0, x1, 4);
+  const xd0 = Number.isFinite(x0) ? x0 : 0;
+  const xd1 = Number.isFinite(x1) && x1 > xd0 ? x1 : xd0 + 1;
+  const x = linearScale(xd0, xd1, frame.left + 6, frame.right - 6);
+  const y = linearScale(yTicks.values[0]!, yTicks.values[yTicks.values.length - 1]!, frame.bottom, frame.top);
+
+  const parts: string[] = [legendPart.svg, yAxis(frame, yTicks, options.y, y)];
+  parts.push(`<line x1="${px(frame.left)}" y1="${px(frame.bottom)}" x2="${px(frame.right)}" y2="${px(frame.bottom)}" stroke="${TEXT}"/>`);
+  for (const v of xTicks.values) {
+    if (v < xd0 - 1e-9 || v > xd1 + 1e-9) continue;
+    const xx = px(x(v));
+    parts.push(
+      `<line x1="${xx}" y1="${px(frame.bottom)}" x2="${xx}" y2="${px(frame.bottom + 4)}" stroke="${TEXT}"/>`,
+      `<text x="${xx}" y="${px(frame.bottom + 16)}" text-anchor="middle" fill="${TEXT}">${tickText(v, xTicks, options.x)}</text>`,
+    );
+  }
+  parts.push(xTitle(frame, options.x.label, height));
+
+  if (options.reference) {
+    parts.push(`<path d="${polylinePath(options.reference.points, x, y)}" fill="none" stroke="${options.reference.color}" stroke-width="1.2"${options.reference.dash ? ` stroke-dasharray="${options.reference.dash}"` : ''}/>`);
+  }
+  for (const s of series) {
+    parts.push(`<path d="${polylinePath(s.points, x, y)}" fill="none" stroke="${s.color}" stroke-width="1.8" stroke-linejoin="round"${s.dash ? ` stroke-dasharray="${s.dash}"` : ''}/>`);
+    if (!s.marker) continue;
+    for (const [vx, vy] of s.points) {
+      if (!Number.isFinite(vx) || !Number.isFinite(vy)) continue;
+      parts.push(markerSvg(s.marker, x(vx), y(vy), s.color, `${s.name}: ${options.x.label} ${valueText(vx, options.x)}, ${options.y.label} ${valueText(vy, options.y)}`));
+    }
+  }
+  return svgRoot(width, height, options.ariaLabel, parts.join(''));
+}
+
+export interface BarSeries extends SeriesStyle {
+  /** One value per category. */
+  readonly values: readonly number[];
+}
+
+export interface BarChartOptions {
+  readonly width: number;
+  readonly height: number;
+  readonly ariaLabel: string;
+  readonly categories: readonly string[];
+  readonly xLabel: string;
+  readonly y: AxisOptions;
+  readonly series: readonly BarSeries[];
+}
+
+/** Bars grouped by category, one colour per series, from a zero line (values may be negative). */
+export function groupedBarChart(options: BarChartOptions): string {
+  const { width, height, categories, series } = options;
+  const legendPart = legend(series, MARGIN.left, MARGIN.top, width - MARGIN.left - MARGIN.right, 'bar');
+  const frame: Frame = { left: MARGIN.left, top: MARGIN.top + legendPart.height + 4, right: width - MARGIN.right, bottom: height - MARGIN.bottom };
+  const [lo, hi] = finiteExtent(series.flatMap((s) => s.values));
+  const low = Math.min(0, Number.isFinite(lo) ? lo : 0);
+  const high = Math.max(0, Number.isFinite(hi) ? hi : 0);
+  // Bars that are all zero still stand on a zero line at the bottom, not in the middle of ±1.
+  const ticks = niceTicks(low, low === 0 && high === 0 ? 1 : high, 5);
+  const y = linearScale(ticks.values[0]!, ticks.values[ticks.values.length - 1]!, frame.bottom, frame.top);
+  const band = (frame.right - frame.left) / Math.max(1, categories.length);
+  const groupWidth = band * 0.78;
+  const barWidth = groupWidth / Math.max(1, series.length);
+  // Long names are turned, so that neighbouring labels do not run into each other.
+  const turn = categories.some((c) => c.length * 6.2 > band - 4);
+
+  const parts: string[] = [legendPart.svg, yAxis(frame, ticks, options.y, y)];
+  categories.forEach((category, c) => {
+    const groupLeft = frame.left + c * band + (band - groupWidth) / 2;
+    series.forEach((s, k) => {
+      const v = s.values[c];
+      if (v === undefined || !Number.isFinite(v)) return;
+      const top = Math.min(y(v), y(0));
+      const barHeight = Math.max(0.5, Math.abs(y(v) - y(0)));
+      const title = `${category}, ${s.name}: ${valueText(v, options.y)}`;
+      parts.push(`<rect x="${px(groupLeft + k * barWidth + 0.5)}" y="${px(top)}" width="${px(Math.max(0.5, barWidth - 1))}" height="${px(barHeight)}" fill="${s.color}"><title>${escapeHtml(title)}</title></rect>`);
+    });
+    const cx = frame.left + (c + 0.5) * band;
+    const label = escapeHtml(category);
+    parts.push(
+      turn
+        ? `<text x="${px(cx)}" y="${px(frame.bottom + 10)}" transform="rotate(-30 ${px(cx)} ${px(frame.bottom + 10)})" text-anchor="end" fill="${TEXT}">${label}</text>`
+        : `<text x="${px(cx)}" y="${px(frame.bottom + 16)}" text-anchor="middle" fill="${TEXT}">${label}</text>`,
+    );
+  });
+  parts.push(`<line x1="${px(frame.left)}" y1="${px(y(0))}" x2="${px(frame.right)}" y2="${px(y(0))}" stroke="${TEXT}"/>`);
+  if (!turn) parts.push(xTitle(frame, options.xLabel, height));
+  return svgRoot(width, height, options.ariaLabel, parts.join(''));
+}

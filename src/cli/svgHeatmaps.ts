@@ -1,0 +1,181 @@
+/** Heatmaps as inline SVG: a layers × α grid with a colour scale, and permutation matrices. */
+import { svgRoot } from './svgCharts';
+import { escapeHtml, formatNumber } from './htmlEscape';
+import { linearScale, niceTicks, px } from './svgScales';
+
+const TEXT = '#222222';
+
+/** viridis (perceptually uniform, readable with colour-vision deficiencies and in greyscale) at nine stops. */
+const VIRIDIS = ['#440154', '#482878', '#3e4989', '#31688e', '#26828e', '#1f9e89', '#35b779', '#6ece58', '#fde725'];
+
+function hexChannels(hex: string): [number, number, number] {
+  return [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16)) as [number, number, number];
+}
+
+/** The viridis colour of t in [0, 1] (clamped), interpolated between its stops. */
+export function viridis(t: number): string {
+  const clamped = Math.min(1, Math.max(0, Number.isFinite(t) ? t : 0));
+  const position = clamped * (VIRIDIS.length - 1);
+  const i = Math.min(VIRIDIS.length - 2, Math.floor(position));
+  const f = position - i;
+  const a = hexChannels(VIRIDIS[i]!);
+  const b = hexChannels(VIRIDIS[i + 1]!);
+  return `#${a.map((c, k) => Math.round(c + (b[k]! - c) * f).toString(16).padStart(2, '0')).join('')}`;
+}
+
+/** Missing values (NaN) are drawn in a neutral hatch-free grey and said so in the tooltip. */
+const MISSING = '#d9d9d9';
+
+export interface HeatmapOptions {
+  readonly ariaLabel: string;
+  readonly title: string;
+  readonly rows: readonly string[];
+  /** The column positions (α values): ticks are put at round ones. */
+  readonly columns: readonly number[];
+  /** rows × columns. */
+  readonly values: readonly (readonly number[])[];
+  /** The colour scale's range, shared by the heatmaps that are compared side by side. */
+  readonly domain: readonly [number, number];
+  readonly xLabel: string;
+  readonly valueLabel: string;
+  readonly width: number;
+  readonly rowHeight?: number;
+  /** A short text right of each row (e.g. the row's baseline). */
+  readonly rowNotes?: readonly string[];
+}
+
+export function heatmap(options: HeatmapOptions): string {
+  const { rows, columns, values, domain, width } = options;
+  const rowHeight = options.rowHeight ?? 26;
+  const left = Math.min(120, 12 + Math.max(4, ...rows.map((r) => r.length)) * 6.2);
+  const top = 22;
+  const notes = options.rowNotes ?? [];
+  const right = width - 8 - (notes.length > 0 ? 8 + Math.max(...notes.map((n) => n.length)) * 6 : 0);
+  const bottom = top + rows.length * rowHeight;
+  const height = bottom + 40;
+  const cellWidth = (right - left) / Math.max(1, columns.length);
+  const colour = (v: number): string => (Number.isFinite(v) ? viridis((v - domain[0]) / (domain[1] - domain[0] || 1)) : MISSING);
+
+  const parts: string[] = [`<text x="${px(left)}" y="14" font-size="12" font-weight="bold" fill="${TEXT}">${escapeHtml(options.title)}</text>`];
+  rows.forEach((row, r) => {
+    const y = top + r * rowHeight;
+    parts.push(`<text x="${px(left - 6)}" y="${px(y + rowHeight / 2)}" text-anchor="end" dominant-baseline="central" fill="${TEXT}">${escapeHtml(row)}</text>`);
+    const note = notes[r];
+    if (note !== undefined) parts.push(`<text x="${px(right + 8)}" y="${px(y + rowHeight / 2)}" dominant-baseline="central" fill="#555555">${escapeHtml(note)}</text>`);
+    columns.forEach((alpha, c) => {
+      const v = values[r]?.[c] ?? NaN;
+      const tip = `${row}, α = ${formatNumber(alpha, 3)}: ${options.valueLabel} ${Number.isFinite(v) ? formatNumber(v, 4) : 'not available'}`;
+      // Cells overlap by a hair so that no white seams show between them.
+      parts.push(`<rect x="${px(left + c * cellWidth)}" y="${px(y)}" width="${px(cellWidth + 0.3)}" height="${px(rowHeight - 2)}" fill="${colour(v)}" shape-rendering="crispEdges"><title>${escapeHtml(tip)}</title></rect>`);
+    });
+  });
+
+  // Ticks at round α (0, 0.25, ...) placed at the nearest column's centre.
+  const lo = columns[0] ?? 0;
+  const hi = columns[columns.length - 1] ?? 1;
+  const ticks = niceTicks(lo, hi, 4);
+  for (const t of ticks.values) {
+    if (t < lo - 1e-9 || t > hi + 1e-9) continue;
+    let nearest = 0;
+    columns.forEach((a, c) => {
+      if (Math.abs(a - t) < Math.abs(columns[nearest]! - t)) nearest = c;
+    });
+    const x = px(left + (nearest + 0.5) * cellWidth);
+    parts.push(
+      `<line x1="${x}" y1="${px(bottom)}" x2="${x}" y2="${px(bottom + 4)}" stroke="${TEXT}"/>`,
+      `<text x="${x}" y="${px(bottom + 15)}" text-anchor="middle" fill="${TEXT}">${formatNumber(t, ticks.decimals)}</text>`,
+    );
+  }
+  parts.push(`<text x="${px((left + right) / 2)}" y="${px(height - 6)}" text-anchor="middle" font-size="12" fill="${TEXT}">${escapeHtml(options.xLabel)}</text>`);
+  return svgRoot(width, height, options.ariaLabel, parts.join(''));
+}
+
+/** A horizontal colour bar for `domain`, with round ticks and a label. */
+export function colorLegend(options: { readonly ariaLabel: string; readonly domain: readonly [number, number]; readonly label: string; readonly width: number }): string {
+  const { domain, width } = options;
+  const left = 16;
+  const right = width - 16;
+  const steps = 60;
+  const parts: string[] = [];
+  const stepWidth = (right - left) / steps;
+  for (let s = 0; s < steps; s++) {
+    parts.push(`<rect x="${px(left + s * stepWidth)}" y="6" width="${px(stepWidth + 0.6)}" height="12" fill="${viridis((s + 0.5) / steps)}" shape-rendering="crispEdges"/>`);
+  }
+  const x = linearScale(domain[0], domain[1], left, right);
+  const ticks = niceTicks(domain[0], domain[1], 5);
+  for (const t of ticks.values) {
+    if (t < domain[0] - 1e-9 || t > domain[1] + 1e-9) continue;
+    parts.push(
+      `<line x1="${px(x(t))}" y1="18" x2="${px(x(t))}" y2="22" stroke="${TEXT}"/>`,
+      `<text x="${px(x(t))}" y="33" text-anchor="middle" fill="${TEXT}">${formatNumber(t, ticks.decimals)}</text>`,
+    );
+  }
+  parts.push(`<text x="${px((left + right) / 2)}" y="50" text-anchor="middle" font-size="12" fill="${TEXT}">${escapeHtml(options.label)}</text>`);
+  return svgRoot(width, 58, options.ariaLabel, parts.join(''));
+}
+
+export interface PermutationMatrixOptions {
+  readonly ariaLabel: string;
+  readonly title: string;
+  /** A's unit i is matched with B's unit permutation[i]. */
+  readonly permutation: readonly number[];
+  /** Side of the plotting square in pixels. */
+  readonly size: number;
+  /** Wider layers are shown in blocks of units, at most this many per side. */
+  readonly maxCells?: number;
+  readonly color: string;
+}
+
+/**
+ * The permutation as a matrix: row i (A's unit i), column perm[i] (B's unit). Units keep their
+ * own order on both axes, so the identity is the diagonal and every mark off it is a unit that
+ * alignment moved. Wide layers are binned; a block's shade is the share of its rows matched there.
+ */
+export function permutationMatrix(options: PermutationMatrixOptions): string {
+  const { permutation, size } = options;
+  const n = permutation.length;
+  const cells = Math.max(1, Math.min(n, options.maxCells ?? 64));
+  const perCell = n / cells;
+  const counts = new Map<number, number>();
+  permutation.forEach((j, i) => {
+    const key = Math.floor(i / perCell) * cells + Math.floor(j / perCell);
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  });
+  const left = 46;
+  const top = 24;
+  const cell = size / cells;
+  const height = top + size + 40;
+  const width = left + size + 12;
+  const unitRange = (c: number): string => {
+    const first = Math.ceil(c * perCell);
+    const last = Math.ceil((c + 1) * perCell) - 1;
+    return first === last ? `${first}` : `${first}–${last}`;
+  };
+
+  const parts: string[] = [
+    `<text x="${px(left)}" y="14" font-size="12" font-weight="bold" fill="${TEXT}">${escapeHtml(options.title)}</text>`,
+    `<rect x="${px(left)}" y="${px(top)}" width="${px(size)}" height="${px(size)}" fill="#ffffff" stroke="${TEXT}" stroke-width="0.8"/>`,
+    `<line x1="${px(left)}" y1="${px(top)}" x2="${px(left + size)}" y2="${px(top + size)}" stroke="#bbbbbb" stroke-width="0.8" stroke-dasharray="3 3"/>`,
+  ];
+  for (const [key, count] of [...counts].sort((a, b) => a[0] - b[0])) {
+    const r = Math.floor(key / cells);
+    const c = key % cells;
+    // Opacity from the share of the block's rows, floored so that a single match stays visible.
+    const share = count / Math.max(1, Math.round(perCell));
+    const opacity = cells === n ? 1 : Math.max(0.25, Math.min(1, share));
+    const tip = cells === n ? `A unit ${r} ↔ B unit ${c}` : `A units ${unitRange(r)} ↔ B units ${unitRange(c)}: ${count} match${count === 1 ? '' : 'es'}`;
+    parts.push(`<rect x="${px(left + c * cell)}" y="${px(top + r * cell)}" width="${px(Math.max(cell, 0.8))}" height="${px(Math.max(cell, 0.8))}" fill="${options.color}" fill-opacity="${opacity.toFixed(2)}"><title>${escapeHtml(tip)}</title></rect>`);
+  }
+  for (const [v, label] of [[0, '0'], [n, String(n - 1)]] as const) {
+    const offset = v === 0 ? 0 : size;
+    parts.push(
+      `<text x="${px(left + offset)}" y="${px(top + size + 13)}" text-anchor="${v === 0 ? 'start' : 'end'}" fill="${TEXT}">${label}</text>`,
+      `<text x="${px(left - 5)}" y="${px(top + offset)}" text-anchor="end" dominant-baseline="${v === 0 ? 'hanging' : 'auto'}" fill="${TEXT}">${label}</text>`,
+    );
+  }
+  parts.push(
+    `<text x="${px(left + size / 2)}" y="${px(height - 8)}" text-anchor="middle" font-size="12" fill="${TEXT}">unit of B (matched)</text>`,
+    `<text x="14" y="${px(top + size / 2)}" transform="rotate(-90 14 ${px(top + size / 2)})" text-anchor="middle" dominant-baseline="central" font-size="12" fill="${TEXT}">unit of A</text>`,
+  );
+  return svgRoot(width, height, options.ariaLabel, parts.join(''));
+}
