@@ -7,7 +7,7 @@ import { FormatError } from '../io/formatError';
 import { accuracy } from '../metrics/classification';
 import { forwardMlp } from '../model/forward';
 import { DIGIT_PIXELS, loadMnistDigits, type DigitSet } from './mnistDigits';
-import { DEFAULT_HIDDEN, trainMlp } from './trainMlp';
+import { DEFAULT_BATCH_SIZE, DEFAULT_EPOCHS, DEFAULT_HIDDEN, DEFAULT_LEARNING_RATE, trainMlp } from './trainMlp';
 
 /** Where the demo's files live, under the current folder (.gitignored). */
 export const DEMO_CACHE_DIR = join('.merge-lens', 'demo');
@@ -28,9 +28,9 @@ export interface DemoFiles {
 export interface DemoOptions {
   /** Hidden widths (default [256, 256]). */
   readonly hidden?: readonly number[];
-  /** Training epochs (default 3). */
+  /** Training epochs (default 4). */
   readonly epochs?: number;
-  /** One line per step, e.g. "training demo model A: epoch 2/3". */
+  /** One line per step, e.g. "training demo model A: epoch 2/4". */
   readonly onProgress?: (message: string) => void;
   readonly signal?: AbortSignal;
 }
@@ -40,7 +40,7 @@ export interface DemoOptions {
  * (an older Merge Lens, other widths) are made again rather than silently reused.
  */
 function recipeOf(hidden: readonly number[], epochs: number): string {
-  return `merge-lens demo 1; mnist package digits, split seed ${SPLIT_SEED}; relu mlp ${[DIGIT_PIXELS, ...hidden, 10].join('-')}; adam 1e-3, batch 32, ${epochs} epochs`;
+  return `merge-lens demo 1; mnist package digits, split seed ${SPLIT_SEED}; relu mlp ${[DIGIT_PIXELS, ...hidden, 10].join('-')}; adam ${DEFAULT_LEARNING_RATE}, batch ${DEFAULT_BATCH_SIZE}, ${epochs} epochs`;
 }
 
 /** Whether `file` is a readable safetensors file made by `recipe`. */
@@ -69,7 +69,7 @@ function testFileTensors(test: DigitSet) {
  */
 export async function ensureDemoPair(cacheDir: string = DEMO_CACHE_DIR, options: DemoOptions = {}): Promise<DemoFiles> {
   const hidden = options.hidden ?? DEFAULT_HIDDEN;
-  const epochs = options.epochs ?? 3;
+  const epochs = options.epochs ?? DEFAULT_EPOCHS;
   const recipe = recipeOf(hidden, epochs);
   const files = {
     a: join(cacheDir, 'demo-a.safetensors'),

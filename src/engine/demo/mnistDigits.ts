@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { FormatError, ensure } from '../io/formatError';
-import { SeededRandom } from './seededRandom';
+import { randomOrder, seededRandom } from '../alignment/seededRandom';
 
 /** 28×28 pixels, flattened: the demo's MLPs see each digit as a row of 784 values in [0, 1]. */
 export const DIGIT_PIXELS = 784;
@@ -61,7 +61,7 @@ async function readClass(file: string): Promise<Float32Array> {
   return values;
 }
 
-function take(inputs: Float32Array, labels: Int32Array, order: Int32Array): DigitSet {
+function take(inputs: Float32Array, labels: Int32Array, order: readonly number[]): DigitSet {
   const picked = new Float32Array(order.length * DIGIT_PIXELS);
   const pickedLabels = new Int32Array(order.length);
   order.forEach((source, i) => {
@@ -95,9 +95,9 @@ export async function loadMnistDigits(options: LoadDigitsOptions = {}): Promise<
     filled += values.length / DIGIT_PIXELS;
   });
 
-  const order = new SeededRandom(options.seed ?? 0).permutation(total);
+  const order = randomOrder(total, seededRandom(options.seed ?? 0));
   return {
-    train: take(inputs, labels, order.subarray(0, total - testCount)),
-    test: take(inputs, labels, order.subarray(total - testCount)),
+    train: take(inputs, labels, order.slice(0, total - testCount)),
+    test: take(inputs, labels, order.slice(total - testCount)),
   };
 }

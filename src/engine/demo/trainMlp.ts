@@ -2,14 +2,14 @@ import { tf } from '../backend/tfBackend';
 import type { DenseLayer, Mlp, MlpArchitecture } from '../model/mlp';
 import type { Params, Tensor32 } from '../model/params';
 import type { DigitSet } from './mnistDigits';
-import { SeededRandom } from './seededRandom';
+import { randomOrder, seededRandom } from '../alignment/seededRandom';
 
 export interface TrainMlpOptions {
   /** Decides the initial weights and the batch order: one seed, one network, on every machine. */
   readonly seed: number;
   /** Widths of the hidden layers (default [256, 256]). */
   readonly hidden?: readonly number[];
-  /** Passes over the data (default 3). */
+  /** Passes over the data (default 4). */
   readonly epochs?: number;
   /** Examples per Adam step (default 32). */
   readonly batchSize?: number;
@@ -28,6 +28,9 @@ export interface TrainedMlp extends Mlp {
 }
 
 export const DEFAULT_HIDDEN: readonly number[] = [256, 256];
+export const DEFAULT_EPOCHS = 4;
+export const DEFAULT_BATCH_SIZE = 32;
+export const DEFAULT_LEARNING_RATE = 1e-3;
 
 /** The architecture of the demo networks, named as a PyTorch `nn.ModuleList` of Linear layers names them. */
 export function demoArchitecture(inputSize: number, hidden: readonly number[], outputSize: number): MlpArchitecture {
@@ -46,12 +49,12 @@ export function demoArchitecture(inputSize: number, hidden: readonly number[], o
  * PyTorch's default Linear initialisation, U(−1/√in, 1/√in) for weight and bias, drawn in the
  * [out, in] order; returned as the [in, out] kernel the backend multiplies by without a transpose.
  */
-function initialKernel(random: SeededRandom, layer: DenseLayer): { kernel: Float32Array; bias: Float32Array } {
+function initialKernel(random: () => number, layer: DenseLayer): { kernel: Float32Array; bias: Float32Array } {
   const { inFeatures: n, outFeatures: m } = layer;
   const bound = 1 / Math.sqrt(n);
   const kernel = new Float32Array(n * m);
-  for (let o = 0; o < m; o++) for (let i = 0; i < n; i++) kernel[i * m + o] = random.uniform(-bound, bound);
-  const bias = Float32Array.from({ length: m }, () => random.uniform(-bound, bound));
+  for (let o = 0; o < m; o++) for (let i = 0; i < n; i++) kernel[i * m + o] = bound * (2 * random() - 1);
+  const bias = Float32Array.from({ length: m }, () => bound * (2 * random() - 1));
   return { kernel, bias };
 }
 
@@ -128,31 +131,31 @@ export function lossAndGradients(
 export async function trainMlp(data: DigitSet, options: TrainMlpOptions): Promise<TrainedMlp> {
   const hidden = options.hidden ?? DEFAULT_HIDDEN;
   hidden.forEach((width) => checkPositiveInteger('a hidden width', width));
-  const epochs = checkPositiveInteger('epochs', options.epochs ?? 3);
-  const batchSize = checkPositiveInteger('batchSize', options.batchSize ?? 32);
+  const epochs = checkPositiveInteger('epochs', options.epochs ?? DEFAULT_EPOCHS);
+  const batchSize = checkPositiveInteger('batchSize', options.batchSize ?? DEFAULT_BATCH_SIZE);
   const inputSize = data.inputs.length / data.count;
   checkPositiveInteger('the input size', inputSize);
   const architecture = demoArchitecture(inputSize, hidden, data.numClasses);
   const started = performance.now();
 
-  const random = new SeededRandom(options.seed);
+  const random = seededRandom(options.seed);
   const initial = architecture.layers.map((layer) => initialKernel(random, layer));
   const kernels = initial.map(({ kernel }, l) => variableOf(tf.tensor2d(kernel, [architecture.layers[l]!.inFeatures, architecture.layers[l]!.outFeatures])));
   const biases = initial.map(({ bias }) => variableOf(tf.tensor1d(bias)));
   const inputs = tf.tensor2d(data.inputs, [data.count, inputSize]);
   const labels = tf.tensor1d(data.labels, 'int32');
-  const optimizer = tf.train.adam(options.learningRate ?? 1e-3);
+  const optimizer = tf.train.adam(options.learningRate ?? DEFAULT_LEARNING_RATE);
   const epochLosses: number[] = [];
   let lossSum: tf.Scalar | null = null;
   try {
     for (let epoch = 1; epoch <= epochs; epoch++) {
       options.onEpoch?.(epoch, epochs);
-      const order = random.permutation(data.count);
+      const order = randomOrder(data.count, random);
       lossSum = tf.scalar(0);
       let batches = 0;
       for (let start = 0; start < data.count; start += batchSize) {
         options.signal?.throwIfAborted();
-        const indices = tf.tensor1d(order.subarray(start, Math.min(data.count, start + batchSize)), 'int32');
+        const indices = tf.tensor1d(order.slice(start, Math.min(data.count, start + batchSize)), 'int32');
         const { loss, gradients } = lossAndGradients(kernels, biases, inputs, labels, indices, data.numClasses);
         indices.dispose();
         optimizer.applyGradients(gradients);

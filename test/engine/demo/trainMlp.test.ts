@@ -77,7 +77,7 @@ test('a small network learns the digits, in PyTorch layout, the same for the sam
   // Measured by the engine's own forward pass on digits the network never saw.
   const { logits } = await forwardMlp(one.architecture, one.params, held.inputs, held.count);
   const acc = accuracy(logits, held.labels, 10);
-  assert.ok(acc > 0.85, `test accuracy ${acc}`);
+  assert.ok(acc > 0.75, `test accuracy ${acc}`);
 
   const again = await trainMlp(data, { seed: 1, ...options });
   const other = await trainMlp(data, { seed: 2, ...options });
