@@ -28,7 +28,9 @@ export interface WeightMatchingResult extends AlignmentResult {
  * (tensor, axis) of A's tensor matricised on the axis times B's (other groups applied) transposed.
  * Each step solves that assignment exactly, warm-started from the group's previous column prices.
  * C is a float32 product, so a step is judged by its exact double-precision gain and kept only if
- * it improves: the objective never decreases. Stops after a sweep that improves nothing.
+ * it improves: the objective never decreases. A group whose neighbours (the groups sharing a
+ * tensor with it) have not changed since its last solve is skipped, as C would be the same. Stops
+ * after a sweep that improves nothing.
  */
 export async function weightMatching(
   a: Params,
@@ -43,6 +45,11 @@ export async function weightMatching(
   const perms = identityPermutations(spec);
   const aMatrices = spec.groups.map((_, p) => groupMatrix(layout, a, p, perms, false));
   const prices: (Float64Array | undefined)[] = spec.groups.map(() => undefined);
+  const neighbours = neighbourGroups(layout);
+  // How often each group's permutation has changed, and what its neighbours' counts were when it was
+  // last solved: with the same neighbours, C and hence the assignment would be the same again.
+  const changes = spec.groups.map(() => 0);
+  const solvedAt: (string | undefined)[] = spec.groups.map(() => undefined);
   const random = seededRandom(seed);
 
   const objectiveBefore = weightObjective(a, b, spec, perms);
@@ -54,7 +61,9 @@ export async function weightMatching(
     let improved = false;
     for (const p of randomOrder(spec.groups.length, random)) {
       const n = spec.groups[p]!.size;
-      if (n < 2) continue;
+      const state = neighbours[p]!.map((q) => changes[q]).join(',');
+      if (n < 2 || solvedAt[p] === state) continue;
+      solvedAt[p] = state;
       const width = layout.groupColumns[p]!.width;
       const gains = await matrixProduct(aMatrices[p]!, n, width, groupMatrix(layout, b, p, perms, true), n);
       const solved = solveAssignment(n, Float64Array.from(gains), { maximize: true, warmStart: prices[p] });
@@ -65,6 +74,7 @@ export async function weightMatching(
       const gain = groupObjective(layout, a, b, p, candidate) - groupObjective(layout, a, b, p, perms);
       if (gain > 0 && gain > tolerance * Math.abs(objective)) {
         perms[p] = solved.rowToCol;
+        changes[p]!++;
         objective += gain;
         improved = true;
       }
@@ -90,6 +100,19 @@ export function weightObjective(a: Params, b: Params, spec: PermutationSpec, per
     sum += dot(ta.data, layout.axisGroups.has(name) ? permutedTensor(layout, b, name, perms).data : tb.data);
   }
   return sum;
+}
+
+/** Per group, the groups that share a tensor with it (itself included when it permutes two axes of one tensor). */
+function neighbourGroups(layout: SpecLayout): number[][] {
+  return layout.spec.groups.map((group) => {
+    const found = new Set<number>();
+    for (const { tensor, axis } of group.axes) {
+      layout.axisGroups.get(tensor)!.forEach((q, other) => {
+        if (q !== null && other !== axis) found.add(q);
+      });
+    }
+    return [...found];
+  });
 }
 
 /** The part of the objective that depends on group p: the tensors it touches, each counted once. */

@@ -1,7 +1,7 @@
 import type { LayerMatching } from '../../shared/compareReport';
 import { matchedCorrelations } from '../alignment/correlation';
-import { specLayout } from '../alignment/specLayout';
-import { applyPermutation, identityPermutations } from '../model/applyPermutation';
+import { permutedParams, specLayout } from '../alignment/specLayout';
+import { identityPermutations } from '../model/applyPermutation';
 import type { Params } from '../model/params';
 import type { Permutation, PermutationSpec } from '../model/permutationSpec';
 
@@ -26,8 +26,7 @@ export function matchingCosts(
   perms: readonly Permutation[],
   features?: GroupFeatures,
 ): LayerMatching[] {
-  specLayout(spec, a, b);
-  const permutedB = applyPermutation(b, spec, perms);
+  const permutedB = permutedParams(specLayout(spec, a, b), b, perms);
   const identity = identityPermutations(spec);
   return spec.groups.map((group, g) => {
     const writing = group.axes.filter(({ tensor, axis }) => axis === 0 && a.get(tensor)!.shape.length >= 2).map((e) => e.tensor);
