@@ -125,7 +125,7 @@ function groupObjective(layout: SpecLayout, a: Params, b: Params, p: number, per
 
 /**
  * Group p's units as rows (units × width, row-major) or, transposed, as columns (width × units),
- * each (tensor, axis) entry with every other group's permutation applied first.
+ * each (tensor, axis) entry with every permutation applied first except on the entry's own axis.
  */
 function groupMatrix(layout: SpecLayout, params: Params, p: number, perms: readonly Permutation[], transpose: boolean): Float32Array {
   const group = layout.spec.groups[p]!;
