@@ -107,6 +107,8 @@ export interface CompareReport {
   readonly alphas: readonly number[];
   /** The TensorFlow.js backend that ran: 'tensorflow' (tfjs-node), 'wasm' or 'cpu'. */
   readonly backend: string;
+  /** What ran and why a faster backend did not, e.g. "wasm (SIMD, 1 thread); @tensorflow/tfjs-node is not installed". */
+  readonly backendDetail: string;
   readonly methods: Partial<Record<MethodName, MethodResult>>;
   readonly dimS: readonly LayerDimension[];
   /** Things the user must see: failed equivalence checks, skipped samples, ... */

@@ -47,6 +47,7 @@ function report(overrides: Partial<CompareReport> = {}): CompareReport {
     layers: [{ name: '<script>alert(1)</script>', width: 4, permuted: true }, { name: 'head', width: 10, permuted: false }],
     alphas: ALPHAS,
     backend: 'wasm',
+    backendDetail: 'wasm (SIMD, 1 thread)',
     methods: { naive: method('naive'), weight: method('weight') },
     dimS: [{ layer: '<script>alert(1)</script>', a: 3.25, b: 3.5 }],
     warnings: ['layer <i>x</i> had 2 dead units'],

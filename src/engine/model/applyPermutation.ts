@@ -13,7 +13,10 @@ export function permuteAxis(tensor: Tensor32, axis: number, perm: Permutation): 
     const base = o * size * inner;
     for (let i = 0; i < size; i++) {
       const from = base + perm[i]! * inner;
-      out.set(data.subarray(from, from + inner), base + i * inner);
+      const to = base + i * inner;
+      // Short runs (a weight's column axis) copy faster by hand than through subarray views.
+      if (inner < 64) for (let k = 0; k < inner; k++) out[to + k] = data[from + k]!;
+      else out.set(data.subarray(from, from + inner), to);
     }
   }
   return { shape, data: out };
