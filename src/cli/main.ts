@@ -2,14 +2,28 @@
  * `merge-lens`: the command-line face of the engine, for scripts, CI and terminals.
  */
 import { parseArgs } from 'node:util';
+import { WriteError } from '../engine/export/writeError';
 import { FormatError } from '../engine/io/formatError';
-import { runInspect } from './inspectCommand';
+import { runCompare, runDemo } from './compareCommand';
 import { runDataset } from './datasetCommand';
+import { runInspect } from './inspectCommand';
 import { UsageError } from './usageError';
 
-const USAGE = `merge-lens: inspect model checkpoints and datasets (the engine of the Merge Lens VS Code extension)
+const USAGE = `merge-lens: compare model checkpoints by permutation alignment and linear mode connectivity
+(the engine of the Merge Lens VS Code extension)
 
 usage:
+  merge-lens demo [--dir DIR]
+      The embedded default: train two MLPs from different seeds on the mnist package's 10,000 digits
+      (cached in DIR, default .merge-lens/demo), compare them with every method, write report.json
+      and report.html there.
+  merge-lens compare A B --data EVAL [--fit-data FIT] [--methods naive,weight,activation,covariance]
+                     [--alphas 25] [--activation relu|gelu|tanh|sigmoid|leaky_relu] [--seed 0]
+                     [--backend auto|tensorflow|wasm|cpu] [--json OUT] [--html OUT]
+                     [--export-aligned OUT] [--export-method NAME] [--merge-at α --export-merged OUT]
+      Align B's hidden units to A's by each method and measure the linear path between them: loss and
+      accuracy barriers, per-layer barriers, LLFC, matching costs, Dim(S). Exports write safetensors
+      with B's tensor names, aligned by --export-method (default: the lowest valid loss barrier).
   merge-lens inspect FILE [--json] [--stats all|none|SIZE]
       List the tensors of a checkpoint (safetensors, sharded safetensors index, PyTorch .pt/.pth/.bin/.ckpt,
       NumPy .npy/.npz, TensorFlow.js model.json) with dtype, shape, parameter count and statistics, grouped
@@ -18,31 +32,34 @@ usage:
   merge-lens dataset FILE [--json]
       Read an evaluation dataset (.npz/.npy, safetensors, MNIST IDX, CIFAR-10 binary) and say what it holds.
 
-exit status: 0 done, 1 the file could not be read (the message says why), 2 wrong usage.`;
+exit status: 0 done, 1 a file could not be read or written (the message says why), 2 wrong usage,
+3 an alignment failed its equivalence check (its results are marked invalid).`;
 
 async function main(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      json: { type: 'boolean', default: false },
-      stats: { type: 'string' },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-  });
-  const [command, file, ...extra] = positionals;
-  if (values.help || !command) {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
     process.stdout.write(`${USAGE}\n`);
-    return command || values.help ? 0 : 2;
+    return command === undefined ? 2 : 0;
   }
-  if (!file) throw new UsageError(`'${command}' needs a FILE`);
-  if (extra.length > 0) throw new UsageError(`unexpected arguments: ${extra.join(' ')}`);
   switch (command) {
+    case 'compare':
+      return runCompare(rest);
+    case 'demo':
+      return runDemo(rest);
     case 'inspect':
-      return runInspect(file, { json: values.json, stats: values.stats });
-    case 'dataset':
+    case 'dataset': {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: { json: { type: 'boolean', default: false }, stats: { type: 'string' } },
+      });
+      const [file, ...extra] = positionals;
+      if (!file) throw new UsageError(`'${command}' needs a FILE`);
+      if (extra.length > 0) throw new UsageError(`unexpected arguments: ${extra.join(' ')}`);
+      if (command === 'inspect') return runInspect(file, { json: values.json!, stats: values.stats });
       if (values.stats !== undefined) throw new UsageError('--stats applies to inspect only');
-      return runDataset(file, { json: values.json });
+      return runDataset(file, { json: values.json! });
+    }
     default:
       throw new UsageError(`unknown command '${command}'`);
   }
@@ -59,11 +76,11 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    if (error instanceof FormatError) {
+    if (error instanceof FormatError || error instanceof WriteError) {
       process.stderr.write(`merge-lens: ${error.message}\n`);
       process.exitCode = 1;
     } else if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      process.stderr.write(`merge-lens: ${(error as Error).message}\n\n${USAGE}\n`);
+      process.stderr.write(`merge-lens: ${(error as Error).message}\n\nRun merge-lens --help for usage.\n`);
       process.exitCode = 2;
     } else {
       process.stderr.write(`merge-lens: internal error, please report it with this trace:\n${(error as Error).stack ?? String(error)}\n`);

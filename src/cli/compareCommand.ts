@@ -1,0 +1,144 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { BackendName } from '../engine/backend/tfBackend';
+import { compareCheckpoints, type CompareOptions } from '../engine/compare/compareCheckpoints';
+import { exportAligned, exportMerged } from '../engine/compare/exportModels';
+import { ensureDemoPair, DEMO_CACHE_DIR } from '../engine/demo/demoFiles';
+import { writeAtomically } from '../engine/export/atomicFile';
+import { ACTIVATIONS, type Activation } from '../engine/model/mlp';
+import { METHOD_NAMES, type CompareReport, type MethodName } from '../shared/compareReport';
+import { formatCompareTable } from './compareTable';
+import { renderHtmlReport } from './htmlReport';
+import { ProgressBar } from './progressBar';
+import { UsageError } from './usageError';
+
+const BACKENDS = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
+
+const COMPARE_OPTIONS = {
+  data: { type: 'string' },
+  'fit-data': { type: 'string' },
+  methods: { type: 'string', default: METHOD_NAMES.join(',') },
+  alphas: { type: 'string', default: '25' },
+  activation: { type: 'string', default: 'relu' },
+  backend: { type: 'string', default: 'auto' },
+  seed: { type: 'string', default: '0' },
+  json: { type: 'string' },
+  html: { type: 'string' },
+  'export-aligned': { type: 'string' },
+  'export-method': { type: 'string' },
+  'merge-at': { type: 'string' },
+  'export-merged': { type: 'string' },
+} as const;
+
+function oneOf<T extends string>(value: string, allowed: readonly T[], option: string): T {
+  if (!(allowed as readonly string[]).includes(value)) throw new UsageError(`--${option} takes one of ${allowed.join(', ')}, not '${value}'`);
+  return value as T;
+}
+
+function integer(value: string, option: string, min: number): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new UsageError(`--${option} takes a whole number ≥ ${min}, not '${value}'`);
+  return n;
+}
+
+type Values = { [K in keyof typeof COMPARE_OPTIONS]?: string };
+
+function compareOptions(a: string, b: string, data: string, values: Values): CompareOptions {
+  const methods = values.methods!.split(',').map((m) => oneOf(m.trim(), METHOD_NAMES, 'methods'));
+  if (methods.length === 0) throw new UsageError('--methods names no method');
+  return {
+    a,
+    b,
+    data,
+    ...(values['fit-data'] ? { fitData: values['fit-data'] } : {}),
+    methods: [...new Set(methods)],
+    alphas: integer(values.alphas!, 'alphas', 2),
+    activation: oneOf<Activation>(values.activation!, ACTIVATIONS, 'activation'),
+    backend: oneOf<BackendName | 'auto'>(values.backend!, BACKENDS, 'backend'),
+    seed: integer(values.seed!, 'seed', 0),
+  };
+}
+
+/** The exports the options ask for, checked before any work starts so a typo costs no minutes. */
+function exportPlan(values: Values, methods: readonly MethodName[]) {
+  const mergeAt = values['merge-at'] === undefined ? undefined : Number(values['merge-at']);
+  if (mergeAt !== undefined && !(mergeAt >= 0 && mergeAt <= 1)) throw new UsageError(`--merge-at takes α between 0 and 1, not '${values['merge-at']}'`);
+  if ((mergeAt === undefined) !== (values['export-merged'] === undefined)) throw new UsageError('--merge-at and --export-merged go together');
+  const method = values['export-method'] === undefined ? undefined : oneOf(values['export-method'], METHOD_NAMES, 'export-method');
+  if (method && !methods.includes(method)) throw new UsageError(`--export-method ${method} is not among --methods`);
+  return { mergeAt, method };
+}
+
+/** The method to export when none is named: the lowest loss barrier among valid alignments. */
+function bestMethod(report: CompareReport): MethodName {
+  const valid = Object.values(report.methods).filter((m) => m.equivalent);
+  const pool = valid.filter((m) => m.method !== 'naive').length > 0 ? valid.filter((m) => m.method !== 'naive') : valid;
+  if (pool.length === 0) throw new UsageError('no alignment passed the equivalence check, so there is nothing valid to export');
+  return pool.reduce((best, m) => (m.barrier.loss < best.barrier.loss ? m : best)).method;
+}
+
+async function writeText(file: string, text: string): Promise<void> {
+  await writeAtomically(file, { overwrite: true }, (handle) => handle.writeFile(text, 'utf8'));
+}
+
+async function run(options: CompareOptions, values: Values): Promise<number> {
+  const plan = exportPlan(values, options.methods);
+  const bar = new ProgressBar();
+  let comparison;
+  try {
+    comparison = await compareCheckpoints({ ...options, onProgress: (stage, fraction) => bar.update(stage, fraction) });
+  } finally {
+    bar.done();
+  }
+  const { report, pair, aligned } = comparison;
+  process.stdout.write(`${formatCompareTable(report)}\n`);
+  if (values.json) {
+    await writeText(values.json, `${JSON.stringify(report, null, 2)}\n`);
+    process.stdout.write(`report: ${values.json}\n`);
+  }
+  if (values.html) {
+    await writeText(values.html, renderHtmlReport(report));
+    process.stdout.write(`figures: ${values.html}\n`);
+  }
+  if (values['export-aligned'] || values['export-merged']) {
+    const method = plan.method ?? bestMethod(report);
+    const params = aligned.get(method)!;
+    if (values['export-aligned']) {
+      await exportAligned(values['export-aligned'], pair, params, method);
+      process.stdout.write(`aligned B (${method}): ${values['export-aligned']}\n`);
+    }
+    if (values['export-merged'] && plan.mergeAt !== undefined) {
+      await exportMerged(values['export-merged'], pair, params, method, plan.mergeAt);
+      process.stdout.write(`merged at α=${plan.mergeAt} (${method}): ${values['export-merged']}\n`);
+    }
+  }
+  return Object.values(report.methods).every((m) => m.equivalent) ? 0 : 3;
+}
+
+/** `merge-lens compare A B --data EVAL [...]`. */
+export async function runCompare(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args, options: COMPARE_OPTIONS, allowPositionals: true });
+  const [a, b, ...extra] = positionals;
+  if (!a || !b || extra.length > 0) throw new UsageError('compare takes two checkpoints: merge-lens compare A B --data EVAL');
+  if (!values.data) throw new UsageError('compare needs --data EVAL (the evaluation dataset)');
+  return run(compareOptions(a, b, values.data, values), values);
+}
+
+/**
+ * `merge-lens demo`: the embedded default. Trains two MLPs from different seeds on the mnist
+ * package's digits (cached), compares them with every method and writes both reports.
+ */
+export async function runDemo(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args, options: { dir: { type: 'string', default: DEMO_CACHE_DIR } }, allowPositionals: true });
+  if (positionals.length > 0) throw new UsageError('demo takes no arguments besides --dir');
+  const dir = values.dir!;
+  const files = await ensureDemoPair(dir, { onProgress: (message) => process.stderr.write(`${message}\n`) });
+  const json = join(dir, 'report.json');
+  const html = join(dir, 'report.html');
+  const code = await run(compareOptions(files.a, files.b, files.data, {
+    methods: METHOD_NAMES.join(','), alphas: '25', activation: 'relu', backend: 'auto', seed: '0',
+  }), { json, html });
+  await writeFile(join(dir, 'README.txt'), 'Made by `merge-lens demo`: two MLPs trained on MNIST digits from seeds 1 and 2, their comparison (report.json) and figures (report.html).\n');
+  return code;
+}

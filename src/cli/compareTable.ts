@@ -1,0 +1,32 @@
+import type { CompareReport } from '../shared/compareReport';
+
+/** The compact summary the CLI prints: one row per method. */
+export function formatCompareTable(report: CompareReport): string {
+  const mid = report.alphas.reduce((best, a, i) => (Math.abs(a - 0.5) < Math.abs(report.alphas[best]! - 0.5) ? i : best), 0);
+  const rows = [['method', 'loss barrier', 'acc. barrier', `acc. at α=${report.alphas[mid]!.toFixed(2)}`, 'align (s)', 'equivalent']];
+  for (const result of Object.values(report.methods)) {
+    rows.push([
+      result.method,
+      result.barrier.loss.toFixed(4),
+      `${(result.barrier.accuracy * 100).toFixed(2)}%`,
+      `${(result.path.accuracy[mid]! * 100).toFixed(2)}%`,
+      result.seconds.toFixed(2),
+      result.equivalent ? 'yes' : `NO (${result.equivalenceError.toExponential(1)})`,
+    ]);
+  }
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+  const lines = rows.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  '));
+  const first = Object.values(report.methods)[0];
+  const endpoints = first
+    ? `A: accuracy ${(first.path.accuracy[0]! * 100).toFixed(2)}%, loss ${first.path.loss[0]!.toFixed(4)} · B: accuracy ${(first.path.accuracy[first.path.accuracy.length - 1]! * 100).toFixed(2)}%, loss ${first.path.loss[first.path.loss.length - 1]!.toFixed(4)}`
+    : '';
+  const header = [
+    `A: ${report.checkpoints.a.file}`,
+    `B: ${report.checkpoints.b.file}`,
+    `MLP ${[report.architecture.inputSize, ...report.layers.map((l) => l.width)].join('-')} (${report.architecture.activation}) · ` +
+      `evaluation ${report.data.evaluation.count} samples · fit ${report.data.fit.count} · ${report.alphas.length} α · backend ${report.backendDetail}`,
+    endpoints,
+    '',
+  ];
+  return [...header, ...lines, ...report.warnings.map((w) => `warning: ${w}`)].join('\n');
+}
