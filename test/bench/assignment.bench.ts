@@ -9,40 +9,13 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { solveAssignment } from '../../src/engine/alignment/assignment/solveAssignment';
 import { tempDir } from '../helpers/paths';
+import { gaussianProductMatrix as weightProduct, mulberry32 as rng } from '../helpers/randomMatrices';
 
 const PYTHON = '/usr/bin/python3';
 const REPEATS = 3;
 
-/** Seeded (mulberry32), so the matrices are the same on every run. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function uniform(n: number, next: () => number): Float64Array {
   return Float64Array.from({ length: n * n }, next);
-}
-
-/** W_A · W_Bᵀ with Gaussian weights (depth inputs per unit): what weight matching maximises. */
-function weightProduct(n: number, depth: number, next: () => number): Float64Array {
-  const gauss = () => Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next());
-  const a = Float64Array.from({ length: n * depth }, gauss);
-  const b = Float64Array.from({ length: n * depth }, gauss);
-  const m = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < n; j++) {
-      let s = 0;
-      for (let k = 0; k < depth; k++) s += a[i * depth + k] * b[j * depth + k];
-      m[i * n + j] = s;
-    }
-  }
-  return m;
 }
 
 function bestMs(fn: () => void): number {

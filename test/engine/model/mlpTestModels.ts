@@ -2,18 +2,9 @@
 // pass that the TensorFlow.js results are checked against.
 import type { Activation, DenseLayer, MlpArchitecture } from '../../../src/engine/model/mlp';
 import type { Params, Tensor32 } from '../../../src/engine/model/params';
+import { mulberry32 as seededRandom } from '../../helpers/randomMatrices';
 
-/** Deterministic uniform numbers in [0, 1) (mulberry32). */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom };
 
 /** A uniformly random permutation of 0..n−1 (Fisher–Yates). */
 export function shuffled(n: number, random: () => number): Int32Array {

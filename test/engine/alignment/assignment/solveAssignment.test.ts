@@ -3,18 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { solveAssignment, type AssignmentResult } from '../../../../src/engine/alignment/assignment/solveAssignment';
 import { fixture } from '../../../helpers/paths';
-
-/** A small seeded generator (mulberry32), so every failure can be replayed. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { gaussianProductMatrix as productMatrix, mulberry32 as rng } from '../../../helpers/randomMatrices';
 
 /** The best total over all n! permutations, by brute force. */
 function bruteForce(n: number, m: Float64Array, maximize: boolean): number {
@@ -164,22 +153,6 @@ test('agrees with SciPy linear_sum_assignment on stored cases (n = 5, 50, 200)',
   }
   assert.ok(cases.some((c) => c.unique) && cases.some((c) => !c.unique), 'fixtures cover unique and tied optima');
 });
-
-/** W_A · W_Bᵀ for Gaussian weights: the kind of matrix weight matching solves. */
-function productMatrix(n: number, depth: number, next: () => number): Float64Array {
-  const gauss = () => Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next());
-  const a = Float64Array.from({ length: n * depth }, gauss);
-  const b = Float64Array.from({ length: n * depth }, gauss);
-  const m = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < n; j++) {
-      let s = 0;
-      for (let k = 0; k < depth; k++) s += a[i * depth + k] * b[j * depth + k];
-      m[i * n + j] = s;
-    }
-  }
-  return m;
-}
 
 test('larger random and weight-product matrices carry a valid dual certificate', () => {
   const next = rng(7);
