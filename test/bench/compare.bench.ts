@@ -1,0 +1,278 @@
+/**
+ * `npm run bench`: the comparison engine stage by stage on two synthetic ReLU MLPs, next to the
+ * same work done the plain PyTorch + SciPy way (compare_reference.py) on the very same files.
+ *
+ * A is PyTorch-style initialised (U(±1/√fan_in)); B is A with its hidden units shuffled, mixed
+ * 0.8 : 0.6 with an independent initialisation, so B is "A permuted, plus noise" and matching
+ * has something to find. Inputs are uniform in [0, 1], labels are A's argmax. Every stage is
+ * timed once, calling the engine modules the way compareCheckpoints does; the last row is
+ * compareCheckpoints itself with all four methods.
+ */
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { activationMatching } from '../../src/engine/alignment/activationMatching';
+import type { AlignmentResult } from '../../src/engine/alignment/alignmentResult';
+import { covarianceMatching } from '../../src/engine/alignment/covarianceMatching';
+import { naiveAlignment } from '../../src/engine/alignment/naive';
+import { weightMatching } from '../../src/engine/alignment/weightMatching';
+import { initBackend } from '../../src/engine/backend/tfBackend';
+import { compareCheckpoints } from '../../src/engine/compare/compareCheckpoints';
+import { loadData } from '../../src/engine/compare/loadData';
+import { loadCheckpointPair } from '../../src/engine/compare/loadPair';
+import { writeSafetensors } from '../../src/engine/export/writeSafetensors';
+import { dimS } from '../../src/engine/metrics/dimS';
+import { checkEquivalence } from '../../src/engine/metrics/equivalence';
+import { alphaGrid } from '../../src/engine/metrics/interpolation';
+import { matchingCosts } from '../../src/engine/metrics/matchingCosts';
+import { PathEvaluator } from '../../src/engine/metrics/pathEvaluator';
+import { applyPermutation } from '../../src/engine/model/applyPermutation';
+import { forwardMlp } from '../../src/engine/model/forward';
+import type { DenseLayer, MlpArchitecture } from '../../src/engine/model/mlp';
+import { mlpChannelSpaces } from '../../src/engine/model/mlpSpaces';
+import type { Params, Tensor32 } from '../../src/engine/model/params';
+import { derivePermutationSpec } from '../../src/engine/model/permutationSpec';
+import { repoRoot, tempDir } from '../helpers/paths';
+
+const PYTHON = '/usr/bin/python3';
+const ALPHAS = 25;
+const SEED = 0;
+const EQUIVALENCE_SAMPLES = 256;
+
+interface Case {
+  readonly label: string;
+  readonly hidden: readonly number[];
+  /** Evaluation samples = fit samples = LLFC samples. */
+  readonly samples: number;
+}
+
+const CASES: readonly Case[] = [
+  { label: '512-wide', hidden: [512, 512, 512], samples: 2000 },
+];
+
+/** Seeded (mulberry32), so both networks and the data are the same on every run. */
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function architectureOf(sizes: readonly number[]): MlpArchitecture {
+  const layers: DenseLayer[] = sizes.slice(1).map((out, l) => ({
+    name: `fc${l + 1}`,
+    weight: `fc${l + 1}.weight`,
+    bias: `fc${l + 1}.bias`,
+    inFeatures: sizes[l]!,
+    outFeatures: out,
+  }));
+  return { kind: 'mlp', layers, activation: 'relu', inputSize: sizes[0]!, outputSize: sizes[sizes.length - 1]! };
+}
+
+/** nn.Linear's default: weight and bias uniform in ±1/√fan_in. */
+function pytorchInit(architecture: MlpArchitecture, next: () => number): Map<string, Tensor32> {
+  const params = new Map<string, Tensor32>();
+  for (const layer of architecture.layers) {
+    const bound = 1 / Math.sqrt(layer.inFeatures);
+    const uniform = (n: number) => Float32Array.from({ length: n }, () => (2 * next() - 1) * bound);
+    params.set(layer.weight, { shape: [layer.outFeatures, layer.inFeatures], data: uniform(layer.outFeatures * layer.inFeatures) });
+    params.set(layer.bias!, { shape: [layer.outFeatures], data: uniform(layer.outFeatures) });
+  }
+  return params;
+}
+
+function shuffled(n: number, next: () => number): Int32Array {
+  const perm = Int32Array.from({ length: n }, (_, i) => i);
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(next() * (i + 1));
+    [perm[i], perm[j]] = [perm[j]!, perm[i]!];
+  }
+  return perm;
+}
+
+/** B = π(0.8·A + 0.6·A'), A' an independent initialisation: unit variance kept, units shuffled. */
+function noisyPermutation(architecture: MlpArchitecture, a: Params, next: () => number): Params {
+  const fresh = pytorchInit(architecture, next);
+  const mixed = new Map<string, Tensor32>();
+  for (const [name, t] of a) {
+    const other = fresh.get(name)!.data;
+    mixed.set(name, { shape: t.shape, data: t.data.map((v, i) => 0.8 * v + 0.6 * other[i]!) });
+  }
+  const spec = derivePermutationSpec(mlpChannelSpaces(architecture));
+  return applyPermutation(mixed, spec, spec.groups.map((g) => shuffled(g.size, next)));
+}
+
+async function writeCase(dir: string, c: Case): Promise<{ a: string; b: string; data: string }> {
+  const next = rng(20240 + c.hidden[0]!);
+  const architecture = architectureOf([784, ...c.hidden, 10]);
+  const a = pytorchInit(architecture, next);
+  const b = noisyPermutation(architecture, a, next);
+  const inputs = Float32Array.from({ length: c.samples * 784 }, next);
+  const logits = (await forwardMlp(architecture, a, inputs, c.samples)).logits;
+  const labels = new BigInt64Array(c.samples);
+  for (let s = 0; s < c.samples; s++) {
+    let best = 0;
+    for (let k = 1; k < 10; k++) if (logits[s * 10 + k]! > logits[s * 10 + best]!) best = k;
+    labels[s] = BigInt(best);
+  }
+  const files = { a: join(dir, `${c.label}-a.safetensors`), b: join(dir, `${c.label}-b.safetensors`), data: join(dir, `${c.label}-data.safetensors`) };
+  await writeSafetensors(files.a, a);
+  await writeSafetensors(files.b, b);
+  await writeSafetensors(files.data, [
+    { name: 'x', dtype: 'F32', shape: [c.samples, 784], data: inputs },
+    { name: 'y', dtype: 'I64', shape: [c.samples], data: labels },
+  ]);
+  return files;
+}
+
+async function seconds(fn: () => Promise<unknown> | unknown): Promise<number> {
+  const start = performance.now();
+  await fn();
+  return (performance.now() - start) / 1000;
+}
+
+async function timed<T>(fn: () => Promise<T> | T): Promise<[T, number]> {
+  const start = performance.now();
+  const value = await fn();
+  return [value, (performance.now() - start) / 1000];
+}
+
+/** Stage name → seconds; the names are the rows of the table and the keys the Python script prints. */
+type Timings = Map<string, number>;
+
+async function benchEngine(files: { a: string; b: string; data: string }, samples: number): Promise<Timings> {
+  const t: Timings = new Map();
+  const [{ pair, evaluation }, load] = await timed(async () => {
+    const loaded = await loadCheckpointPair(files.a, files.b, 'relu');
+    return { pair: loaded, evaluation: (await loadData(files.data, undefined, loaded.a.architecture)).evaluation };
+  });
+  t.set('load', load);
+  const { architecture } = pair.a;
+  const spec = derivePermutationSpec(mlpChannelSpaces(architecture));
+  const fit = { inputs: evaluation.inputs, count: evaluation.count };
+
+  const [features, featureSeconds] = await timed(async () => {
+    const fa = await forwardMlp(architecture, pair.a.params, fit.inputs, fit.count, { features: true });
+    const fb = await forwardMlp(architecture, pair.b.params, fit.inputs, fit.count, { features: true });
+    return { count: fit.count, a: fa.features, b: fb.features };
+  });
+  t.set('features (correlations)', featureSeconds);
+
+  const results = new Map<string, AlignmentResult>();
+  const methods: [string, () => Promise<AlignmentResult> | AlignmentResult][] = [
+    ['naive', () => naiveAlignment(spec)],
+    ['weight', () => weightMatching(pair.a.params, pair.b.params, spec, { seed: SEED })],
+    ['activation', () => activationMatching(architecture, pair.a.params, pair.b.params, spec, fit.inputs, fit.count)],
+    ['covariance', () => covarianceMatching(architecture, pair.a.params, pair.b.params, spec, fit.inputs, fit.count)],
+  ];
+  for (const [name, run] of methods) {
+    const [result, s] = await timed(run);
+    results.set(name, result);
+    t.set(`align: ${name}`, s);
+  }
+
+  const perms = results.get('weight')!.perms;
+  const [permutedB, applySeconds] = await timed(() => applyPermutation(pair.b.params, spec, perms));
+  t.set('apply permutation', applySeconds);
+  const probe = Math.min(EQUIVALENCE_SAMPLES, evaluation.count);
+  t.set('equivalence check', await seconds(() => checkEquivalence(architecture, pair.b.params, permutedB, evaluation.inputs.subarray(0, probe * 784), probe)));
+
+  const [evaluator, setup] = await timed(() => PathEvaluator.create(architecture, pair.a.params, evaluation));
+  try {
+    t.set('path setup (A once)', setup);
+    const alphas = alphaGrid(ALPHAS);
+    const path = await seconds(() => evaluator.measure(permutedB, { alphas, layerBarriers: false, llfcSamples: 0 }));
+    const withLlfc = await seconds(() => evaluator.measure(permutedB, { alphas, layerBarriers: false, llfcSamples: samples }));
+    const withLayers = await seconds(() => evaluator.measure(permutedB, { alphas, layerBarriers: true, llfcSamples: 0 }));
+    t.set(`path (${ALPHAS} α, loss+acc)`, path);
+    t.set('LLFC (path+LLFC − path)', withLlfc - path);
+    t.set('per-layer barriers (− path)', withLayers - path);
+  } finally {
+    evaluator.dispose();
+  }
+  t.set('matching costs', await seconds(() => matchingCosts(pair.a.params, pair.b.params, spec, perms, features)));
+  t.set('Dim(S)', await seconds(() => dimS(pair.a.params, pair.b.params, architecture.layers)));
+  t.set(
+    'compareCheckpoints, 4 methods',
+    await seconds(() =>
+      compareCheckpoints({
+        a: files.a,
+        b: files.b,
+        data: files.data,
+        methods: ['naive', 'weight', 'activation', 'covariance'],
+        alphas: ALPHAS,
+        activation: 'relu',
+        backend: 'auto',
+        seed: SEED,
+        fitSamples: samples,
+        llfcSamples: samples,
+      }),
+    ),
+  );
+  return t;
+}
+
+const hasTorch = spawnSync(PYTHON, ['-c', 'import torch, scipy'], { stdio: 'ignore' }).status === 0;
+
+/** The reference's timings, or a reason why there are none. */
+function benchReference(files: { a: string; b: string; data: string }): Timings | string {
+  if (!hasTorch) return 'PyTorch baseline unavailable';
+  const script = join(repoRoot(), 'test', 'bench', 'compare_reference.py');
+  const run = spawnSync(PYTHON, [script, files.a, files.b, files.data, String(ALPHAS), String(SEED)], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  if (run.status !== 0) return `PyTorch baseline failed: ${(run.stderr || run.stdout).trim().split('\n').slice(-3).join(' | ')}`;
+  const last = run.stdout.trim().split('\n').pop()!;
+  return new Map(Object.entries(JSON.parse(last) as Record<string, number>));
+}
+
+function cell(value: number | undefined): string {
+  return value === undefined ? 'n/a' : value.toFixed(3);
+}
+
+function ratio(ours: number | undefined, theirs: number | undefined): string {
+  return ours === undefined || theirs === undefined || theirs <= 0 ? '' : `${(ours / theirs).toFixed(2)}×`;
+}
+
+async function main(): Promise<void> {
+  const backend = await initBackend('auto');
+  const dir = tempDir();
+  const columns: { c: Case; ours: Timings; theirs: Timings | string }[] = [];
+  // COMPARE_BENCH=512-wide runs one case only.
+  for (const c of CASES.filter((k) => !process.env.COMPARE_BENCH || process.env.COMPARE_BENCH === k.label)) {
+    const files = await writeCase(dir, c);
+    const ours = await benchEngine(files, c.samples);
+    const theirs = benchReference(files);
+    columns.push({ c, ours, theirs });
+  }
+
+  console.log(`\nComparison engine, stage by stage (seconds, one run each; backend: ${backend.detail})`);
+  for (const { c } of columns) {
+    console.log(`  ${c.label}: 784-${c.hidden.join('-')}-10 ReLU, ${c.samples} samples (evaluation = fit = LLFC), ${ALPHAS} α`);
+  }
+  for (const { c, theirs } of columns) if (typeof theirs === 'string') console.log(`  ${c.label}: ${theirs}`);
+  const stages = [...columns[0]!.ours.keys()];
+  const header = ['stage', ...columns.flatMap(({ c }) => [`${c.label} ours`, `${c.label} torch`, 'ratio'])];
+  const rows = stages.map((stage) => [
+    stage,
+    ...columns.flatMap(({ ours, theirs }) => {
+      const reference = typeof theirs === 'string' ? undefined : theirs.get(stage);
+      return [cell(ours.get(stage)), typeof theirs === 'string' ? '-' : cell(reference), ratio(ours.get(stage), reference)];
+    }),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (r: readonly string[]) => r.map((v, i) => (i === 0 ? v.padEnd(widths[i]!) : v.padStart(widths[i]!))).join('  ');
+  console.log(line(header));
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const r of rows) console.log(line(r));
+  console.log(
+    'Last row: ours is compareCheckpoints itself; torch is load + features + the four alignments + 4 × (apply + equivalence + path + LLFC + ' +
+      'per-layer barriers + matching costs) + Dim(S). Ratio = ours / torch (below 1: we are faster).',
+  );
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
