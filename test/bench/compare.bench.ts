@@ -47,6 +47,7 @@ interface Case {
 
 const CASES: readonly Case[] = [
   { label: '512-wide', hidden: [512, 512, 512], samples: 2000 },
+  { label: '2048-wide', hidden: [2048, 2048, 2048], samples: 500 },
 ];
 
 /** Seeded (mulberry32), so both networks and the data are the same on every run. */
