@@ -40,6 +40,19 @@ const builds = testsOnly || bench ? [] : [
   { ...node, entryPoints: { worker: 'src/worker/worker.ts' }, outdir: 'dist' },
   // The command-line tool, `merge-lens` (bin/merge-lens.js loads it).
   { ...node, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist' },
+  // The webviews: the results panel and the checkpoint editor's tensor grid. Each entry's CSS
+  // imports come out beside its script (panel.js + panel.css).
+  {
+    bundle: true,
+    platform: 'browser',
+    target: 'chrome114',
+    format: 'iife',
+    sourcemap: !production,
+    minify: production,
+    logLevel: 'warning',
+    entryPoints: { panel: 'webview/panel/main.ts', tensors: 'webview/tensors/main.ts' },
+    outdir: 'dist/webview',
+  },
 ];
 
 if (buildTests) {

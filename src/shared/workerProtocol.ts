@@ -3,12 +3,67 @@
  * parameters and its result once here; requests, results and the worker's handler table are all
  * derived from this map, so adding a job without handling it is a compile error.
  */
+import type { BackendName } from '../engine/backend/tfBackend';
+import type { Activation } from '../engine/model/mlp';
+import type { CompareReport, MethodName } from './compareReport';
 import type { InspectReport } from './inspectReport';
+import type { UnitSimilarity } from './unitSimilarity';
+
+/** How to compare, besides the files: with the files' contents, the result cache key. */
+export interface CompareSettings {
+  readonly methods: readonly MethodName[];
+  /** Points on the α grid, 0 and 1 included. */
+  readonly alphas: number;
+  readonly backend: BackendName | 'auto';
+  readonly seed: number;
+  /** Most samples of the fit data (and of LLFC's evaluation data) used. */
+  readonly maxSamples: number;
+}
+
+/** The two checkpoints and the model reading shared by every job on a pair. */
+export interface PairParams {
+  readonly a: string;
+  readonly b: string;
+  /** The hidden nonlinearity, which checkpoints do not store. */
+  readonly activation: Activation;
+}
 
 export interface WorkerJobs {
   inspect: {
     params: { readonly file: string; readonly statsBudgetBytes: number | null };
     result: InspectReport;
+  };
+  /** The whole comparison. `data: null` is "weights only": the analyses that need no data. */
+  compare: {
+    params: PairParams & { readonly data: string | null; readonly fitData: string | null; readonly settings: CompareSettings };
+    result: CompareReport;
+  };
+  /** One group's unit-by-unit similarity, for the permutation heatmap. */
+  similarity: {
+    params: PairParams & {
+      readonly method: MethodName;
+      readonly layer: string;
+      /** The method's permutation of every group, in the report's `matching` order. */
+      readonly permutations: readonly (readonly number[])[];
+    };
+    result: UnitSimilarity;
+  };
+  /** π(B) (alpha null) or the merged model at alpha, as safetensors with B's names. */
+  export: {
+    params: PairParams & {
+      readonly method: MethodName;
+      readonly permutations: readonly (readonly number[])[];
+      readonly alpha: number | null;
+      readonly out: string;
+      /** Refuse (an input error) when `out` exists, unless true. */
+      readonly overwrite: boolean;
+    };
+    result: { readonly file: string; readonly tensors: number; readonly bytes: number };
+  };
+  /** SHA-256 of each file's contents, for the result cache's keys. */
+  fingerprint: {
+    params: { readonly files: readonly string[] };
+    result: { readonly sha256: readonly string[] };
   };
 }
 
