@@ -1,7 +1,7 @@
-import { basename } from 'node:path';
 import { openFileSource } from '../io/byteSource';
 import { FormatError } from '../io/formatError';
 import type { Dataset } from './dataset';
+import { datasetKind, type DatasetKind } from './datasetFiles';
 import { openCifar10 } from './openCifar10';
 import { openIdxDataset } from './openIdxDataset';
 import { openKeyedDataset, openNpyDataset } from './tensorDatasets';
@@ -11,16 +11,13 @@ type Opener = (file: string) => Promise<Dataset>;
 const openNpz: Opener = (file) => openKeyedDataset(file, 'npz');
 const openSafetensorsDataset: Opener = (file) => openKeyedDataset(file, 'safetensors');
 
-/** The reader a file's name asks for. */
-function readerByName(name: string): Opener | undefined {
-  const lower = name.toLowerCase();
-  if (lower.endsWith('.npz')) return openNpz;
-  if (lower.endsWith('.npy')) return openNpyDataset;
-  if (lower.endsWith('.safetensors')) return openSafetensorsDataset;
-  if (/idx[13]/.test(lower) || /-ubyte(\.gz)?$/.test(lower)) return openIdxDataset;
-  if (/^(data_batch_\d+|test_batch)\.bin$/.test(lower)) return openCifar10;
-  return undefined;
-}
+const readers: Record<DatasetKind, Opener> = {
+  npz: openNpz,
+  npy: openNpyDataset,
+  safetensors: openSafetensorsDataset,
+  idx: openIdxDataset,
+  cifar10: openCifar10,
+};
 
 /** The reader a file's first bytes ask for, when its name says nothing. */
 function readerByMagic(head: Uint8Array): Opener | undefined {
@@ -42,7 +39,8 @@ function readerByMagic(head: Uint8Array): Opener | undefined {
  * result is all in memory; every decision the reader took is in `notes`.
  */
 export async function openDataset(file: string): Promise<Dataset> {
-  let open = readerByName(basename(file));
+  const kind = datasetKind(file);
+  let open = kind === undefined ? undefined : readers[kind];
   if (open === undefined) {
     const source = await openFileSource(file);
     try {

@@ -14,12 +14,16 @@ test('isCheckpointName accepts exactly the names the readers support, in any cas
   for (const name of refused) assert.ok(!isCheckpointName(name), name);
 });
 
-test('the explorer menu\'s when-clause states the same rule', () => {
+test("every explorer-menu item's when-clause states the same rule", () => {
   const manifest = JSON.parse(readFileSync(join(repoRoot(), 'package.json'), 'utf8'));
-  const when: string = manifest.contributes.menus['explorer/context'][0].when;
-  const [, body, flags] = /^resourceFilename =~ \/(.*)\/(\w*)$/.exec(when)!;
-  const regex = new RegExp(body!, flags);
+  const items: { command: string; when: string }[] = manifest.contributes.menus['explorer/context'];
+  assert.ok(items.length >= 4);
   const base = (p: string) => p.slice(Math.max(p.lastIndexOf('/'), p.lastIndexOf('\\')) + 1);
-  for (const name of [...accepted, ...refused]) assert.equal(regex.test(base(name)), isCheckpointName(name), name);
+  for (const item of items) {
+    const [, body, flags] = /resourceFilename =~ \/(.*)\/(\w*)$/.exec(item.when) ?? [];
+    assert.ok(body !== undefined, `${item.command} shows on every file`);
+    const regex = new RegExp(body, flags);
+    for (const name of [...accepted, ...refused]) assert.equal(regex.test(base(name)), isCheckpointName(name), `${item.command}: ${name}`);
+  }
   assert.ok(isCheckpointName(fixture('pytorch', 'mlp.pt')));
 });
