@@ -2,8 +2,8 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { formatInspectText } from '../engine/inspect/formatInspectText';
 import { DEFAULT_STATS_BUDGET_BYTES } from '../engine/inspect/inspectCheckpoint';
-import { runJob } from '../worker/runJob';
-import { pickCheckpoint } from './pickCheckpoint';
+import type { JobQueue } from './jobQueue';
+import { pickCheckpoint } from './pickers';
 import { showJobError } from './showJobError';
 
 export const INSPECT_SCHEME = 'merge-lens-inspect';
@@ -26,7 +26,7 @@ export class InspectDocuments implements vscode.TextDocumentContentProvider {
 
 /** Merge Lens: Inspect Checkpoint — from the palette (asks for a file) or the explorer (the file clicked). */
 export async function inspectCheckpointCommand(
-  context: vscode.ExtensionContext,
+  jobs: JobQueue,
   documents: InspectDocuments,
   output: vscode.OutputChannel,
   uri?: vscode.Uri,
@@ -40,27 +40,7 @@ export async function inspectCheckpointCommand(
   const file = target.fsPath;
   const name = path.basename(file);
   try {
-    const report = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `Merge Lens: inspecting ${name}`, cancellable: true },
-      (progress, token) => {
-        const abort = new AbortController();
-        token.onCancellationRequested(() => abort.abort());
-        let reported = 0;
-        return runJob(
-          context.asAbsolutePath('dist/worker.js'),
-          'inspect',
-          { file, statsBudgetBytes: DEFAULT_STATS_BUDGET_BYTES },
-          {
-            signal: abort.signal,
-            onProgress: (stage, fraction) => {
-              const increment = fraction === undefined ? undefined : (fraction - reported) * 100;
-              if (fraction !== undefined) reported = fraction;
-              progress.report({ message: stage, ...(increment === undefined ? {} : { increment }) });
-            },
-          },
-        );
-      },
-    );
+    const report = await jobs.run('inspect', { file, statsBudgetBytes: DEFAULT_STATS_BUDGET_BYTES }, { title: `inspecting ${name}`, display: 'notification' });
     const documentUri = vscode.Uri.from({ scheme: INSPECT_SCHEME, path: `/${name}.inspect.txt`, query: file });
     documents.set(documentUri, formatInspectText(report));
     await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(documentUri), { preview: true });

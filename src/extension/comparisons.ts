@@ -1,0 +1,180 @@
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { CompareReport, MethodName } from '../shared/compareReport';
+import type { PanelToHost } from '../shared/panelProtocol';
+import type { JobParams, PairParams } from '../shared/workerProtocol';
+import { JobCancelled } from '../worker/runJob';
+import type { JobQueue } from './jobQueue';
+import { ResultsPanel } from './resultsPanel';
+import { showJobError } from './showJobError';
+
+export type CompareRequest = JobParams<'compare'>;
+
+/** What the controller needs of the result cache (src/cache/resultCache.ts). */
+export interface ReportCache {
+  keyFor(request: CompareRequest, signal?: AbortSignal): Promise<string>;
+  get(key: string): Promise<CompareReport | undefined>;
+  put(key: string, report: CompareReport): Promise<void>;
+}
+
+/** The comparison on show: its report and what the follow-up jobs (heatmaps, exports) need. */
+export interface ShownComparison {
+  readonly report: CompareReport;
+  readonly cacheKey: string;
+  readonly pair: PairParams;
+}
+
+/** "a.pt ↔ b.pt". */
+export function comparisonTitle(a: string, b: string): string {
+  return `${path.basename(a)} ↔ ${path.basename(b)}`;
+}
+
+/**
+ * Owns the comparison the editor shows: runs it (or takes it from the result cache), keeps the
+ * one results panel in step, answers the panel's requests with worker jobs, and tells the
+ * layers view when the comparison changes.
+ */
+export class Comparisons implements vscode.Disposable {
+  private panel: ResultsPanel | undefined;
+  private shown: ShownComparison | undefined;
+  private running: AbortController | undefined;
+  private readonly changed = new vscode.EventEmitter<ShownComparison | undefined>();
+  readonly onDidChange = this.changed.event;
+
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly jobs: JobQueue,
+    private readonly cache: ReportCache,
+    private readonly output: vscode.OutputChannel,
+    private readonly exports: { aligned(method?: MethodName): Promise<void>; merged(method?: MethodName): Promise<void> },
+  ) {}
+
+  get current(): ShownComparison | undefined {
+    return this.shown;
+  }
+
+  /** Runs a comparison, or shows it at once from the cache when nothing it depends on changed. */
+  async compare(request: CompareRequest): Promise<void> {
+    this.running?.abort();
+    const abort = new AbortController();
+    this.running = abort;
+    const title = comparisonTitle(request.a, request.b);
+    const panel = this.ensurePanel();
+    panel.post({ type: 'running', title, stage: 'checking the result cache', fraction: null });
+    try {
+      const cacheKey = await this.cache.keyFor(request, abort.signal);
+      const cached = await this.cache.get(cacheKey);
+      const report =
+        cached ??
+        (await this.jobs.run('compare', request, {
+          title: `comparing ${title}`,
+          display: 'notification',
+          signal: abort.signal,
+          onProgress: (stage, fraction) => panel.post({ type: 'running', title, stage, fraction }),
+        }));
+      if (!cached) await this.cache.put(cacheKey, report);
+      this.show({ report, cacheKey, pair: { a: request.a, b: request.b, activation: request.activation } }, cached !== undefined);
+    } catch (error) {
+      if (error instanceof JobCancelled) {
+        panel.post({ type: 'failed', title, message: 'The comparison was cancelled. Nothing was written.' });
+      } else {
+        panel.post({ type: 'failed', title, message: error instanceof Error ? error.message : String(error) });
+        await showJobError(error, `comparing ${title}`, this.output);
+      }
+    } finally {
+      if (this.running === abort) this.running = undefined;
+    }
+  }
+
+  /** A panel VS Code restored with the window: show its comparison again if the cache still has it. */
+  async restore(webviewPanel: vscode.WebviewPanel, cacheKey: string | null): Promise<void> {
+    this.panel?.dispose();
+    this.panel = this.adopt(new ResultsPanel(webviewPanel, this.extensionUri, (m) => this.onPanelMessage(m)));
+    const report = cacheKey ? await this.cache.get(cacheKey) : undefined;
+    if (!report || !cacheKey) {
+      this.panel.post({ type: 'failed', title: 'results', message: 'This comparison is no longer in the cache. Run Merge Lens: Compare Checkpoints again.' });
+      return;
+    }
+    const pair = { a: report.checkpoints.a.file, b: report.checkpoints.b.file, activation: report.architecture.activation as PairParams['activation'] };
+    this.show({ report, cacheKey, pair }, true);
+  }
+
+  reveal(): void {
+    this.panel?.reveal();
+  }
+
+  /** From the layers view: bring the panel forward on that layer. */
+  focusLayer(layer: string): void {
+    if (!this.panel || this.panel.isDisposed) return;
+    this.panel.reveal();
+    this.panel.post({ type: 'focusLayer', layer });
+  }
+
+  private show(shown: ShownComparison, cached: boolean): void {
+    this.shown = shown;
+    void vscode.commands.executeCommand('setContext', 'mergeLens.hasComparison', true);
+    this.ensurePanel().post({ type: 'report', title: comparisonTitle(shown.pair.a, shown.pair.b), report: shown.report, cacheKey: shown.cacheKey, cached });
+    this.changed.fire(shown);
+  }
+
+  private ensurePanel(): ResultsPanel {
+    if (this.panel && !this.panel.isDisposed) {
+      this.panel.reveal();
+      return this.panel;
+    }
+    this.panel = this.adopt(ResultsPanel.create(this.extensionUri, (m) => this.onPanelMessage(m)));
+    return this.panel;
+  }
+
+  private adopt(panel: ResultsPanel): ResultsPanel {
+    panel.onDidDispose(() => {
+      if (this.panel === panel) {
+        // Closing the panel stops its work: nobody is left to see it.
+        this.running?.abort();
+        this.panel = undefined;
+      }
+    });
+    return panel;
+  }
+
+  private onPanelMessage(message: PanelToHost): void {
+    switch (message.type) {
+      case 'ready':
+        return;
+      case 'cancel':
+        this.running?.abort();
+        return;
+      case 'requestSimilarity':
+        void this.sendSimilarity(message.method, message.layer);
+        return;
+      case 'exportAligned':
+        void this.exports.aligned(message.method);
+        return;
+      case 'exportMerged':
+        void this.exports.merged(message.method);
+        return;
+    }
+  }
+
+  private async sendSimilarity(method: MethodName, layer: string): Promise<void> {
+    const shown = this.shown;
+    const result = shown?.report.methods[method];
+    if (!shown || !result) return;
+    try {
+      const similarity = await this.jobs.run(
+        'similarity',
+        { ...shown.pair, method, layer, permutations: result.matching.map((m) => m.permutation) },
+        { title: `unit similarity of ${layer} (${method})`, display: 'quiet' },
+      );
+      this.panel?.post({ type: 'similarity', similarity });
+    } catch (error) {
+      this.panel?.post({ type: 'similarityFailed', method, layer, message: error instanceof Error ? error.message : String(error) });
+    }
+  }
+
+  dispose(): void {
+    this.running?.abort();
+    this.panel?.dispose();
+    this.changed.dispose();
+  }
+}

@@ -1,0 +1,98 @@
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { formatBytes } from '../shared/formatBytes';
+import { bestMethod } from '../shared/bestMethod';
+import type { CompareReport, MethodName } from '../shared/compareReport';
+import type { ShownComparison } from './comparisons';
+import type { JobQueue } from './jobQueue';
+import { showJobError } from './showJobError';
+
+/** B's file name without its checkpoint extension: "model" for model.safetensors or model.safetensors.index.json. */
+function stem(file: string): string {
+  const name = path.basename(file);
+  const match = /^(.*?)(\.safetensors\.index\.json|\.safetensors|\.pth?|\.bin|\.ckpt|\.npz|\.npy|\.json)$/i.exec(name);
+  const base = match ? match[1]! : name;
+  // model.json (TensorFlow.js) says nothing: name it after its folder.
+  return base === 'model' && /\.json$/i.test(name) ? path.basename(path.dirname(file)) : base;
+}
+
+async function chooseMethod(report: CompareReport, given: MethodName | undefined): Promise<MethodName | undefined> {
+  if (given) return given;
+  const fallback = bestMethod(report);
+  const items = Object.values(report.methods).map((m) => ({
+    label: m.method,
+    description: [m.method === fallback ? 'lowest loss barrier' : '', m.equivalent ? '' : 'INVALID: does not reproduce B'].filter(Boolean).join(' · '),
+  }));
+  items.sort((x, y) => (x.label === fallback ? -1 : y.label === fallback ? 1 : 0));
+  const picked = await vscode.window.showQuickPick(items, { title: 'Merge Lens: export which alignment?', placeHolder: 'Alignment method' });
+  return picked?.label as MethodName | undefined;
+}
+
+async function askAlpha(): Promise<number | undefined> {
+  const text = await vscode.window.showInputBox({
+    title: 'Merge Lens: merge at which α?',
+    prompt: 'θ(α) = (1−α)·θA + α·π(θB); 0 is A, 1 is the aligned B',
+    value: '0.5',
+    validateInput: (value) => {
+      const alpha = Number(value);
+      return value.trim() !== '' && Number.isFinite(alpha) && alpha >= 0 && alpha <= 1 ? undefined : 'A number from 0 to 1';
+    },
+  });
+  return text === undefined ? undefined : Number(text);
+}
+
+/** Whether writing `file` is fine: it does not exist, or the user said to replace it. */
+async function mayWrite(file: string): Promise<boolean> {
+  if (!existsSync(file)) return true;
+  const answer = await vscode.window.showWarningMessage(`${path.basename(file)} already exists. Replace it?`, { modal: true }, 'Replace');
+  return answer === 'Replace';
+}
+
+/** Export Aligned Checkpoint and Export Merged Checkpoint…: safetensors next to B, with B's names. */
+export class ExportCommands {
+  constructor(
+    private readonly current: () => ShownComparison | undefined,
+    private readonly jobs: JobQueue,
+    private readonly output: vscode.OutputChannel,
+  ) {}
+
+  aligned(method?: MethodName): Promise<void> {
+    return this.export(method, false);
+  }
+
+  merged(method?: MethodName): Promise<void> {
+    return this.export(method, true);
+  }
+
+  private async export(given: MethodName | undefined, merged: boolean): Promise<void> {
+    const shown = this.current();
+    if (!shown) {
+      void vscode.window.showInformationMessage('Merge Lens: compare two checkpoints first (Merge Lens: Compare Checkpoints).');
+      return;
+    }
+    const method = await chooseMethod(shown.report, given);
+    const result = method && shown.report.methods[method];
+    if (!method || !result) return;
+    const alpha = merged ? await askAlpha() : null;
+    if (alpha === undefined) return;
+    const suffix = alpha === null ? `aligned-${method}` : `merged-${method}-alpha${alpha.toFixed(2)}`;
+    const out = path.join(path.dirname(shown.pair.b), `${stem(shown.pair.b)}.${suffix}.safetensors`);
+    if (!(await mayWrite(out))) return;
+    const what = alpha === null ? `exporting π(B) aligned by ${method}` : `exporting the merge at α = ${alpha} (${method})`;
+    try {
+      const written = await this.jobs.run(
+        'export',
+        { ...shown.pair, method, permutations: result.matching.map((m) => m.permutation), alpha, out, overwrite: true },
+        { title: what, display: 'notification' },
+      );
+      const choice = await vscode.window.showInformationMessage(
+        `Merge Lens wrote ${path.basename(written.file)} (${written.tensors} tensors, ${formatBytes(written.bytes)}).`,
+        'Reveal in Explorer',
+      );
+      if (choice) await vscode.commands.executeCommand('revealInExplorer', vscode.Uri.file(written.file));
+    } catch (error) {
+      await showJobError(error, what, this.output);
+    }
+  }
+}
