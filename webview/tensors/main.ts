@@ -1,1 +1,151 @@
-// Replaced by the tensor grid (in progress).
+/**
+ * The checkpoint editor's page: the tensors of one checkpoint in a searchable grid. It draws
+ * what the host sends (an InspectReport) and asks for nothing but "compute all statistics".
+ */
+import {
+  provideVSCodeDesignSystem,
+  vsCodeButton,
+  vsCodeDataGrid,
+  vsCodeDataGridCell,
+  vsCodeDataGridRow,
+  vsCodeProgressRing,
+  vsCodeTextField,
+} from '@vscode/webview-ui-toolkit';
+import type { DataGrid } from '@vscode/webview-ui-toolkit';
+import { formatBytes } from '../../src/shared/formatBytes';
+import { formatStatistic } from '../../src/shared/formatStatistic';
+import type { InspectReport, TensorSummary } from '../../src/shared/inspectReport';
+import type { GridToHost, HostToGrid } from '../../src/shared/tensorGridProtocol';
+import './tensors.css';
+
+provideVSCodeDesignSystem().register(vsCodeButton(), vsCodeDataGrid(), vsCodeDataGridRow(), vsCodeDataGridCell(), vsCodeProgressRing(), vsCodeTextField());
+
+declare function acquireVsCodeApi(): { postMessage(message: GridToHost): void; getState(): unknown; setState(state: unknown): void };
+const vscode = acquireVsCodeApi();
+const app = document.getElementById('app')!;
+
+function element<K extends keyof HTMLElementTagNameMap>(tag: K, text?: string, className?: string): HTMLElementTagNameMap[K];
+function element(tag: string, text?: string, className?: string): HTMLElement;
+function element(tag: string, text?: string, className?: string): HTMLElement {
+  const node = document.createElement(tag);
+  if (text !== undefined) node.textContent = text;
+  if (className) node.className = className;
+  return node;
+}
+
+const count = (n: number) => n.toLocaleString('en-US');
+
+function zeros(t: TensorSummary): string {
+  if (t.zeroFraction === null) return '–';
+  return `${(100 * t.zeroFraction).toFixed(t.zeroFraction > 0 && t.zeroFraction < 0.001 ? 3 : 1)}%`;
+}
+
+/** One grid row per tensor; every value is text, formatted as `merge-lens inspect` prints it. */
+function rowOf(t: TensorSummary): Record<string, string> {
+  return {
+    name: t.name,
+    dtype: t.quantization ? `${t.dtype} (${t.quantization.dtype})` : t.dtype,
+    shape: t.shape.length ? `[${t.shape.join(', ')}]` : '[] (scalar)',
+    parameters: count(t.parameters),
+    mean: formatStatistic(t.mean),
+    std: formatStatistic(t.std),
+    min: formatStatistic(t.min),
+    max: formatStatistic(t.max),
+    zeros: zeros(t),
+    note: t.statsSkipped ?? (t.nonFinite ? `${count(t.nonFinite)} NaN/∞ left out` : ''),
+  };
+}
+
+const COLUMNS: [key: string, title: string][] = [
+  ['name', 'Tensor'],
+  ['dtype', 'Dtype'],
+  ['shape', 'Shape'],
+  ['parameters', 'Parameters'],
+  ['mean', 'Mean'],
+  ['std', 'Std'],
+  ['min', 'Min'],
+  ['max', 'Max'],
+  ['zeros', 'Zeros'],
+  ['note', 'Note'],
+];
+
+function summary(report: InspectReport): HTMLElement {
+  const header = element('header');
+  header.append(element('h1', report.file.split(/[\\/]/).pop()!));
+  const facts = element('p', undefined, 'facts');
+  facts.textContent = `${report.format} · ${count(report.tensors.length)} tensors in ${count(report.groups.length)} layers · ${count(report.parameters)} parameters · ${formatBytes(report.bytes)}`;
+  header.append(facts);
+  for (const note of report.notes) header.append(element('p', note, 'note'));
+  const metadata = Object.entries(report.metadata);
+  if (metadata.length) {
+    const details = element('details');
+    details.append(element('summary', `Metadata (${metadata.length})`));
+    const list = element('dl');
+    for (const [key, value] of metadata) list.append(element('dt', key), element('dd', value));
+    details.append(list);
+    header.append(details);
+  }
+  return header;
+}
+
+function showReport(report: InspectReport): void {
+  const saved = (vscode.getState() as { filter?: string } | undefined)?.filter ?? '';
+  const rows = report.tensors.map(rowOf);
+  const search = element('vscode-text-field') as HTMLElement & { value: string };
+  search.setAttribute('placeholder', 'Filter by name, dtype or shape');
+  search.setAttribute('aria-label', 'Filter tensors');
+  search.id = 'filter';
+  search.value = saved;
+  const shown = element('span', '', 'shown');
+  shown.setAttribute('aria-live', 'polite');
+  const grid = element('vscode-data-grid') as unknown as DataGrid & HTMLElement;
+  grid.setAttribute('aria-label', 'Tensors');
+  grid.setAttribute('generate-header', 'sticky');
+  grid.columnDefinitions = COLUMNS.map(([columnDataKey, title]) => ({ columnDataKey, title }));
+  grid.gridTemplateColumns = 'minmax(14em, 3fr) 6em minmax(8em, 1fr) 7em 6em 6em 6em 6em 5em minmax(6em, 1fr)';
+  const apply = (filter: string) => {
+    const words = filter.toLowerCase().split(/\s+/).filter(Boolean);
+    const visible = rows.filter((row) => words.every((w) => `${row.name} ${row.dtype} ${row.shape}`.toLowerCase().includes(w)));
+    grid.rowsData = visible;
+    shown.textContent = `${count(visible.length)} of ${count(rows.length)} tensors`;
+    vscode.setState({ filter });
+  };
+  search.addEventListener('input', () => apply(search.value));
+  const toolbar = element('div', undefined, 'toolbar');
+  toolbar.append(search, shown);
+  if (report.statistics.overBudget > 0) {
+    const all = element('vscode-button', `Compute all statistics (${count(report.statistics.overBudget)} more tensors)`);
+    all.setAttribute('appearance', 'secondary');
+    all.addEventListener('click', () => vscode.postMessage({ type: 'computeAllStatistics' }));
+    toolbar.append(all);
+  }
+  app.replaceChildren(summary(report), toolbar, grid);
+  apply(saved);
+}
+
+function showReading(file: string, stage: string): void {
+  const line = element('p', undefined, 'status');
+  line.append(element('vscode-progress-ring'), element('span', `${file.split(/[\\/]/).pop()}: ${stage}…`));
+  app.replaceChildren(line);
+}
+
+function showFailed(message: string): void {
+  const box = element('div', undefined, 'error');
+  box.setAttribute('role', 'alert');
+  box.append(element('h1', 'Merge Lens cannot read this file'), element('p', message));
+  app.replaceChildren(box);
+}
+
+window.addEventListener('message', (event: MessageEvent<HostToGrid>) => {
+  const message = event.data;
+  app.setAttribute('aria-busy', String(message.type === 'reading'));
+  switch (message.type) {
+    case 'reading':
+      return showReading(message.file, message.stage);
+    case 'inspect':
+      return showReport(message.report);
+    case 'failed':
+      return showFailed(message.message);
+  }
+});
+vscode.postMessage({ type: 'ready' });

@@ -1,15 +1,7 @@
 import type { InspectReport, TensorSummary } from '../../shared/inspectReport';
 import { formatBytes } from '../../shared/formatBytes';
+import { formatStatistic } from '../../shared/formatStatistic';
 import { layerPrefix } from './inspectCheckpoint';
-
-/** Four significant digits, switching to exponent form for very small or large magnitudes. */
-export function formatNumber(value: number | null): string {
-  if (value === null) return '–';
-  if (value === 0) return '0';
-  const magnitude = Math.abs(value);
-  if (magnitude >= 1e5 || magnitude < 1e-3) return value.toExponential(3);
-  return value.toPrecision(4);
-}
 
 function formatCount(n: number): string {
   return n.toLocaleString('en-US');
@@ -63,7 +55,7 @@ export function formatInspectText(report: InspectReport): string {
       const dtype = t.quantization ? `${t.dtype}←${t.quantization.dtype}` : t.dtype;
       rows.push([
         leaf, dtype, formatShape(t.shape), formatCount(t.parameters),
-        formatNumber(t.mean), formatNumber(t.std), formatNumber(t.min), formatNumber(t.max), formatZeros(t),
+        formatStatistic(t.mean), formatStatistic(t.std), formatStatistic(t.min), formatStatistic(t.max), formatZeros(t),
       ]);
     }
   }
