@@ -32,6 +32,7 @@ import { mlpChannelSpaces } from '../../src/engine/model/mlpSpaces';
 import type { Params, Tensor32 } from '../../src/engine/model/params';
 import { derivePermutationSpec } from '../../src/engine/model/permutationSpec';
 import { repoRoot, tempDir } from '../helpers/paths';
+import { mulberry32 as rng } from '../helpers/randomMatrices';
 
 const PYTHON = '/usr/bin/python3';
 const ALPHAS = 25;
@@ -49,18 +50,6 @@ const CASES: readonly Case[] = [
   { label: '512-wide', hidden: [512, 512, 512], samples: 2000 },
   { label: '2048-wide', hidden: [2048, 2048, 2048], samples: 500 },
 ];
-
-/** Seeded (mulberry32), so both networks and the data are the same on every run. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function architectureOf(sizes: readonly number[]): MlpArchitecture {
   const layers: DenseLayer[] = sizes.slice(1).map((out, l) => ({
