@@ -85,6 +85,23 @@ export function permutedTensor(
   return { shape: tensor.shape, data: gather(tensor.data, tensor.shape, axisPerms) };
 }
 
+/**
+ * Group p's units as rows (units × width, row-major) or, transposed, as columns (width × units),
+ * each (tensor, axis) entry with every permutation applied first except on the entry's own axis:
+ * the units in their own numbering, everything they connect to already aligned.
+ */
+export function groupMatrix(layout: SpecLayout, params: Params, p: number, perms: readonly Permutation[], transpose: boolean): Float32Array {
+  const group = layout.spec.groups[p]!;
+  const { offsets, width } = layout.groupColumns[p]!;
+  const out = new Float32Array(group.size * width);
+  group.axes.forEach(({ tensor, axis }, e) => {
+    const source = permutedTensor(layout, params, tensor, perms, axis);
+    if (transpose) writeAxisMatrix(source, axis, out, 1, group.size, offsets[e]!);
+    else writeAxisMatrix(source, axis, out, width, 1, offsets[e]!);
+  });
+  return out;
+}
+
 /** π(params) for every tensor the spec touches; the others are shared, not copied. */
 export function permutedParams(layout: SpecLayout, params: Params, perms: readonly Permutation[]): Params {
   const out = new Map(params);

@@ -5,7 +5,7 @@ import type { AlignmentResult } from './alignmentResult';
 import { solveAssignment } from './assignment/solveAssignment';
 import { matrixProduct } from './matrixProduct';
 import { randomOrder, seededRandom } from './seededRandom';
-import { dot, permutedTensor, specLayout, writeAxisMatrix, type SpecLayout } from './specLayout';
+import { dot, groupMatrix, permutedTensor, specLayout, type SpecLayout } from './specLayout';
 
 export interface WeightMatchingOptions {
   /** Seeds the order in which each sweep visits the groups (default 0). */
@@ -121,20 +121,4 @@ function groupObjective(layout: SpecLayout, a: Params, b: Params, p: number, per
   let sum = 0;
   for (const name of names) sum += dot(a.get(name)!.data, permutedTensor(layout, b, name, perms).data);
   return sum;
-}
-
-/**
- * Group p's units as rows (units × width, row-major) or, transposed, as columns (width × units),
- * each (tensor, axis) entry with every permutation applied first except on the entry's own axis.
- */
-function groupMatrix(layout: SpecLayout, params: Params, p: number, perms: readonly Permutation[], transpose: boolean): Float32Array {
-  const group = layout.spec.groups[p]!;
-  const { offsets, width } = layout.groupColumns[p]!;
-  const out = new Float32Array(group.size * width);
-  group.axes.forEach(({ tensor, axis }, e) => {
-    const source = permutedTensor(layout, params, tensor, perms, axis);
-    if (transpose) writeAxisMatrix(source, axis, out, 1, group.size, offsets[e]!);
-    else writeAxisMatrix(source, axis, out, width, 1, offsets[e]!);
-  });
-  return out;
 }
