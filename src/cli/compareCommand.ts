@@ -7,7 +7,8 @@ import { exportAligned, exportMerged } from '../engine/compare/exportModels';
 import { ensureDemoPair, DEMO_CACHE_DIR } from '../engine/demo/demoFiles';
 import { writeAtomically } from '../engine/export/atomicFile';
 import { ACTIVATIONS, type Activation } from '../engine/model/mlp';
-import { METHOD_NAMES, type CompareReport, type MethodName } from '../shared/compareReport';
+import { bestMethod } from '../shared/bestMethod';
+import { METHOD_NAMES, WEIGHTS_ONLY_METHODS, type MethodName } from '../shared/compareReport';
 import { formatCompareTable } from './compareTable';
 import { renderHtmlReport } from './htmlReport';
 import { ProgressBar } from './progressBar';
@@ -18,7 +19,7 @@ const BACKENDS = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
 const COMPARE_OPTIONS = {
   data: { type: 'string' },
   'fit-data': { type: 'string' },
-  methods: { type: 'string', default: METHOD_NAMES.join(',') },
+  methods: { type: 'string' },
   alphas: { type: 'string', default: '25' },
   activation: { type: 'string', default: 'relu' },
   backend: { type: 'string', default: 'auto' },
@@ -44,8 +45,12 @@ function integer(value: string, option: string, min: number): number {
 
 type Values = { [K in keyof typeof COMPARE_OPTIONS]?: string };
 
-function compareOptions(a: string, b: string, data: string, values: Values): CompareOptions {
-  const methods = values.methods!.split(',').map((m) => oneOf(m.trim(), METHOD_NAMES, 'methods'));
+function compareOptions(a: string, b: string, data: string | null, values: Values): CompareOptions {
+  // Without data, the default is every method that can run on weights alone; naming another is
+  // refused by the engine (an InputError, exit status 2) before any file is read.
+  const methods = values.methods === undefined
+    ? [...(data === null ? WEIGHTS_ONLY_METHODS : METHOD_NAMES)]
+    : values.methods.split(',').map((m) => oneOf(m.trim(), METHOD_NAMES, 'methods'));
   if (methods.length === 0) throw new UsageError('--methods names no method');
   return {
     a,
@@ -68,14 +73,6 @@ function exportPlan(values: Values, methods: readonly MethodName[]) {
   const method = values['export-method'] === undefined ? undefined : oneOf(values['export-method'], METHOD_NAMES, 'export-method');
   if (method && !methods.includes(method)) throw new UsageError(`--export-method ${method} is not among --methods`);
   return { mergeAt, method };
-}
-
-/** The method to export when none is named: the lowest loss barrier among valid alignments. */
-function bestMethod(report: CompareReport): MethodName {
-  const valid = Object.values(report.methods).filter((m) => m.equivalent);
-  const pool = valid.filter((m) => m.method !== 'naive').length > 0 ? valid.filter((m) => m.method !== 'naive') : valid;
-  if (pool.length === 0) throw new UsageError('no alignment passed the equivalence check, so there is nothing valid to export');
-  return pool.reduce((best, m) => (m.barrier.loss < best.barrier.loss ? m : best)).method;
 }
 
 async function writeText(file: string, text: string): Promise<void> {
@@ -103,6 +100,7 @@ async function run(options: CompareOptions, values: Values): Promise<number> {
   }
   if (values['export-aligned'] || values['export-merged']) {
     const method = plan.method ?? bestMethod(report);
+    if (!method) throw new UsageError('no alignment passed the equivalence check, so there is nothing valid to export');
     const params = aligned.get(method)!;
     if (values['export-aligned']) {
       await exportAligned(values['export-aligned'], pair, params, method);
@@ -116,13 +114,14 @@ async function run(options: CompareOptions, values: Values): Promise<number> {
   return Object.values(report.methods).every((m) => m.equivalent) ? 0 : 3;
 }
 
-/** `merge-lens compare A B --data EVAL [...]`. */
+/** `merge-lens compare A B [--data EVAL] [...]`: without --data, weights only. */
 export async function runCompare(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args, options: COMPARE_OPTIONS, allowPositionals: true });
   const [a, b, ...extra] = positionals;
-  if (!a || !b || extra.length > 0) throw new UsageError('compare takes two checkpoints: merge-lens compare A B --data EVAL');
-  if (!values.data) throw new UsageError('compare needs --data EVAL (the evaluation dataset)');
-  return run(compareOptions(a, b, values.data, values), values);
+  if (!a || !b || extra.length > 0) throw new UsageError('compare takes two checkpoints: merge-lens compare A B [--data EVAL]');
+  const options = compareOptions(a, b, values.data ?? null, values);
+  if (options.data === null) process.stderr.write(`no --data: comparing weights only (${options.methods.join(', ')}); the path, barriers and LLFC need evaluation data\n`);
+  return run(options, values);
 }
 
 /**

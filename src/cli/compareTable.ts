@@ -7,26 +7,33 @@ export function formatCompareTable(report: CompareReport): string {
   for (const result of Object.values(report.methods)) {
     rows.push([
       result.method,
-      result.barrier.loss.toFixed(4),
-      `${(result.barrier.accuracy * 100).toFixed(2)}%`,
-      `${(result.path.accuracy[mid]! * 100).toFixed(2)}%`,
+      result.barrier ? result.barrier.loss.toFixed(4) : NONE,
+      result.barrier ? percent(result.barrier.accuracy) : NONE,
+      result.path ? percent(result.path.accuracy[mid]!) : NONE,
       result.seconds.toFixed(2),
       result.equivalent ? 'yes' : `NO (${result.equivalenceError.toExponential(1)})`,
     ]);
   }
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
   const lines = rows.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  '));
-  const first = Object.values(report.methods)[0];
-  const endpoints = first
-    ? `A: accuracy ${(first.path.accuracy[0]! * 100).toFixed(2)}%, loss ${first.path.loss[0]!.toFixed(4)} · B: accuracy ${(first.path.accuracy[first.path.accuracy.length - 1]! * 100).toFixed(2)}%, loss ${first.path.loss[first.path.loss.length - 1]!.toFixed(4)}`
-    : '';
+  const path = Object.values(report.methods)[0]?.path;
+  const endpoints = path
+    ? `A: accuracy ${percent(path.accuracy[0]!)}, loss ${path.loss[0]!.toFixed(4)} · B: accuracy ${percent(path.accuracy[path.accuracy.length - 1]!)}, loss ${path.loss[path.loss.length - 1]!.toFixed(4)}`
+    : 'weights only: no evaluation data, so no path or barriers; equivalence checked on seeded random inputs';
+  const data = report.data ? `evaluation ${report.data.evaluation.count} samples · fit ${report.data.fit.count} · ${report.alphas.length} α` : 'weights only';
   const header = [
     `A: ${report.checkpoints.a.file}`,
     `B: ${report.checkpoints.b.file}`,
-    `MLP ${[report.architecture.inputSize, ...report.layers.map((l) => l.width)].join('-')} (${report.architecture.activation}) · ` +
-      `evaluation ${report.data.evaluation.count} samples · fit ${report.data.fit.count} · ${report.alphas.length} α · backend ${report.backendDetail}`,
+    `MLP ${[report.architecture.inputSize, ...report.layers.map((l) => l.width)].join('-')} (${report.architecture.activation}) · ${data} · backend ${report.backendDetail}`,
     endpoints,
     '',
   ];
   return [...header, ...lines, ...report.warnings.map((w) => `warning: ${w}`)].join('\n');
+}
+
+/** What a cell shows for a measurement the comparison did not make (weights only). */
+const NONE = '–';
+
+function percent(x: number): string {
+  return `${(x * 100).toFixed(2)}%`;
 }

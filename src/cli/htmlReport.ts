@@ -3,7 +3,8 @@
  * figures inline, no script and nothing fetched (its Content-Security-Policy forbids both), so
  * it can be mailed, archived, or printed into a paper's appendix as it is.
  */
-import { METHOD_NAMES, type CompareReport, type MethodName, type MethodResult } from '../shared/compareReport';
+import { bestMethod } from '../shared/bestMethod';
+import { METHOD_NAMES, type CompareReport, type DatasetSummary, type MethodName, type MethodResult } from '../shared/compareReport';
 import { escapeHtml, formatNumber, formatScientific } from './htmlEscape';
 import { OKABE_ITO, groupedBarChart, lineChart, type LineSeries, type SeriesStyle } from './svgCharts';
 import { colorLegend, heatmap, permutationMatrix } from './svgHeatmaps';
@@ -64,6 +65,9 @@ function last<T>(values: readonly T[]): T | undefined {
   return values[values.length - 1];
 }
 
+/** A cell whose measurement needs data the comparison did not have. */
+const NONE = '–';
+
 function percent(value: number | undefined, decimals = 2): string {
   return value === undefined ? 'n/a' : `${formatNumber(value * 100, decimals)}%`;
 }
@@ -77,26 +81,21 @@ function nearestAlpha(alphas: readonly number[], target: number): number {
   return best;
 }
 
-/** The aligned method with the lowest loss barrier whose permutation passed the equivalence check. */
-function bestMethod(methods: readonly [MethodName, MethodResult][]): [MethodName, MethodResult] | undefined {
-  const candidates = methods.filter(([name, r]) => name !== 'naive' && r.equivalent && r.matching.length > 0);
-  const score = (r: MethodResult): number => (Number.isFinite(r.barrier.loss) ? r.barrier.loss : Infinity);
-  return candidates.sort((a, b) => score(a[1]) - score(b[1]))[0];
-}
-
 function header(report: CompareReport): string {
   const { a, b } = report.checkpoints;
   const arch = report.architecture;
   const widths = [arch.inputSize, ...report.layers.map((l) => l.width)].join(' → ');
-  const data = (d: CompareReport['data']['evaluation']): string =>
-    `${escapeHtml(d.file)} (${d.count} examples, input ${escapeHtml(d.inputShape.join('×'))}, ${d.numClasses} classes)`;
+  const data = (d: DatasetSummary | undefined): string =>
+    d ? `${escapeHtml(d.file)} (${d.count} examples, input ${escapeHtml(d.inputShape.join('×'))}, ${d.numClasses} classes)` : 'none (weights only)';
   const facts: [string, string][] = [
     ['Model A', `${escapeHtml(a.file)} <span class="details">(${escapeHtml(a.format)})</span>`],
     ['Model B', `${escapeHtml(b.file)} <span class="details">(${escapeHtml(b.format)})</span>`],
     ['Architecture', `${escapeHtml(arch.kind.toUpperCase())} ${escapeHtml(widths)}, ${escapeHtml(arch.activation)}`],
-    ['Evaluation data', data(report.data.evaluation)],
-    ['Alignment data', data(report.data.fit)],
-    ['Path', `${report.alphas.length} values of α from ${formatNumber(report.alphas[0] ?? 0, 2)} to ${formatNumber(last(report.alphas) ?? 1, 2)}`],
+    ['Evaluation data', data(report.data?.evaluation)],
+    ['Alignment data', data(report.data?.fit)],
+    ['Path', report.data
+      ? `${report.alphas.length} values of α from ${formatNumber(report.alphas[0] ?? 0, 2)} to ${formatNumber(last(report.alphas) ?? 1, 2)}`
+      : 'not measured: it needs evaluation data'],
     ['Backend', `TensorFlow.js ${escapeHtml(report.backend)}`],
   ];
   const warnings = report.warnings.length === 0
@@ -117,11 +116,11 @@ function barrierTable(report: CompareReport, methods: readonly [MethodName, Meth
       : `<span class="fail">✗ failed</span> <span class="details">(output difference ${escapeHtml(formatScientific(r.equivalenceError))}; result invalid)</span>`;
     return (
       `<tr${r.equivalent ? '' : ' class="invalid"'}><td>${escapeHtml(METHOD_STYLE[name].name)}</td>` +
-      `<td class="num">${formatNumber(r.barrier.loss, 4)}</td>` +
-      `<td class="num">${percent(r.barrier.accuracy)}</td>` +
-      `<td class="num">${percent(r.path.accuracy[0])}</td>` +
-      `<td class="num">${percent(last(r.path.accuracy))}</td>` +
-      `<td class="num">${percent(r.path.accuracy[middle])}</td>` +
+      `<td class="num">${r.barrier ? formatNumber(r.barrier.loss, 4) : NONE}</td>` +
+      `<td class="num">${r.barrier ? percent(r.barrier.accuracy) : NONE}</td>` +
+      `<td class="num">${r.path ? percent(r.path.accuracy[0]) : NONE}</td>` +
+      `<td class="num">${r.path ? percent(last(r.path.accuracy)) : NONE}</td>` +
+      `<td class="num">${r.path ? percent(r.path.accuracy[middle]) : NONE}</td>` +
       `<td>${equivalence}</td>` +
       `<td class="num">${formatNumber(r.seconds, 2)} s</td></tr>`
     );
@@ -139,7 +138,9 @@ function barrierTable(report: CompareReport, methods: readonly [MethodName, Meth
     `<th class="num">Accuracy B (α=${formatNumber(last(report.alphas) ?? 1, 2)})</th><th class="num">Accuracy at α=${formatNumber(report.alphas[middle] ?? 0.5, 2)}</th>` +
     `<th>Equivalence check</th><th class="num">Alignment</th></tr></thead><tbody>${rows.join('')}</tbody></table>` +
     `<p class="caption">Loss barrier: max<sub>α</sub> [L(α) − ((1−α)L(0) + αL(1))]; accuracy barrier: the largest drop below the straight line between the endpoints' accuracies. ` +
-    `The equivalence check runs π(B) and B on the same inputs: a permutation must not change B's outputs (largest relative difference below 10⁻⁵). Backend: ${escapeHtml(report.backend)}.</p>` +
+    `The equivalence check runs π(B) and B on the same inputs (${report.equivalenceInputs === 'random' ? '256 seeded standard-normal inputs, as there is no data' : 'the first 256 evaluation samples'}): ` +
+    `a permutation must not change B's outputs (largest relative difference below 10⁻⁵). Backend: ${escapeHtml(report.backend)}.</p>` +
+    (report.data ? '' : `<p class="caption">Weights only: no evaluation data was given, so the path, the barriers, the per-layer barriers and LLFC (Figures 1–3) are not measured, and unit correlations are n/a. The matching and Dim(S) need only the weights.</p>`) +
     (details ? `<div class="details">${details}</div>` : '')
   );
 }
@@ -149,11 +150,14 @@ function formatDetail(v: number): string {
   return Math.abs(v) >= 1e-3 && Math.abs(v) < 1e6 ? formatNumber(v, 4) : formatScientific(v, 3);
 }
 
-function pathFigure(report: CompareReport, methods: readonly [MethodName, MethodResult][]): string {
-  const series = (pick: (r: MethodResult) => readonly number[]): LineSeries[] =>
+function pathFigure(report: CompareReport, all: readonly [MethodName, MethodResult][]): string {
+  const methods = all.filter((m): m is [MethodName, MethodResult & { path: NonNullable<MethodResult['path']> }] => m[1].path !== null);
+  if (methods.length === 0) return '';
+  type Measured = (typeof methods)[number][1];
+  const series = (pick: (r: Measured) => readonly number[]): LineSeries[] =>
     methods.map(([name, r]) => ({ ...METHOD_STYLE[name], points: report.alphas.map((a, i) => [a, pick(r)[i] ?? NaN] as const) }));
   // Every method shares the endpoints (π(B) computes what B computes): one straight line serves all.
-  const reference = (pick: (r: MethodResult) => readonly number[]): LineSeries | undefined => {
+  const reference = (pick: (r: Measured) => readonly number[]): LineSeries | undefined => {
     const first = methods[0]?.[1];
     if (!first || report.alphas.length < 2) return undefined;
     const values = pick(first);
@@ -164,7 +168,7 @@ function pathFigure(report: CompareReport, methods: readonly [MethodName, Method
       points: [[report.alphas[0]!, values[0] ?? NaN], [last(report.alphas)!, last(values) ?? NaN]],
     };
   };
-  const chart = (label: string, pick: (r: MethodResult) => readonly number[], percentAxis: boolean): string => {
+  const chart = (label: string, pick: (r: Measured) => readonly number[], percentAxis: boolean): string => {
     const ref = reference(pick);
     return lineChart({
       width: 505,
@@ -233,10 +237,10 @@ function llfcFigure(report: CompareReport, methods: readonly [MethodName, Method
   );
 }
 
-function permutationFigure(methods: readonly [MethodName, MethodResult][]): string {
-  const best = bestMethod(methods);
-  if (!best) return '';
-  const [name, result] = best;
+function permutationFigure(report: CompareReport): string {
+  const name = bestMethod(report);
+  const result = name && report.methods[name];
+  if (!name || !result || result.matching.length === 0) return '';
   const style = METHOD_STYLE[name];
   const panels = result.matching.map((m) => {
     const moved = m.permutation.filter((j, i) => j !== i).length;
@@ -249,7 +253,7 @@ function permutationFigure(methods: readonly [MethodName, MethodResult][]): stri
   });
   return (
     `<figure><div class="panels">${panels.join('')}</div>` +
-    `<p class="caption"><b>Figure 4.</b> The permutations ${escapeHtml(style.name)} found (the method with the lowest loss barrier that passed the equivalence check): ` +
+    `<p class="caption"><b>Figure 4.</b> The permutations ${escapeHtml(style.name)} found (${report.data ? 'the method with the lowest loss barrier that passed the equivalence check' : 'the first alignment that passed the equivalence check; weights only, there is no barrier to rank by'}): ` +
     `A's unit i (row) is matched with B's unit π(i) (column). Both axes keep the units' own order, so the identity is the dashed diagonal; wide layers are drawn in blocks, shaded by the share of their units matched there.</p></figure>`
   );
 }
@@ -296,7 +300,7 @@ export function renderHtmlReport(report: CompareReport): string {
       pathFigure(report, methods) +
       layerBarrierFigure(report, methods) +
       llfcFigure(report, methods) +
-      permutationFigure(methods) +
+      permutationFigure(report) +
       matchingTable(methods) +
       dimensionTable(report);
   return (

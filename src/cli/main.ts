@@ -4,6 +4,7 @@
 import { parseArgs } from 'node:util';
 import { WriteError } from '../engine/export/writeError';
 import { FormatError } from '../engine/io/formatError';
+import { InputError } from '../engine/io/inputError';
 import { runCompare, runDemo } from './compareCommand';
 import { runDataset } from './datasetCommand';
 import { runInspect } from './inspectCommand';
@@ -17,12 +18,13 @@ usage:
       The embedded default: train two MLPs from different seeds on the mnist package's 10,000 digits
       (cached in DIR, default .merge-lens/demo), compare them with every method, write report.json
       and report.html there.
-  merge-lens compare A B --data EVAL [--fit-data FIT] [--methods naive,weight,activation,covariance]
+  merge-lens compare A B [--data EVAL] [--fit-data FIT] [--methods naive,weight,activation,covariance]
                      [--alphas 25] [--activation relu|gelu|tanh|sigmoid|leaky_relu] [--seed 0]
                      [--backend auto|tensorflow|wasm|cpu] [--json OUT] [--html OUT]
                      [--export-aligned OUT] [--export-method NAME] [--merge-at α --export-merged OUT]
       Align B's hidden units to A's by each method and measure the linear path between them: loss and
-      accuracy barriers, per-layer barriers, LLFC, matching costs, Dim(S). Exports write safetensors
+      accuracy barriers, per-layer barriers, LLFC, matching costs, Dim(S). Without --data, weights only:
+      naive and weight matching, matching costs and Dim(S), no path. Exports write safetensors
       with B's tensor names, aligned by --export-method (default: the lowest valid loss barrier).
   merge-lens inspect FILE [--json] [--stats all|none|SIZE]
       List the tensors of a checkpoint (safetensors, sharded safetensors index, PyTorch .pt/.pth/.bin/.ckpt,
@@ -79,6 +81,9 @@ main(process.argv.slice(2)).then(
     if (error instanceof FormatError || error instanceof WriteError) {
       process.stderr.write(`merge-lens: ${error.message}\n`);
       process.exitCode = 1;
+    } else if (error instanceof InputError) {
+      process.stderr.write(`merge-lens: ${error.message}\n`);
+      process.exitCode = 2;
     } else if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       process.stderr.write(`merge-lens: ${(error as Error).message}\n\nRun merge-lens --help for usage.\n`);
       process.exitCode = 2;

@@ -5,6 +5,8 @@
 
 export type MethodName = 'naive' | 'weight' | 'activation' | 'covariance';
 export const METHOD_NAMES: readonly MethodName[] = ['naive', 'weight', 'activation', 'covariance'];
+/** The methods that need no data: all a weights-only comparison can run. */
+export const WEIGHTS_ONLY_METHODS: readonly MethodName[] = ['naive', 'weight'];
 
 export interface LayerSummary {
   /** The layer's name prefix in the checkpoint. */
@@ -56,18 +58,24 @@ export interface LayerMatching {
 
 export interface MethodResult {
   readonly method: MethodName;
-  /** Along `alphas`: θ(α) = (1−α)·θA + α·π(θB). */
-  readonly path: { readonly loss: readonly number[]; readonly accuracy: readonly number[] };
+  /** Along `alphas`: θ(α) = (1−α)·θA + α·π(θB). Null when weights only (no evaluation data). */
+  readonly path: { readonly loss: readonly number[]; readonly accuracy: readonly number[] } | null;
+  /** Null when weights only: a barrier is measured on the evaluation data. */
   readonly barrier: {
     /** max_α [L(α) − ((1−α)L(0) + αL(1))]. */
     readonly loss: number;
     /** max_α [((1−α)Acc(0) + αAcc(1)) − Acc(α)]. */
     readonly accuracy: number;
-  };
+  } | null;
+  /** Per dense layer; empty when weights only. */
   readonly layerBarriers: readonly LayerBarrier[];
+  /** Per hidden layer; empty when weights only. */
   readonly llfc: readonly LlfcLayer[];
   readonly matching: readonly LayerMatching[];
-  /** π(B) reproduces B's outputs (relative difference below 1e-5); false marks the result invalid. */
+  /**
+   * π(B) reproduces B's outputs (relative difference below 1e-5) on the inputs `equivalenceInputs`
+   * names; false marks the result invalid.
+   */
   readonly equivalent: boolean;
   /** The largest relative output difference between π(B) and B on the sample inputs. */
   readonly equivalenceError: number;
@@ -101,9 +109,21 @@ export interface CompareReport {
   readonly createdAt: string;
   readonly tool: string;
   readonly checkpoints: { readonly a: CheckpointSummary; readonly b: CheckpointSummary };
-  readonly data: { readonly evaluation: DatasetSummary; readonly fit: DatasetSummary };
+  /**
+   * The evaluation data (path, barriers, LLFC) and the fit data (activation and covariance
+   * matching, unit correlations). Null for a weights-only comparison: then every path, barrier and
+   * LLFC is null or empty, correlations are null, and only naive and weight matching can run.
+   */
+  readonly data: { readonly evaluation: DatasetSummary; readonly fit: DatasetSummary } | null;
+  /**
+   * What the equivalence check fed B and π(B): 'evaluation', the first 256 evaluation samples;
+   * 'random', weights only, 256 seeded standard-normal inputs (a permutation preserves the function
+   * on every input, so any inputs that reach every unit will do).
+   */
+  readonly equivalenceInputs: 'evaluation' | 'random';
   readonly architecture: { readonly kind: 'mlp'; readonly activation: string; readonly inputSize: number; readonly outputSize: number };
   readonly layers: readonly LayerSummary[];
+  /** The α grid of every path, 0 and 1 included (the grid asked for, even when weights only measures no path). */
   readonly alphas: readonly number[];
   /** The TensorFlow.js backend that ran: 'tensorflow' (tfjs-node), 'wasm' or 'cpu'. */
   readonly backend: string;

@@ -56,7 +56,25 @@ test('compare writes the documented JSON, the HTML figures and both exports with
 test('compare: wrong usage is exit status 2 before any work', () => {
   const a = fixture('compare', 'a.pt');
   assert.equal(cli('compare', a).code, 2);
-  assert.equal(cli('compare', a, a).code, 2);
   assert.match(cli('compare', a, a, '--data', 'x', '--methods', 'telepathy').stderr, /--methods takes one of naive, weight, activation, covariance/);
   assert.equal(cli('compare', a, a, '--data', 'x', '--merge-at', '2', '--export-merged', 'm').code, 2);
+});
+
+test('compare without --data compares weights only: a note on stderr, dashes for the path columns, a report without data', () => {
+  const dir = tempDir();
+  const json = join(dir, 'weights.json');
+  const run = cli('compare', fixture('compare', 'a.pt'), fixture('compare', 'b.pt'), '--json', json);
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(run.stderr, /^no --data: comparing weights only \(naive, weight\); the path, barriers and LLFC need evaluation data$/m);
+  assert.match(run.stdout, /^weight\s+–\s+–\s+–\s+\d+\.\d{2}\s+yes$/m);
+  assert.match(run.stdout, /weights only/);
+  const report = JSON.parse(readFileSync(json, 'utf8'));
+  assert.equal(report.data, null);
+  assert.equal(report.methods.weight.path, null);
+  assert.equal(report.methods.weight.barrier, null);
+  assert.deepEqual(Object.keys(report.methods), ['naive', 'weight']);
+
+  const refused = cli('compare', fixture('compare', 'a.pt'), fixture('compare', 'b.pt'), '--methods', 'weight,activation');
+  assert.equal(refused.code, 2);
+  assert.match(refused.stderr, /activation matching fits on data, and none was given/);
 });

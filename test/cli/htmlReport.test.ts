@@ -43,6 +43,7 @@ function report(overrides: Partial<CompareReport> = {}): CompareReport {
       evaluation: { file: 'eval.npz', count: 600, inputShape: [784], numClasses: 10 },
       fit: { file: 'fit.npz', count: 300, inputShape: [784], numClasses: 10 },
     },
+    equivalenceInputs: 'evaluation',
     architecture: { kind: 'mlp', activation: 'relu', inputSize: 784, outputSize: 10 },
     layers: [{ name: '<script>alert(1)</script>', width: 4, permuted: true }, { name: 'head', width: 10, permuted: false }],
     alphas: ALPHAS,
@@ -120,4 +121,19 @@ test('the aligned permutation is drawn cell by cell: A unit i against B unit per
   const figure = html.slice(html.indexOf('aria-label="permutation of'));
   for (const [i, j] of [[0, 2], [1, 0], [2, 1], [3, 3]]) assert.ok(figure.includes(`<title>A unit ${i} ↔ B unit ${j}</title>`), `${i}→${j}`);
   assert.match(html, /3 of 4 units moved/);
+});
+
+test('weights only: no path figures, dashes for the barriers, and the page says why', () => {
+  const weightsOnly = (name: 'naive' | 'weight') =>
+    method(name, { path: null, barrier: null, layerBarriers: [], llfc: [], matching: method(name).matching.map((m) => ({ ...m, correlationBefore: null, correlationAfter: null })) });
+  const html = renderHtmlReport(report({ data: null, equivalenceInputs: 'random', methods: { naive: weightsOnly('naive'), weight: weightsOnly('weight') } }));
+  const charts = [...html.matchAll(/<svg [^>]*aria-label="([^"]*)"/g)].map((m) => m[1]);
+  assert.deepEqual(charts, ['permutation of layer &lt;script&gt;alert(1)&lt;/script&gt; found by weight matching']);
+  assert.match(html, /Evaluation data<\/dt><dd>none \(weights only\)/);
+  assert.match(html, /Weights only: no evaluation data was given, so the path, the barriers, the per-layer barriers and LLFC \(Figures 1–3\) are not measured/);
+  assert.match(html, /256 seeded standard-normal inputs/);
+  const table = html.slice(html.indexOf('Table 1.'), html.indexOf('</table>', html.indexOf('Table 1.')));
+  const weightRow = table.slice(table.indexOf('<td>weight matching</td>'));
+  assert.equal((weightRow.match(/<td class="num">–<\/td>/g) ?? []).length, 5);
+  assert.match(html, /<td class="num">n\/a<\/td><td class="num">n\/a<\/td>/);
 });

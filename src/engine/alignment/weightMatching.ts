@@ -14,6 +14,8 @@ export interface WeightMatchingOptions {
   readonly maxSweeps?: number;
   /** A step is kept only if it raises the objective by more than this fraction of it (default 1e-12). */
   readonly tolerance?: number;
+  /** Called as each sweep starts (1, 2, ...): a wide model's sweep takes seconds, and how many it needs is not known ahead. */
+  readonly onSweep?: (sweep: number) => void;
 }
 
 export interface WeightMatchingResult extends AlignmentResult {
@@ -58,6 +60,7 @@ export async function weightMatching(
   let sweeps = 0;
   while (sweeps < maxSweeps) {
     sweeps++;
+    options.onSweep?.(sweeps);
     let improved = false;
     for (const p of randomOrder(spec.groups.length, random)) {
       const n = spec.groups[p]!.size;

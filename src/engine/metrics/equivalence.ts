@@ -1,3 +1,4 @@
+import { seededRandom } from '../alignment/seededRandom';
 import { forwardMlp } from '../model/forward';
 import type { MlpArchitecture } from '../model/mlp';
 import type { Params } from '../model/params';
@@ -35,4 +36,14 @@ export async function checkEquivalence(
     error = Math.max(error, Math.sqrt(diff) / Math.max(Math.sqrt(norm), TINY));
   }
   return { equivalent: error < EQUIVALENCE_TOLERANCE, error };
+}
+
+/**
+ * `length` seeded standard-normal values (Box–Muller): probe inputs for the check when there is
+ * no data. A permutation that is right preserves B's function on every input, and normal inputs
+ * switch roughly half of each layer's ReLUs on, so every unit's weights reach the logits.
+ */
+export function gaussianInputs(length: number, seed: number): Float32Array {
+  const random = seededRandom(seed);
+  return Float32Array.from({ length }, () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random()));
 }

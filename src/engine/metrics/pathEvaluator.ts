@@ -23,7 +23,10 @@ export interface MeasureOptions {
   readonly layerBarriers?: boolean;
   /** LLFC uses the first this-many evaluation samples (default: all of them). */
   readonly llfcSamples?: number;
-  /** Called after each α of each stage ("path: α 12/25", "layer barriers: fc2 α 3/25"), fraction of the whole call done. */
+  /**
+   * Called after each α of each stage ("path and LLFC: α 12/25", "per-layer barriers: layer 2/3
+   * (fc2), α 3/25"), with the fraction of the whole call done.
+   */
   readonly onProgress?: (stage: string, fraction: number) => void;
   /** Checked between forward passes; an abort rejects with the signal's reason, every tensor freed. */
   readonly signal?: AbortSignal;
@@ -241,7 +244,7 @@ export class PathEvaluator {
         cosine[l]!.push(m.cosine);
         scale[l]!.push(m.scale);
       });
-      await step(`path: α ${i + 1}/${alphas.length}`);
+      await step(`path and LLFC: α ${i + 1}/${alphas.length}`);
     }
     const llfc = layers.slice(0, hiddenCount).map((layer, l) => ({
       layer: layer.name,
@@ -285,7 +288,7 @@ export class PathEvaluator {
         }
         loss.push(crossEntropy(logits, this.data.labels, outputSize));
         acc.push(accuracy(logits, this.data.labels, outputSize));
-        await step(`layer barriers: ${layers[l]!.name} α ${i + 1}/${alphas.length}`);
+        await step(`per-layer barriers: layer ${l + 1}/${layers.length} (${layers[l]!.name}), α ${i + 1}/${alphas.length}`);
       }
       const curve = { loss, accuracy: acc };
       const barrier = barriers(alphas, curve);

@@ -26,6 +26,7 @@ function closeAll(actual: readonly number[], want: readonly number[], tolerance:
 const ACCURACY = 1 / SAMPLES + 1e-9;
 
 function checkAgainstReference(result: MethodResult, want: any, method: string): void {
+  assert.ok(result.path && result.barrier, `${method}: measured along the path`);
   closeAll(result.path.loss, want.path.loss, 1e-4, `${method} path loss`);
   closeAll(result.path.accuracy, want.path.accuracy, ACCURACY, `${method} path accuracy`);
   close(result.barrier.loss, want.barrier.loss, 1e-4, `${method} loss barrier`);
@@ -75,7 +76,7 @@ for (const network of ['relu', 'tanh'] as const) {
     assert.ok(weight.equivalent);
     assert.ok(Number(weight.details.objective) >= ref.methods.weight.details.weightObjective * (1 - 1e-6),
       `weight matching objective ${weight.details.objective} below the reference's ${ref.methods.weight.details.weightObjective}`);
-    assert.ok(weight.barrier.loss < report.methods.naive!.barrier.loss / 5, 'aligned barrier far below the naive one');
+    assert.ok(weight.barrier!.loss < report.methods.naive!.barrier!.loss / 5, 'aligned barrier far below the naive one');
     report.dimS.forEach((d, l) => {
       close(d.a, ref.dimS[l].a, 1e-4 * ref.dimS[l].a, `Dim(S) A ${d.layer}`);
       close(d.b, ref.dimS[l].b, 1e-4 * ref.dimS[l].b, `Dim(S) B ${d.layer}`);

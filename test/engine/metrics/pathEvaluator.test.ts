@@ -177,9 +177,9 @@ test('one evaluator serves several B, reports progress and frees every tensor', 
   assert.equal(second.barrier.loss, 0);
   assert.deepEqual(second.path.loss, alphas.map(() => first.path.loss[0]));
   assert.equal(stages.length, 5 * 5);
-  assert.deepEqual(stages[0], ['path: α 1/5', 1 / 25]);
-  assert.deepEqual(stages[7], ['layer barriers: fc1 α 3/5', 8 / 25]);
-  assert.deepEqual(stages[24], ['layer barriers: fc4 α 5/5', 1]);
+  assert.deepEqual(stages[0], ['path and LLFC: α 1/5', 1 / 25]);
+  assert.deepEqual(stages[7], ['per-layer barriers: layer 1/4 (fc1), α 3/5', 8 / 25]);
+  assert.deepEqual(stages[24], ['per-layer barriers: layer 4/4 (fc4), α 5/5', 1]);
   await assert.rejects(evaluator.measure(paramsB), /disposed/);
 });
 
@@ -192,11 +192,11 @@ test('an abort stops between forward passes and frees every tensor', async () =>
     signal: controller.signal,
     onProgress: (stage) => {
       stages.push(stage);
-      if (stage === 'layer barriers: fc2 α 1/5') controller.abort();
+      if (stage === 'per-layer barriers: layer 2/4 (fc2), α 1/5') controller.abort();
     },
   });
   await assert.rejects(run, { name: 'AbortError' });
-  assert.equal(stages.at(-1), 'layer barriers: fc2 α 1/5');
+  assert.equal(stages.at(-1), 'per-layer barriers: layer 2/4 (fc2), α 1/5');
   assert.equal(tf.memory().numTensors, before);
 });
 
