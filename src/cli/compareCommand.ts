@@ -103,11 +103,11 @@ async function run(options: CompareOptions, values: Values): Promise<number> {
     if (!method) throw new UsageError('no alignment passed the equivalence check, so there is nothing valid to export');
     const params = aligned.get(method)!;
     if (values['export-aligned']) {
-      await exportAligned(values['export-aligned'], pair, params, method);
+      await exportAligned(values['export-aligned'], pair, params, method, { overwrite: true });
       process.stdout.write(`aligned B (${method}): ${values['export-aligned']}\n`);
     }
     if (values['export-merged'] && plan.mergeAt !== undefined) {
-      await exportMerged(values['export-merged'], pair, params, method, plan.mergeAt);
+      await exportMerged(values['export-merged'], pair, params, method, plan.mergeAt, { overwrite: true });
       process.stdout.write(`merged at α=${plan.mergeAt} (${method}): ${values['export-merged']}\n`);
     }
   }

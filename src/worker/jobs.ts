@@ -1,6 +1,9 @@
+import { compareCheckpoints } from '../engine/compare/compareCheckpoints';
 import { openCheckpoint } from '../engine/formats/openCheckpoint';
 import { inspectCheckpoint } from '../engine/inspect/inspectCheckpoint';
+import { fileSha256 } from '../engine/io/fileSha256';
 import type { JobHandlers } from '../shared/workerProtocol';
+import { exportJob, similarityJob } from './pairJobs';
 
 /** What the worker does for each job of the protocol. */
 export const jobHandlers: JobHandlers = {
@@ -15,5 +18,37 @@ export const jobHandlers: JobHandlers = {
     } finally {
       await checkpoint.close();
     }
+  },
+
+  async compare({ a, b, activation, data, fitData, settings }, progress) {
+    const { report } = await compareCheckpoints({
+      a,
+      b,
+      data,
+      fitData,
+      activation,
+      methods: settings.methods,
+      alphas: settings.alphas,
+      backend: settings.backend,
+      seed: settings.seed,
+      fitSamples: settings.maxSamples,
+      llfcSamples: settings.maxSamples,
+      onProgress: progress,
+    });
+    return report;
+  },
+
+  similarity: similarityJob,
+
+  export: exportJob,
+
+  async fingerprint({ files }, progress) {
+    const sha256: string[] = [];
+    for (const [i, file] of files.entries()) {
+      progress(`fingerprint: file ${i + 1}/${files.length}`, i / files.length);
+      sha256.push(await fileSha256(file));
+    }
+    progress('done', 1);
+    return { sha256 };
   },
 };

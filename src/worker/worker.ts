@@ -3,7 +3,9 @@
  * and answers with progress, then a result or an error.
  */
 import { parentPort } from 'node:worker_threads';
+import { WriteError } from '../engine/export/writeError';
 import { FormatError } from '../engine/io/formatError';
+import { InputError } from '../engine/io/inputError';
 import type { WorkerMessage, WorkerRequest } from '../shared/workerProtocol';
 import { jobHandlers } from './jobs';
 
@@ -18,7 +20,8 @@ async function run(request: WorkerRequest): Promise<void> {
     const handler = jobHandlers[request.job] as (params: typeof request.params, report: typeof progress) => Promise<unknown>;
     send({ type: 'result', result: (await handler(request.params, progress)) as never });
   } catch (error) {
-    if (error instanceof FormatError) {
+    // The user's files and requests, said in one sentence that names the file; anything else is a bug.
+    if (error instanceof FormatError || error instanceof WriteError || error instanceof InputError) {
       send({ type: 'error', kind: 'input', message: error.message });
     } else {
       const e = error instanceof Error ? error : new Error(String(error));

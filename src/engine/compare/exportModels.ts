@@ -1,3 +1,4 @@
+import type { AtomicWriteOptions } from '../export/atomicFile';
 import { writeSafetensors, type WritableTensor } from '../export/writeSafetensors';
 import { interpolateParams } from '../metrics/interpolation';
 import type { Params } from '../model/params';
@@ -16,17 +17,24 @@ function asB(pair: CheckpointPair, params: Params): WritableTensor[] {
 }
 
 /** Writes π(B), aligned to A by `method`, as safetensors with B's tensor names. */
-export function exportAligned(file: string, pair: CheckpointPair, aligned: Params, method: string): Promise<void> {
+export function exportAligned(file: string, pair: CheckpointPair, aligned: Params, method: string, options: AtomicWriteOptions): Promise<void> {
   return writeSafetensors(file, asB(pair, aligned), {
-    overwrite: true,
+    ...options,
     metadata: { merge_lens: 'aligned', method, aligned_to: pair.summaries.a.file, source: pair.summaries.b.file },
   });
 }
 
 /** Writes the merged model (1−α)·θA + α·π(θB) as safetensors with B's tensor names. */
-export function exportMerged(file: string, pair: CheckpointPair, aligned: Params, method: string, alpha: number): Promise<void> {
+export function exportMerged(
+  file: string,
+  pair: CheckpointPair,
+  aligned: Params,
+  method: string,
+  alpha: number,
+  options: AtomicWriteOptions,
+): Promise<void> {
   return writeSafetensors(file, asB(pair, interpolateParams(pair.a.params, aligned, alpha)), {
-    overwrite: true,
+    ...options,
     metadata: { merge_lens: 'merged', method, alpha: String(alpha), a: pair.summaries.a.file, b: pair.summaries.b.file },
   });
 }

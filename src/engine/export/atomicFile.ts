@@ -18,6 +18,18 @@ async function exists(file: string): Promise<boolean> {
   }
 }
 
+function refusal(file: string): WriteError {
+  return new WriteError(file, 'already exists; choose another name or allow overwriting');
+}
+
+/**
+ * The refusal writeAtomically would make, made now: a caller with minutes of work before the
+ * write checks first, so an existing output costs no time.
+ */
+export async function refuseExisting(file: string, options: AtomicWriteOptions): Promise<void> {
+  if (!options.overwrite && (await exists(file))) throw refusal(file);
+}
+
 function describe(error: unknown): string {
   const { code, message } = error as NodeJS.ErrnoException;
   if (code === 'ENOENT') return 'its folder does not exist';
@@ -36,8 +48,7 @@ export async function writeAtomically(
   options: AtomicWriteOptions,
   write: (handle: FileHandle) => Promise<void>,
 ): Promise<void> {
-  const refuse = (): WriteError => new WriteError(file, 'already exists; choose another name or allow overwriting');
-  if (!options.overwrite && (await exists(file))) throw refuse();
+  await refuseExisting(file, options);
 
   // Same folder, so the final rename never crosses file systems; hidden, so it does not show as
   // a result while it is being written.
@@ -56,7 +67,7 @@ export async function writeAtomically(
       await handle.close();
     }
     // Checked again at the end: the file may have appeared while this one was being written.
-    if (!options.overwrite && (await exists(file))) throw refuse();
+    await refuseExisting(file, options);
     await rename(temp, file);
   } catch (error) {
     await rm(temp, { force: true });

@@ -1,0 +1,19 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { FormatError } from './formatError';
+
+/**
+ * The SHA-256 of a file's contents, hex: streamed in chunks, so a checkpoint of many gigabytes is
+ * hashed in constant memory. A file that cannot be read is the user's to fix (a FormatError).
+ */
+export async function fileSha256(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  try {
+    for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (typeof code === 'string') throw new FormatError(file, `cannot open the file (${code})`);
+    throw error;
+  }
+  return hash.digest('hex');
+}

@@ -1,0 +1,192 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { compareCheckpoints } from '../../src/engine/compare/compareCheckpoints';
+import { loadCheckpointPair } from '../../src/engine/compare/loadPair';
+import { openCheckpoint } from '../../src/engine/formats/openCheckpoint';
+import { unitSimilarity } from '../../src/engine/metrics/unitSimilarity';
+import { applyPermutation } from '../../src/engine/model/applyPermutation';
+import { mlpChannelSpaces } from '../../src/engine/model/mlpSpaces';
+import { derivePermutationSpec } from '../../src/engine/model/permutationSpec';
+import type { CompareReport } from '../../src/shared/compareReport';
+import type { CompareSettings, JobName, JobParams } from '../../src/shared/workerProtocol';
+import { JobCancelled, JobError, runJob } from '../../src/worker/runJob';
+import { fixture, repoRoot, tempDir } from '../helpers/paths';
+
+/** Every job here runs in the real worker bundle, on the trained fixture networks. */
+const workerScript = join(repoRoot(), 'dist', 'worker.js');
+const A = fixture('compare', 'a.pt');
+const B = fixture('compare', 'b.pt');
+const EVAL = fixture('compare', 'eval.npz');
+const settings: CompareSettings = { methods: ['naive', 'weight', 'activation', 'covariance'], alphas: 5, backend: 'auto', seed: 0, maxSamples: 300 };
+const pairParams = { a: A, b: B, activation: 'relu' as const };
+
+const inProcess = compareCheckpoints({
+  ...pairParams, data: EVAL, methods: settings.methods, alphas: settings.alphas, backend: settings.backend, seed: settings.seed, fitSamples: 300, llfcSamples: 300,
+});
+const weightPermutations = async () => (await inProcess).report.methods.weight!.matching.map((m) => m.permutation);
+
+/** The report without what differs between two runs of the same comparison: the clock. */
+function measured(report: CompareReport) {
+  return {
+    ...report,
+    createdAt: undefined,
+    methods: Object.fromEntries(Object.entries(report.methods).map(([name, m]) => [name, { ...m, seconds: undefined }])),
+  };
+}
+
+async function rejectsAsInput<K extends JobName>(job: K, params: JobParams<K>, message: RegExp): Promise<void> {
+  await assert.rejects(runJob(workerScript, job, params), (error: unknown) => {
+    assert.ok(error instanceof JobError, String(error));
+    assert.equal(error.kind, 'input', `${error.message}\n${error.detail ?? ''}`);
+    assert.match(error.message, message);
+    return true;
+  });
+}
+
+test('compare in the worker: the in-process report\'s numbers, progress in words and in order, fractions rising to 1', async () => {
+  const progress: [string, number | undefined][] = [];
+  const report = await runJob(workerScript, 'compare', { ...pairParams, data: EVAL, fitData: null, settings }, {
+    onProgress: (stage, fraction) => progress.push([stage, fraction]),
+  });
+  assert.deepEqual(measured(report), measured((await inProcess).report));
+
+  const stages = progress.map(([s]) => s);
+  const order = ['reading checkpoints', 'reading data', 'features for matched-unit correlations', 'naive (no alignment)', 'weight matching',
+    'weight matching: sweep 1', 'weight: equivalence check', 'weight path and LLFC: α 1/5', 'weight path and LLFC: α 5/5',
+    'weight per-layer barriers: layer 1/3 (0), α 1/5', 'weight per-layer barriers: layer 3/3 (4), α 5/5', 'weight: matching costs',
+    'activation matching', 'covariance matching', 'Dim(S)', 'done'];
+  let at = -1;
+  for (const stage of order) {
+    const next = stages.indexOf(stage, at + 1);
+    assert.ok(next > at, `'${stage}' missing or out of order in: ${stages.join(' | ')}`);
+    at = next;
+  }
+  const fractions = progress.map(([, f]) => f);
+  assert.ok(fractions.every((f) => typeof f === 'number'), 'every stage carries a fraction');
+  assert.equal(fractions[0], 0);
+  assert.equal(fractions.at(-1), 1);
+  fractions.forEach((f, i) => assert.ok(i === 0 || f! >= fractions[i - 1]!, `fraction fell at '${stages[i]}'`));
+});
+
+test('compare without data in the worker: a weights-only report', async () => {
+  const report = await runJob(workerScript, 'compare', { ...pairParams, data: null, fitData: null, settings: { ...settings, methods: ['weight'] } });
+  assert.equal(report.data, null);
+  assert.equal(report.methods.weight!.barrier, null);
+  assert.deepEqual(report.methods.weight!.matching.map((m) => m.permutation), await weightPermutations());
+});
+
+test('cancelling a compare mid-way stops the worker promptly', async () => {
+  const abort = new AbortController();
+  let abortedAt = 0;
+  const job = runJob(workerScript, 'compare', { ...pairParams, data: EVAL, fitData: null, settings }, {
+    signal: abort.signal,
+    onProgress: (stage) => {
+      if (!abortedAt && stage.includes('path and LLFC')) {
+        abortedAt = performance.now();
+        abort.abort();
+      }
+    },
+  });
+  await assert.rejects(job, JobCancelled);
+  assert.ok(abortedAt > 0);
+  assert.ok(performance.now() - abortedAt < 500, `took ${performance.now() - abortedAt} ms to stop`);
+});
+
+test('similarity in the worker: the engine\'s UnitSimilarity, typed arrays intact', async () => {
+  const permutations = await weightPermutations();
+  const result = await runJob(workerScript, 'similarity', { ...pairParams, method: 'weight', layer: '2', permutations });
+  const pair = await loadCheckpointPair(A, B, 'relu');
+  const spec = derivePermutationSpec(mlpChannelSpaces(pair.a.architecture));
+  const direct = await unitSimilarity(pair.a.params, pair.b.params, spec, permutations.map((p) => Int32Array.from(p)), 1, 'weight');
+  assert.ok(result.cosine instanceof Float32Array && result.normsA instanceof Float32Array && result.normsB instanceof Float32Array);
+  assert.equal(result.size, 64);
+  assert.equal(result.cosine.length, 64 * 64);
+  assert.deepEqual(result, direct);
+});
+
+test('similarity: a layer the model lacks, and permutations that do not fit, are input errors naming the file', async () => {
+  const permutations = await weightPermutations();
+  await rejectsAsInput('similarity', { ...pairParams, method: 'weight', layer: 'fc9', permutations }, /^a\.pt: has no hidden layer 'fc9' \(its hidden layers: '0', '2'\)$/);
+  await rejectsAsInput('similarity', { ...pairParams, method: 'weight', layer: '0', permutations: [permutations[0]!] },
+    /^b\.pt: has 2 hidden layers but 1 permutations were given/);
+  await rejectsAsInput('similarity', { ...pairParams, method: 'weight', layer: '0', permutations: [permutations[0]!, permutations[0]!.map(() => 0)] },
+    /^b\.pt: the permutation given for layer '2' is not a reordering of its 64 units/);
+});
+
+async function tensorsOf(file: string): Promise<Map<string, Float32Array>> {
+  const checkpoint = await openCheckpoint(file);
+  const out = new Map<string, Float32Array>();
+  for (const t of checkpoint.tensors) out.set(t.name, await checkpoint.readFloat32(t.name));
+  await checkpoint.close();
+  return out;
+}
+
+test('export in the worker: π(B) exactly as applyPermutation makes it, and the merged model (1−α)·A + α·π(B)', async () => {
+  const permutations = await weightPermutations();
+  const dir = tempDir();
+  const alignedFile = join(dir, 'aligned.safetensors');
+  const mergedFile = join(dir, 'merged.safetensors');
+  const result = await runJob(workerScript, 'export', { ...pairParams, method: 'weight', permutations, alpha: null, out: alignedFile, overwrite: false });
+  await runJob(workerScript, 'export', { ...pairParams, method: 'weight', permutations, alpha: 0.25, out: mergedFile, overwrite: false });
+
+  const pair = await loadCheckpointPair(A, B, 'relu');
+  const spec = derivePermutationSpec(mlpChannelSpaces(pair.a.architecture));
+  const expected = applyPermutation(pair.b.params, spec, permutations.map((p) => Int32Array.from(p)));
+  const aligned = await tensorsOf(alignedFile);
+  assert.deepEqual(result, { file: alignedFile, tensors: 6, bytes: readFileSync(alignedFile).length });
+  assert.deepEqual([...aligned.keys()].sort(), [...expected.keys()].sort());
+  for (const [name, values] of aligned) assert.deepEqual(values, expected.get(name)!.data, name);
+
+  const merged = await tensorsOf(mergedFile);
+  for (const [name, values] of merged) {
+    const a = pair.a.params.get(name)!.data;
+    const b = expected.get(name)!.data;
+    values.forEach((v, k) => assert.ok(Math.abs(v - (0.75 * a[k]! + 0.25 * b[k]!)) < 1e-6, `${name}[${k}]`));
+  }
+  assert.deepEqual(readdirSync(dir).sort(), ['aligned.safetensors', 'merged.safetensors']);
+});
+
+test('export refuses an existing file unless overwrite, as an input error naming it; a cancelled export leaves nothing', async () => {
+  const permutations = await weightPermutations();
+  const dir = tempDir();
+  const out = join(dir, 'taken.safetensors');
+  writeFileSync(out, 'mine');
+  const params = { ...pairParams, method: 'weight' as const, permutations, alpha: null, out, overwrite: false };
+  await rejectsAsInput('export', params, /^taken\.safetensors: already exists; choose another name or allow overwriting$/);
+  assert.equal(readFileSync(out, 'utf8'), 'mine');
+  await runJob(workerScript, 'export', { ...params, overwrite: true });
+  assert.equal((await tensorsOf(out)).size, 6);
+  await rejectsAsInput('export', { ...params, out: join(dir, 'm.safetensors'), alpha: 1.5 }, /α must lie between 0 and 1, not 1\.5/);
+
+  const cancelled = join(dir, 'cancelled.safetensors');
+  const abort = new AbortController();
+  await assert.rejects(
+    runJob(workerScript, 'export', { ...params, out: cancelled }, { signal: abort.signal, onProgress: () => abort.abort() }),
+    JobCancelled,
+  );
+  assert.ok(!existsSync(cancelled));
+  assert.deepEqual(readdirSync(dir), ['taken.safetensors']);
+});
+
+test('fingerprint in the worker: node\'s SHA-256 of each file; a missing file is an input error naming it', async () => {
+  const files = [A, EVAL];
+  const { sha256 } = await runJob(workerScript, 'fingerprint', { files });
+  assert.deepEqual(sha256, files.map((f) => createHash('sha256').update(readFileSync(f)).digest('hex')));
+  const empty = join(tempDir(), 'empty.bin');
+  writeFileSync(empty, '');
+  assert.deepEqual((await runJob(workerScript, 'fingerprint', { files: [empty] })).sha256, ['e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855']);
+  await rejectsAsInput('fingerprint', { files: [join(tempDir(), 'gone.pt')] }, /^gone\.pt: cannot open the file \(ENOENT\)$/);
+});
+
+test('bad inputs to compare come back as input errors whose message names the file', async () => {
+  const compare = (overrides: Partial<JobParams<'compare'>>): JobParams<'compare'> => ({ ...pairParams, data: EVAL, fitData: null, settings, ...overrides });
+  const notCheckpoint = join(tempDir(), 'notes.pt');
+  writeFileSync(notCheckpoint, 'these are my notes, not a checkpoint');
+  await rejectsAsInput('compare', compare({ b: notCheckpoint }), /^notes\.pt: /);
+  await rejectsAsInput('compare', compare({ b: fixture('compare', 'tanh_b.pt') }), /^tanh_b\.pt: tensor '0\.weight' is \[32, 784\]/);
+  await rejectsAsInput('compare', compare({ data: fixture('datasets', 'cifar', 'test_batch.bin') }), /^test_batch\.bin: evaluation inputs are 3×32×32/);
+  await rejectsAsInput('compare', compare({ data: null }), /^activation and covariance matching fit on data, and none was given/);
+});
