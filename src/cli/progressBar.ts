@@ -9,8 +9,8 @@ export class ProgressBar {
   constructor(private readonly stream: NodeJS.WriteStream = process.stderr) {}
 
   update(stage: string, fraction?: number): void {
-    // "weight path: α 12/25" is one stage: its counter does not make a new line in a log.
-    const label = stage.replace(/[:\s]*(?:α|sweep|epoch|tensor)?\s*\d+\/\d+$/, '');
+    // "weight path and LLFC: α 12/25" is one stage: its counter does not make a new line in a log.
+    const label = stage.replace(/[,:\s]*(?:α|sweep|epoch|tensor)?\s*\d+\/\d+$/, '');
     if (!this.stream.isTTY) {
       if (label !== this.lastStage) this.stream.write(`${label}\n`);
       this.lastStage = label;
