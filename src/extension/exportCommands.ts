@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { removeLeftoverTemporaries } from '../engine/export/atomicFile';
 import { formatBytes } from '../shared/formatBytes';
 import { bestMethod } from '../shared/bestMethod';
 import type { CompareReport, MethodName } from '../shared/compareReport';
@@ -92,6 +93,8 @@ export class ExportCommands {
       );
       if (choice) await vscode.commands.executeCommand('revealInExplorer', vscode.Uri.file(written.file));
     } catch (error) {
+      // A terminated worker could not remove its temporary file; the folder must stay as it was.
+      await removeLeftoverTemporaries(out);
       await showJobError(error, what, this.output);
     }
   }

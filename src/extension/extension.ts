@@ -1,21 +1,64 @@
 /**
  * The extension host entry. It stays light: it asks, starts workers and shows; every file read
- * and every computation happens in the background worker (dist/worker.js).
+ * and every computation happens in a background worker (dist/worker.js).
  */
 import * as vscode from 'vscode';
+import { ResultCache } from '../cache/resultCache';
+import { CheckpointEditorProvider, CHECKPOINT_EDITOR_TYPES } from './checkpointEditor';
+import { CompareCommands } from './compareCommand';
+import { Comparisons } from './comparisons';
+import { ExportCommands } from './exportCommands';
 import { inspectCheckpointCommand, INSPECT_SCHEME, InspectDocuments } from './inspectCommand';
 import { JobQueue } from './jobQueue';
+import { LayersView } from './layersView';
+import { RESULTS_VIEW_TYPE, resultsPanelOptions, restoredCacheKey } from './resultsPanel';
 import { readSettings } from './settings';
 
 export function activate(context: vscode.ExtensionContext): void {
   const output = vscode.window.createOutputChannel('Merge Lens');
   const jobs = new JobQueue(context.asAbsolutePath('dist/worker.js'), () => readSettings().workers);
+  // Without a workspace there is no workspace storage: results are then cached per user.
+  const storage = context.storageUri ?? context.globalStorageUri;
+  const cache = new ResultCache({
+    directory: vscode.Uri.joinPath(storage, 'results').fsPath,
+    // Hashing gigabytes is work for a worker, not for the editor's thread.
+    hashFiles: async (files, signal) =>
+      (await jobs.run('fingerprint', { files }, { title: 'fingerprinting the files', display: 'quiet', ...(signal ? { signal } : {}) })).sha256,
+  });
+  let comparisons: Comparisons;
+  const exports = new ExportCommands(() => comparisons.current, jobs, output);
+  comparisons = new Comparisons(context.extensionUri, jobs, cache, output, exports);
+  const compare = new CompareCommands(context.workspaceState, comparisons);
+  const layers = new LayersView();
   const documents = new InspectDocuments();
   context.subscriptions.push(
     output,
     jobs,
+    comparisons,
+    comparisons.onDidChange((shown) => layers.show(shown)),
+    vscode.window.registerTreeDataProvider('mergeLens.layers', layers),
     vscode.workspace.registerTextDocumentContentProvider(INSPECT_SCHEME, documents),
+    vscode.window.registerWebviewPanelSerializer(RESULTS_VIEW_TYPE, {
+      async deserializeWebviewPanel(panel, state) {
+        panel.webview.options = resultsPanelOptions(context.extensionUri);
+        await comparisons.restore(panel, restoredCacheKey(state));
+      },
+    }),
+    ...CHECKPOINT_EDITOR_TYPES.map((viewType) =>
+      vscode.window.registerCustomEditorProvider(viewType, new CheckpointEditorProvider(context.extensionUri, jobs), {
+        webviewOptions: { retainContextWhenHidden: false },
+      }),
+    ),
+    vscode.commands.registerCommand('mergeLens.compareCheckpoints', (uri?: vscode.Uri, selection?: vscode.Uri[]) =>
+      compare.compare(uri instanceof vscode.Uri ? uri : undefined, selection),
+    ),
+    vscode.commands.registerCommand('mergeLens.selectForCompare', (uri?: vscode.Uri) => compare.select(uri)),
+    vscode.commands.registerCommand('mergeLens.compareWithSelected', (uri?: vscode.Uri) => compare.compareWithSelected(uri)),
     vscode.commands.registerCommand('mergeLens.inspectCheckpoint', (uri?: vscode.Uri) => inspectCheckpointCommand(jobs, documents, output, uri)),
+    vscode.commands.registerCommand('mergeLens.exportAligned', () => exports.aligned()),
+    vscode.commands.registerCommand('mergeLens.exportMerged', () => exports.merged()),
+    vscode.commands.registerCommand('mergeLens.showResults', () => comparisons.reveal()),
+    vscode.commands.registerCommand('mergeLens.focusLayer', (layer: string) => comparisons.focusLayer(layer)),
   );
 }
 

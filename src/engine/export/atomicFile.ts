@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { lstat, open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { lstat, open, readdir, rename, rm, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { WriteError } from './writeError';
 
@@ -38,6 +38,24 @@ function describe(error: unknown): string {
   return message;
 }
 
+/** Every temporary file this process makes for `file` starts so. */
+function temporaryPrefix(file: string): string {
+  return `.${basename(file)}.${process.pid}-`;
+}
+
+/**
+ * Removes the temporary files this process left for `file`: a worker thread terminated in the
+ * middle of a write (a cancelled export) cannot clean up after itself, so whoever terminated it
+ * does. Worker threads share the process id, so the host finds its workers' files.
+ */
+export async function removeLeftoverTemporaries(file: string): Promise<void> {
+  const prefix = temporaryPrefix(file);
+  const names = await readdir(dirname(file)).catch(() => [] as string[]);
+  await Promise.all(
+    names.filter((name) => name.startsWith(prefix) && /^[0-9a-f]{8}\.tmp$/.test(name.slice(prefix.length))).map((name) => rm(join(dirname(file), name), { force: true })),
+  );
+}
+
 /**
  * Writes `file` through `write`, which fills a temporary file in the same folder; the temporary
  * file is renamed over `file` only once it is complete and flushed, so a reader never sees a
@@ -52,7 +70,7 @@ export async function writeAtomically(
 
   // Same folder, so the final rename never crosses file systems; hidden, so it does not show as
   // a result while it is being written.
-  const temp = join(dirname(file), `.${basename(file)}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
+  const temp = join(dirname(file), `${temporaryPrefix(file)}${randomBytes(4).toString('hex')}.tmp`);
   let handle: FileHandle;
   try {
     handle = await open(temp, 'wx');
