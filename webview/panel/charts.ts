@@ -1,0 +1,230 @@
+/**
+ * The panel's line and bar charts on Chart.js, registered piece by piece so the bundle carries
+ * only what is drawn. Styled as paper figures: axis titles with units, a legend, no animation.
+ */
+import {
+  BarController,
+  BarElement,
+  CategoryScale,
+  Chart,
+  Legend,
+  LinearScale,
+  LineController,
+  LineElement,
+  PointElement,
+  Tooltip,
+  type ChartDataset,
+  type ChartOptions,
+} from 'chart.js';
+import type { MethodName } from '../../src/shared/compareReport';
+import type { ChartTheme } from './chartTheme';
+import { element } from './dom';
+import { formatNumber, formatPercent } from './format';
+import { METHOD_STYLE } from './methods';
+
+Chart.register(LineController, LineElement, PointElement, BarController, BarElement, CategoryScale, LinearScale, Legend, Tooltip);
+
+export interface AxisSpec {
+  readonly title: string;
+  /** Values are fractions shown as percentages. */
+  readonly percent?: boolean;
+}
+
+export interface LineSeries {
+  readonly method: MethodName;
+  readonly values: readonly number[];
+}
+
+/** A canvas in a sized box (Chart.js sizes the canvas to its parent) with a label for screen readers. */
+/** Where the plot area lies, on the canvas: what a hover maps from, and what the tests aim at. */
+const plotAreaAttribute = {
+  id: 'plotAreaAttribute',
+  afterLayout(chart: Chart) {
+    const { left, top, right, bottom } = chart.chartArea;
+    chart.canvas.dataset.area = [left, top, right, bottom].map((v) => Math.round(v)).join(',');
+  },
+};
+
+export function chartCanvas(label: string, className = 'chart-box'): { box: HTMLElement; canvas: HTMLCanvasElement } {
+  const box = element('div', undefined, className);
+  const canvas = element('canvas');
+  canvas.setAttribute('role', 'img');
+  canvas.setAttribute('aria-label', label);
+  box.append(canvas);
+  return { box, canvas };
+}
+
+function tickLabel(axis: AxisSpec) {
+  return (value: number | string) => (axis.percent ? formatPercent(Number(value), 0) : formatNumber(Number(value), Math.abs(Number(value)) < 0.1 && Number(value) !== 0 ? 3 : 2));
+}
+
+function valueLabel(axis: AxisSpec, value: number): string {
+  return axis.percent ? formatPercent(value, 2) : formatNumber(value, 4);
+}
+
+function commonOptions(theme: ChartTheme): ChartOptions<'line' | 'bar'> {
+  const font = { family: theme.fontFamily, size: theme.fontSize };
+  return {
+    animation: false,
+    responsive: true,
+    maintainAspectRatio: false,
+    color: theme.foreground,
+    font,
+    plugins: {
+      legend: {
+        position: 'top',
+        align: 'start',
+        labels: { color: theme.foreground, font, usePointStyle: true, boxWidth: 8, boxHeight: 8, padding: 12 },
+      },
+      tooltip: {
+        backgroundColor: theme.background,
+        titleColor: theme.foreground,
+        bodyColor: theme.foreground,
+        borderColor: theme.muted,
+        borderWidth: 1,
+        titleFont: font,
+        bodyFont: font,
+      },
+    },
+  };
+}
+
+function axisOptions(theme: ChartTheme, axis: AxisSpec, grid: boolean) {
+  return {
+    title: { display: true, text: axis.title, color: theme.foreground, font: { family: theme.fontFamily, size: theme.fontSize + 1 } },
+    ticks: { color: theme.foreground, font: { family: theme.fontFamily, size: theme.fontSize }, callback: tickLabel(axis) },
+    grid: { display: grid, color: theme.grid },
+    border: { color: theme.foreground },
+  };
+}
+
+export interface LineChartSpec {
+  readonly x: AxisSpec;
+  readonly y: AxisSpec;
+  readonly alphas: readonly number[];
+  readonly series: readonly LineSeries[];
+  /** The straight line between the endpoints, which a barrier is measured against. */
+  readonly reference?: { readonly label: string; readonly from: number; readonly to: number };
+}
+
+/** Values along α, one line per method (x is linear in α, not one category per point). */
+export function lineChart(canvas: HTMLCanvasElement, spec: LineChartSpec, theme: ChartTheme): Chart<'line', { x: number; y: number }[]> {
+  const datasets: ChartDataset<'line', { x: number; y: number }[]>[] = spec.series.map((s) => {
+    const style = METHOD_STYLE[s.method];
+    const color = theme.methodColor(s.method);
+    return {
+      label: style.label,
+      data: spec.alphas.map((x, i) => ({ x, y: s.values[i] ?? NaN })),
+      borderColor: color,
+      backgroundColor: color,
+      borderDash: [...style.dash],
+      borderWidth: 2,
+      pointStyle: style.pointStyle,
+      pointRadius: 3,
+      pointHoverRadius: 5,
+      pointBorderColor: theme.background,
+      pointBorderWidth: 0.5,
+      spanGaps: false,
+    };
+  });
+  if (spec.reference && spec.alphas.length >= 2) {
+    datasets.push({
+      label: spec.reference.label,
+      data: [{ x: spec.alphas[0]!, y: spec.reference.from }, { x: spec.alphas[spec.alphas.length - 1]!, y: spec.reference.to }],
+      borderColor: theme.reference,
+      backgroundColor: theme.reference,
+      borderDash: [2, 3],
+      borderWidth: 1.2,
+      pointRadius: 0,
+      pointStyle: 'line',
+      order: 10,
+    });
+  }
+  const base = commonOptions(theme) as ChartOptions<'line'>;
+  return new Chart(canvas, {
+    type: 'line',
+    plugins: [plotAreaAttribute],
+    data: { datasets },
+    options: {
+      ...base,
+      interaction: { mode: 'nearest', intersect: false, axis: 'x' },
+      scales: {
+        x: (() => {
+          const axis = axisOptions(theme, spec.x, false);
+          return { type: 'linear' as const, min: spec.alphas[0] ?? 0, max: spec.alphas[spec.alphas.length - 1] ?? 1, ...axis, ticks: { ...axis.ticks, maxTicksLimit: 6 } };
+        })(),
+        y: { type: 'linear', ...axisOptions(theme, spec.y, true) },
+      },
+      plugins: {
+        ...base.plugins,
+        tooltip: {
+          ...base.plugins!.tooltip,
+          callbacks: {
+            title: (items) => `α = ${formatNumber(items[0]?.parsed.x ?? NaN, 3)}`,
+            label: (item) => `${item.dataset.label}: ${valueLabel(spec.y, item.parsed.y ?? NaN)}`,
+          },
+        },
+      },
+    },
+  });
+}
+
+export interface BarChartSpec {
+  readonly categories: readonly string[];
+  readonly x: AxisSpec;
+  readonly y: AxisSpec;
+  readonly series: readonly LineSeries[];
+  /** The category under the pointer (or null when it leaves), e.g. for a richer DOM tooltip. */
+  readonly onHoverCategory?: (index: number | null, event: MouseEvent) => void;
+  readonly onClickCategory?: (index: number) => void;
+}
+
+/** Bars grouped by category (layers), one colour per method; the canvas tooltip is replaced by the caller's. */
+export function groupedBarChart(canvas: HTMLCanvasElement, spec: BarChartSpec, theme: ChartTheme): Chart<'bar'> {
+  const base = commonOptions(theme) as ChartOptions<'bar'>;
+  const categoryAt = (chart: Chart<'bar'>, x: number, y: number): number | null => {
+    const { left, right, top, bottom } = chart.chartArea;
+    if (x < left || x > right || y < top || y > bottom + 30) return null;
+    const index = Math.floor(((x - left) / (right - left)) * spec.categories.length);
+    return index >= 0 && index < spec.categories.length ? index : null;
+  };
+  const chart: Chart<'bar'> = new Chart(canvas, {
+    type: 'bar',
+    plugins: [plotAreaAttribute],
+    data: {
+      labels: [...spec.categories],
+      datasets: spec.series.map((s) => {
+        const color = theme.methodColor(s.method);
+        return {
+          label: METHOD_STYLE[s.method].label,
+          data: [...s.values],
+          backgroundColor: color,
+          borderColor: color,
+          borderWidth: 0,
+          pointStyle: METHOD_STYLE[s.method].pointStyle,
+          categoryPercentage: 0.78,
+          barPercentage: 0.92,
+        };
+      }),
+    },
+    options: {
+      ...base,
+      scales: {
+        x: { type: 'category', ...axisOptions(theme, spec.x, false), ticks: { color: theme.foreground, font: { family: theme.fontFamily, size: theme.fontSize } } },
+        y: { type: 'linear', beginAtZero: true, ...axisOptions(theme, spec.y, true) },
+      },
+      plugins: { ...base.plugins, tooltip: { enabled: false } },
+      onHover: (event) => {
+        const native = event.native as MouseEvent | null;
+        if (!native || !spec.onHoverCategory) return;
+        spec.onHoverCategory(categoryAt(chart, event.x ?? -1, event.y ?? -1), native);
+      },
+      onClick: (event) => {
+        const index = categoryAt(chart, event.x ?? -1, event.y ?? -1);
+        if (index !== null) spec.onClickCategory?.(index);
+      },
+    },
+  });
+  if (spec.onHoverCategory) canvas.addEventListener('mouseleave', (event) => spec.onHoverCategory!(null, event));
+  return chart;
+}

@@ -1,0 +1,26 @@
+/** One layer's matching costs for every method and its Dim(S): the Layers tab's hover card and detail box. */
+import type { CompareReport } from '../../src/shared/compareReport';
+import { element, table } from './dom';
+import { formatNumber, formatOptional, layerLabel } from './format';
+import { METHOD_STYLE, methodsOf } from './methods';
+
+export function layerDetails(report: CompareReport, layer: string): Node[] {
+  const summary = report.layers.find((l) => l.name === layer);
+  const heading = element('p', `${layerLabel(layer)}${summary ? ` · ${summary.width} units · ${summary.permuted ? 'permuted' : 'not permuted (the outputs)'}` : ''}`, 'card-title');
+  const nodes: Node[] = [heading];
+  const rows = methodsOf(report).flatMap(([method, r]) => {
+    const m = r.matching.find((x) => x.layer === layer);
+    return m
+      ? [[METHOD_STYLE[method].label, formatNumber(m.costBefore, 4), formatNumber(m.costAfter, 4), formatOptional(m.correlationBefore, 4), formatOptional(m.correlationAfter, 4)]]
+      : [];
+  });
+  if (rows.length > 0) {
+    nodes.push(table(null, ['Method', 'Cost before', 'Cost after', 'Corr. before', 'Corr. after'], rows));
+    nodes.push(element('p', 'Cost: ‖W_A − P·W_B·Qᵀ‖ / ‖W_A‖ (before: no permutation). Corr.: mean correlation of matched units\' activations on the fit data.', 'card-note'));
+  } else if (summary && !summary.permuted) {
+    nodes.push(element('p', 'The output units keep their order: no matching here.', 'card-note'));
+  }
+  const dim = report.dimS.find((d) => d.layer === layer);
+  if (dim) nodes.push(element('p', `Dim(S): A ${formatNumber(dim.a, 2)}, B ${formatNumber(dim.b, 2)}`, 'card-dims'));
+  return nodes;
+}

@@ -1,0 +1,121 @@
+/**
+ * Layers: per-layer barriers (only that layer interpolated, the rest held at A) and the relative
+ * weight distance left after alignment, layer × method. Hovering a layer shows its matching costs.
+ */
+import type { CompareReport, MethodName } from '../../src/shared/compareReport';
+import { chartCanvas, groupedBarChart, type AxisSpec } from './charts';
+import { dataDetails, element, table } from './dom';
+import { formatNumber, formatPercent, layerLabel } from './format';
+import { layerDetails } from './layerDetails';
+import { METHOD_STYLE, methodsOf } from './methods';
+import { Disposer, type TabContext, type TabView } from './tabView';
+import { createTooltip } from './tooltip';
+
+interface BarFigure {
+  readonly id: string;
+  readonly label: string;
+  readonly axis: AxisSpec;
+  readonly layers: readonly string[];
+  readonly value: (method: MethodName, layer: string) => number;
+}
+
+/** The report's layer order, restricted to the layers a measurement names. */
+function orderedLayers(report: CompareReport, named: Set<string>): string[] {
+  return report.layers.map((l) => l.name).filter((n) => named.has(n));
+}
+
+export function renderLayers(container: HTMLElement, ctx: TabContext): TabView {
+  const disposer = new Disposer();
+  const { report } = ctx;
+  const methods = methodsOf(report);
+  const tooltip = createTooltip('layer-tooltip');
+  disposer.add(() => tooltip.dispose());
+
+  const barrierLayers = orderedLayers(report, new Set(methods.flatMap(([, r]) => r.layerBarriers.map((b) => b.layer))));
+  const matchedLayers = orderedLayers(report, new Set(methods.flatMap(([, r]) => r.matching.map((m) => m.layer))));
+  const barrier = (pick: 'loss' | 'accuracy') => (method: MethodName, layer: string) =>
+    report.methods[method]?.layerBarriers.find((b) => b.layer === layer)?.[pick] ?? NaN;
+  const figures: BarFigure[] = [
+    ...(barrierLayers.length > 0
+      ? [
+          { id: 'layer-loss', label: '(a) Loss barrier per layer', axis: { title: 'loss barrier (nats)' }, layers: barrierLayers, value: barrier('loss') },
+          { id: 'layer-accuracy', label: '(b) Accuracy barrier per layer', axis: { title: 'accuracy barrier', percent: true }, layers: barrierLayers, value: barrier('accuracy') },
+        ]
+      : []),
+    {
+      id: 'layer-cost',
+      label: `(${barrierLayers.length > 0 ? 'c' : 'a'}) Weight distance after alignment`,
+      axis: { title: '‖W_A − P·W_B·Qᵀ‖ / ‖W_A‖' },
+      layers: matchedLayers,
+      value: (method, layer) => report.methods[method]?.matching.find((m) => m.layer === layer)?.costAfter ?? NaN,
+    },
+  ];
+
+  const details = element('div', undefined, 'layer-details');
+  details.setAttribute('aria-live', 'polite');
+  const select = (layer: string) => {
+    ctx.update({ layer });
+    details.replaceChildren(...layerDetails(report, layer));
+    if (picker.value !== layer) picker.value = layer;
+  };
+
+  const panels = element('div', undefined, 'panels');
+  for (const figure of figures) {
+    const panel = element('div', undefined, 'panel');
+    panel.append(element('p', figure.label, 'panel-label'));
+    const { box, canvas } = chartCanvas(`${figure.axis.title} per layer, one bar per method; hover a layer for its matching costs`);
+    canvas.dataset.chart = figure.id;
+    canvas.setAttribute('aria-describedby', tooltip.element.id);
+    panel.append(box);
+    disposer.chart(
+      groupedBarChart(canvas, {
+        categories: figure.layers.map(layerLabel),
+        x: { title: 'layer interpolated' },
+        y: figure.axis,
+        series: methods.map(([method]) => ({ method, values: figure.layers.map((l) => figure.value(method, l)) })),
+        onHoverCategory: (index, event) => {
+          if (index === null) return tooltip.hide();
+          tooltip.element.dataset.layer = figure.layers[index]!;
+          tooltip.show(layerDetails(report, figure.layers[index]!), event.clientX, event.clientY);
+        },
+        onClickCategory: (index) => select(figure.layers[index]!),
+      }, ctx.theme),
+    );
+    const format = figure.axis.percent ? (v: number) => formatPercent(v, 2) : (v: number) => formatNumber(v, 4);
+    const rows = figure.layers.map((l) => [layerLabel(l), ...methods.map(([m]) => format(figure.value(m, l)))]);
+    panel.append(dataDetails(`Data: ${figure.axis.title} per layer`, table(null, ['Layer', ...methods.map(([m]) => METHOD_STYLE[m].label)], rows), canvas));
+    panels.append(panel);
+  }
+
+  const figure = element('figure', undefined, 'figure');
+  figure.append(
+    panels,
+    element('figcaption', `${barrierLayers.length > 0 ? 'Per-layer barriers: only the named layer is interpolated between A and aligned B, every other layer held at A. ' : ''}Weight distance: each layer's relative distance between A and aligned B (naive: no permutation). Hover a layer, or click it, for its matching costs and Dim(S).`, 'caption'),
+  );
+
+  const toolbar = element('div', undefined, 'toolbar');
+  const pickerLabel = element('label', 'Layer details');
+  pickerLabel.id = 'layer-picker-label';
+  const picker = element('vscode-dropdown') as HTMLElement & { value: string };
+  picker.id = 'layer-picker';
+  picker.setAttribute('aria-labelledby', pickerLabel.id);
+  const allLayers = report.layers.map((l) => l.name);
+  for (const name of allLayers) {
+    const option = element('vscode-option', layerLabel(name)) as HTMLElement & { value: string };
+    option.setAttribute('value', name);
+    picker.append(option);
+  }
+  picker.addEventListener('change', () => select(picker.value));
+  toolbar.append(pickerLabel, picker);
+
+  container.append(figure, toolbar, details);
+  const initial = ctx.state().layer;
+  select(initial && allLayers.includes(initial) ? initial : (matchedLayers[0] ?? allLayers[0] ?? ''));
+  return {
+    dispose: () => disposer.dispose(),
+    focusLayer: (layer) => {
+      if (allLayers.includes(layer)) select(layer);
+      details.scrollIntoView({ block: 'nearest' });
+    },
+  };
+}
