@@ -22,13 +22,15 @@ const escapeAttribute = (text: string) => text.replace(/&/g, '&amp;').replace(/"
 
 /**
  * Strict CSP: nothing by default; scripts only with the nonce; styles, fonts and images only
- * from the extension's own files (images also as data: URIs, which canvas exports use).
+ * from the extension's own files (images also as data: URIs, which canvas exports use). The one
+ * style element allowed is one carrying the nonce: the toolkit (FAST) finds it in the
+ * `csp-nonce` meta tag for its :focus-visible probe, the mechanism FAST documents for strict CSPs.
  */
 export function webviewHtml(page: WebviewPage): string {
   const csp = [
     "default-src 'none'",
     `script-src 'nonce-${page.nonce}'`,
-    `style-src ${page.cspSource}`,
+    `style-src ${page.cspSource} 'nonce-${page.nonce}'`,
     `font-src ${page.cspSource}`,
     `img-src ${page.cspSource} data:`,
   ].join('; ');
@@ -37,6 +39,7 @@ export function webviewHtml(page: WebviewPage): string {
 <head>
 <meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${escapeAttribute(csp)}">
+<meta property="csp-nonce" content="${page.nonce}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
 <title>${escapeAttribute(page.title)}</title>
 <link rel="stylesheet" href="${escapeAttribute(page.styleUri)}">

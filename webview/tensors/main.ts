@@ -102,7 +102,7 @@ function showReport(report: InspectReport): void {
   grid.setAttribute('aria-label', 'Tensors');
   grid.setAttribute('generate-header', 'sticky');
   grid.columnDefinitions = COLUMNS.map(([columnDataKey, title]) => ({ columnDataKey, title }));
-  grid.gridTemplateColumns = 'minmax(14em, 3fr) 6em minmax(8em, 1fr) 7em 6em 6em 6em 6em 5em minmax(6em, 1fr)';
+  grid.gridTemplateColumns = 'minmax(12em, 2fr) 6.5em minmax(8em, 1fr) 8.5em repeat(4, 7.5em) 5.5em minmax(8em, 1fr)';
   const apply = (filter: string) => {
     const words = filter.toLowerCase().split(/\s+/).filter(Boolean);
     const visible = rows.filter((row) => words.every((w) => `${row.name} ${row.dtype} ${row.shape}`.toLowerCase().includes(w)));

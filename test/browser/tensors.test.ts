@@ -1,0 +1,95 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { openCheckpoint } from '../../src/engine/formats/openCheckpoint';
+import { inspectCheckpoint } from '../../src/engine/inspect/inspectCheckpoint';
+import { formatStatistic } from '../../src/shared/formatStatistic';
+import type { InspectReport } from '../../src/shared/inspectReport';
+import type { HostToGrid } from '../../src/shared/tensorGridProtocol';
+import { fixture, repoRoot } from '../helpers/paths';
+import { WebviewHarness, type WebviewSession } from './webviewHarness';
+
+/** The checkpoint editor's tensor grid in a real browser, under its real CSP, fed the engine's inspect report of a PyTorch file. */
+const SCREENSHOTS = join(repoRoot(), 'test', 'screenshots');
+let harness: WebviewHarness;
+let report: InspectReport;
+let partial: InspectReport;
+
+async function inspect(file: string, statsBudgetBytes: number | null): Promise<InspectReport> {
+  const checkpoint = await openCheckpoint(file);
+  try {
+    return JSON.parse(JSON.stringify(await inspectCheckpoint(checkpoint, { statsBudgetBytes })));
+  } finally {
+    await checkpoint.close();
+  }
+}
+
+before(async () => {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  [harness, report, partial] = await Promise.all([WebviewHarness.start(), inspect(fixture('pytorch', 'mlp.pt'), null), inspect(fixture('pytorch', 'mlp.pt'), 1000)]);
+});
+
+after(() => harness?.close());
+
+async function openGrid(message: HostToGrid, state?: unknown): Promise<WebviewSession> {
+  const session = await harness.open({ entry: 'tensors', title: 'mlp.pt', ...(state === undefined ? {} : { state }) });
+  await session.waitForPosted('ready');
+  await session.send(message);
+  return session;
+}
+
+const rows = (session: WebviewSession) => session.page.locator('vscode-data-grid-row[row-type="default"]');
+
+test('the grid lists every tensor with its dtype, shape, parameters and the statistics inspect computed', async () => {
+  const session = await openGrid({ type: 'inspect', report });
+  await rows(session).first().waitFor();
+  assert.equal(await rows(session).count(), report.tensors.length);
+  for (const [i, tensor] of report.tensors.entries()) {
+    const text = (await rows(session).nth(i).innerText()).split(/\s*\n\s*/).filter(Boolean);
+    assert.equal(text[0], tensor.name);
+    assert.equal(text[1], tensor.dtype);
+    assert.equal(text[2], `[${tensor.shape.join(', ')}]`);
+    assert.equal(text[3], tensor.parameters.toLocaleString('en-US'));
+    assert.deepEqual(text.slice(4, 8), [tensor.mean, tensor.std, tensor.min, tensor.max].map(formatStatistic));
+  }
+  const facts = await session.page.locator('.facts').innerText();
+  assert.ok(facts.includes(`${report.parameters.toLocaleString('en-US')} parameters`), facts);
+  await session.page.screenshot({ path: join(SCREENSHOTS, 'tensors-grid.png') });
+  assert.deepEqual(session.violations, []);
+  assert.deepEqual(session.errors, []);
+  await session.close();
+});
+
+test('typing in the filter keeps the matching tensors, and the filter survives a reload', async () => {
+  const session = await openGrid({ type: 'inspect', report });
+  const wanted = report.tensors.filter((t) => t.name.endsWith('bias'));
+  assert.ok(wanted.length > 0 && wanted.length < report.tensors.length);
+  await session.page.locator('#filter input').fill('bias');
+  await session.page.waitForFunction((n) => document.querySelectorAll('vscode-data-grid-row[row-type="default"]').length === n, wanted.length);
+  assert.equal(await session.page.locator('.shown').innerText(), `${wanted.length} of ${report.tensors.length} tensors`);
+  assert.deepEqual(await session.state(), { filter: 'bias' });
+  await session.reload();
+  await session.waitForPosted('ready');
+  await session.send({ type: 'inspect', report });
+  await session.page.waitForFunction((n) => document.querySelectorAll('vscode-data-grid-row[row-type="default"]').length === n, wanted.length);
+  await session.close();
+});
+
+test('tensors past the statistics budget show – and a button that asks the host for all of them', async () => {
+  assert.ok(partial.statistics.overBudget > 0);
+  const session = await openGrid({ type: 'inspect', report: partial });
+  const button = session.page.locator('vscode-button', { hasText: 'Compute all statistics' });
+  await button.click();
+  await session.waitForPosted('computeAllStatistics');
+  await session.close();
+});
+
+test('a file that cannot be read shows the reader\'s message as an alert', async () => {
+  const message = 'evil.pt: the pickle asks for the global os.system, which Merge Lens does not allow';
+  const session = await openGrid({ type: 'failed', file: 'evil.pt', message });
+  const alert = session.page.getByRole('alert');
+  assert.ok((await alert.innerText()).includes(message));
+  await session.page.screenshot({ path: join(SCREENSHOTS, 'tensors-failed.png') });
+  await session.close();
+});
