@@ -12,7 +12,10 @@ import type { CompareReport, MethodName } from '../../src/shared/compareReport';
 import type { HostToPanel } from '../../src/shared/panelProtocol';
 import { pairCost, type UnitSimilarity } from '../../src/shared/unitSimilarity';
 import { fixture, repoRoot } from '../helpers/paths';
+import type { PageCanvas, PageDocument } from './pageTypes';
 import { WebviewHarness, type OpenOptions, type WebviewSession } from './webviewHarness';
+
+declare const document: PageDocument;
 
 /**
  * The results panel in a real browser, under its real CSP, drawing a real report: the engine's
@@ -75,38 +78,64 @@ async function selectTab(session: WebviewSession, tab: string): Promise<void> {
   await session.page.waitForFunction((t) => document.querySelector(`#view-${t}`)!.childElementCount > 0, tab);
 }
 
-/** How much of a canvas is painted: the count of pixels that are neither transparent nor the page background. */
+/** How much of a canvas is painted: the count of pixels that are not transparent. */
 async function paintedPixels(session: WebviewSession, selector: string): Promise<number> {
-  return session.page.$eval(selector, (canvas: HTMLCanvasElement) => {
-    const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+  return session.page.$eval(selector, (canvas: PageCanvas) => {
+    const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
     let count = 0;
-    for (let k = 0; k < data.length; k += 4) if (data[k + 3]! > 0) count++;
+    for (let k = 3; k < data.length; k += 4) if (data[k]! > 0) count++;
     return count;
   });
 }
 
-/** Mean brightness (0–255) of the painted pixels of a canvas. */
-async function meanBrightness(session: WebviewSession, selector: string): Promise<number> {
-  return session.page.$eval(selector, (canvas: HTMLCanvasElement) => {
-    const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+/** Mean brightness (0–255) of the painted pixels of a canvas, or of the pixels on its plot's diagonal. */
+async function meanBrightness(session: WebviewSession, selector: string, diagonal = false): Promise<number> {
+  return session.page.$eval(selector, (canvas: PageCanvas, onDiagonal) => {
+    const ratio = canvas.width / canvas.getBoundingClientRect().width;
+    const [left, top, width] = (canvas.dataset.plot ?? `0,0,${canvas.width / ratio}`).split(',').map(Number) as [number, number, number];
+    const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
     let sum = 0;
     let count = 0;
-    for (let k = 0; k < data.length; k += 4) {
-      if (data[k + 3]! === 0) continue;
+    const add = (x: number, y: number) => {
+      const k = (Math.floor(y) * canvas.width + Math.floor(x)) * 4;
+      if (data[k + 3] === 0) return;
       sum += (data[k]! + data[k + 1]! + data[k + 2]!) / 3;
       count++;
+    };
+    if (onDiagonal) {
+      for (let t = 1; t < width * ratio - 1; t++) add(left * ratio + t, top * ratio + t);
+    } else {
+      for (let y = 0; y < canvas.height; y++) for (let x = 0; x < canvas.width; x++) add(x, y);
     }
     return count ? sum / count : 0;
-  });
+  }, diagonal);
 }
 
-/** Client coordinates of a cell of a heatmap canvas (data-plot: its plot area in CSS pixels). */
+/** Client coordinates of the centre of a cell of a heatmap canvas (data-plot: its plot area in CSS pixels). */
 async function cellPoint(session: WebviewSession, selector: string, row: number, column: number, rows: number, columns: number): Promise<[number, number]> {
-  return session.page.$eval(selector, (canvas: HTMLCanvasElement, [r, c, nr, nc]) => {
+  return session.page.$eval(selector, (canvas: PageCanvas, [r, c, nr, nc]) => {
     const [left, top, width, height] = canvas.dataset.plot!.split(',').map(Number) as [number, number, number, number];
     const box = canvas.getBoundingClientRect();
     return [box.left + left + ((c + 0.5) / nc) * width, box.top + top + ((r + 0.5) / nr) * height] as [number, number];
   }, [row, column, rows, columns] as const);
+}
+
+/** The (row, column) cell under a client point, as a person pointing there means it. */
+async function cellAt(session: WebviewSession, selector: string, x: number, y: number, n: number): Promise<[number, number]> {
+  return session.page.$eval(selector, (canvas: PageCanvas, [px, py, size]) => {
+    const [left, top, width, height] = canvas.dataset.plot!.split(',').map(Number) as [number, number, number, number];
+    const box = canvas.getBoundingClientRect();
+    return [Math.floor(((py - box.top - top) / height) * size), Math.floor(((px - box.left - left) / width) * size)] as [number, number];
+  }, [x, y, n] as const);
+}
+
+/** Client coordinates of the middle of a bar chart's category (data-area: its chart area). */
+async function categoryPoint(session: WebviewSession, selector: string, index: number, count: number): Promise<[number, number]> {
+  return session.page.$eval(selector, (canvas: PageCanvas, [i, n]) => {
+    const [left, top, right, bottom] = canvas.dataset.area!.split(',').map(Number) as [number, number, number, number];
+    const box = canvas.getBoundingClientRect();
+    return [box.left + left + ((i + 0.5) / n) * (right - left), box.top + (top + bottom) / 2] as [number, number];
+  }, [index, count] as const);
 }
 
 async function screenshot(session: WebviewSession, name: string): Promise<void> {
@@ -133,15 +162,295 @@ test('overview: loss and accuracy along α drawn, the barrier table holds the re
   assert.equal(await page.textContent('dd.backend'), report.backendDetail);
   assert.equal(await page.getAttribute('.warnings', 'role'), 'alert');
   assert.match((await page.textContent('.warnings'))!, /3 samples had all-zero features/);
-  // Every chart's numbers are there as text too.
-  const lossRows = await page.$$eval('canvas[data-chart="path-loss"] ~ *, .panel:first-child details.figure-data tbody tr', (rows) => rows.length);
-  assert.ok(lossRows >= report.alphas.length);
+  // Every chart's numbers are there as text too, and the canvas points at them.
+  const described = await page.getAttribute('canvas[data-chart="path-loss"]', 'aria-describedby');
+  assert.equal(await page.locator(`#${described} tbody tr`).count(), report.alphas.length);
+  assert.equal(await page.textContent(`#${described} tbody tr:first-child td:nth-child(3)`), fixed(report.methods.weight!.path!.loss[0]!, 4));
 
   await page.click('.barrier-table tr[data-method="weight"] vscode-button[data-export="exportAligned"]');
   await page.click('.barrier-table tr[data-method="covariance"] vscode-button[data-export="exportMerged"]');
   await session.waitForPosted('exportAligned', (m) => m.method === 'weight');
   await session.waitForPosted('exportMerged', (m) => m.method === 'covariance');
+  await page.mouse.move(0, 0);
   await screenshot(session, 'overview');
+  session.assertClean();
+  await session.close();
+});
+
+test('layers: per-layer barriers drawn; hovering a layer shows its matching costs, correlations and Dim(S) from the report', async () => {
+  const session = await openPanel();
+  await showReport(session);
+  await selectTab(session, 'layers');
+  const { page } = session;
+  for (const chart of ['layer-loss', 'layer-accuracy', 'layer-cost']) assert.ok(await paintedPixels(session, `canvas[data-chart="${chart}"]`) > 3000, `${chart} is drawn`);
+
+  const layers = report.methods.weight!.layerBarriers.map((b) => b.layer);
+  const hidden = report.methods.weight!.matching.map((m) => m.layer);
+  const layer = hidden[1]!;
+  const [x, y] = await categoryPoint(session, 'canvas[data-chart="layer-loss"]', layers.indexOf(layer), layers.length);
+  await page.mouse.move(x, y);
+  await page.waitForSelector('.layer-tooltip:not([hidden])');
+  const card = (await page.textContent('.layer-tooltip'))!;
+  assert.equal(await page.getAttribute('.layer-tooltip', 'role'), 'tooltip');
+  assert.match(card, new RegExp(`layer ${layer} · 64 units · permuted`));
+  for (const [method, r] of Object.entries(report.methods)) {
+    const m = r.matching.find((x) => x.layer === layer)!;
+    const row = await page.textContent(`.layer-tooltip tbody tr:nth-child(${Object.keys(report.methods).indexOf(method) + 1})`);
+    for (const value of [m.costBefore, m.costAfter, m.correlationBefore!, m.correlationAfter!]) assert.ok(row!.includes(fixed(value, 4)), `${method} ${layer}: ${fixed(value, 4)} in "${row}"`);
+  }
+  const dim = report.dimS.find((d) => d.layer === layer)!;
+  assert.ok(card.includes(`Dim(S): A ${fixed(dim.a, 2)}, B ${fixed(dim.b, 2)}`), card);
+  await screenshot(session, 'layers');
+
+  // The output layer is not matched: the card says so rather than showing empty costs.
+  const [ox, oy] = await categoryPoint(session, 'canvas[data-chart="layer-accuracy"]', layers.length - 1, layers.length);
+  await page.mouse.move(ox, oy);
+  await page.waitForFunction(() => /not permuted/.test(document.querySelector('.layer-tooltip')!.textContent ?? ''));
+  await page.mouse.move(0, 0);
+  await page.waitForSelector('.layer-tooltip', { state: 'hidden' });
+
+  // The host's "show this layer" lands on the Layers tab from the Overview, with its details.
+  await selectTab(session, 'overview');
+  await session.send({ type: 'focusLayer', layer: hidden[0]! } satisfies HostToPanel);
+  await page.waitForFunction((l) => (document.querySelector('.layer-details')?.textContent ?? '').startsWith(`layer ${l} ·`), hidden[0]!);
+  assert.equal(await page.getAttribute('vscode-panels', 'activeid'), 'tab-layers');
+  session.assertClean();
+  await session.close();
+});
+
+test('LLFC: one heatmap per method on one scale; hovering a cell gives the layer, α, exact cosine and scale c', async () => {
+  const session = await openPanel();
+  await showReport(session);
+  await selectTab(session, 'llfc');
+  const { page } = session;
+  for (const method of Object.keys(report.methods)) assert.ok(await paintedPixels(session, `canvas[data-chart="llfc-${method}"]`) > 5000, `${method} heatmap drawn`);
+  assert.ok(await paintedPixels(session, 'canvas.color-bar') > 1000, 'colour bar drawn');
+
+  const llfc = report.methods.activation!.llfc;
+  const column = 12;
+  const [x, y] = await cellPoint(session, 'canvas[data-chart="llfc-activation"]', 1, column, llfc.length, report.alphas.length);
+  await page.mouse.move(x, y);
+  await page.waitForSelector('.llfc-tooltip:not([hidden])');
+  const card = (await page.textContent('.llfc-tooltip'))!;
+  const layer = llfc[1]!;
+  assert.ok(card.includes(`activation matching · layer ${layer.layer}`), card);
+  assert.ok(card.includes(`α = ${fixed(report.alphas[column]!, 4)}`), card);
+  assert.ok(card.includes(`cosine ${fixed(layer.cosine[column]!, 5)}`), card);
+  assert.ok(card.includes(`scale c = ${fixed(layer.scale[column]!, 4)}`), card);
+  assert.ok(card.includes(`= ${fixed(layer.baseline, 4)}`), card);
+  // Baselines and every value are in the text alternative too.
+  const data = (await page.textContent('[data-tab="llfc"] .panel:has(canvas[data-chart="llfc-activation"]) details.figure-data'))!;
+  assert.ok(data.includes(fixed(layer.cosine[column]!, 4)) && data.includes(fixed(layer.baseline, 4)), 'the values are in the text alternative');
+  await screenshot(session, 'llfc');
+  session.assertClean();
+  await session.close();
+});
+
+test('permutations: choosing a layer asks the host; the engine\'s similarity is drawn, hover names the units with the exact cosine and cost, aligned reorders', async () => {
+  const session = await openPanel();
+  await showReport(session);
+  await selectTab(session, 'permutations');
+  const { page } = session;
+  const method = bestMethod(report)!;
+  const first = report.methods[method]!.matching[0]!.layer;
+  await session.waitForPosted('requestSimilarity', (m) => m.method === method && m.layer === first);
+  await page.waitForSelector('.permutation-body vscode-progress-ring');
+
+  const similarity = await similarityOf(method, first);
+  await session.send({ type: 'similarity', similarity } satisfies HostToPanel);
+  const heatmap = 'canvas[data-chart="similarity"]';
+  await page.waitForSelector(heatmap);
+  const n = similarity.size;
+  assert.ok(await paintedPixels(session, heatmap) > 10000);
+  // Aligned, a good matching is a bright diagonal.
+  const alignedDiagonal = await meanBrightness(session, heatmap, true);
+  const overall = await meanBrightness(session, heatmap);
+  assert.ok(alignedDiagonal > overall * 1.1, `the diagonal stands out when aligned (${alignedDiagonal.toFixed(0)} against ${overall.toFixed(0)} overall)`);
+
+  const hover = async (row: number, column: number) => {
+    const [x, y] = await cellPoint(session, heatmap, row, column, n, n);
+    await page.mouse.move(x, y);
+    await page.waitForFunction((r) => document.querySelector('.similarity-tooltip')?.textContent?.startsWith(`A unit ${r} ↔`) ?? false, row);
+    return (await page.textContent('.similarity-tooltip'))!;
+  };
+  const expectPair = (card: string, i: number, j: number) => {
+    assert.ok(card.startsWith(`A unit ${i} ↔ B unit ${j}`), card);
+    assert.ok(card.includes(`cosine ${fixed(similarity.cosine[i * n + j]!, 4)}, cost ${fixed(pairCost(similarity, i, j), 4)}`), card);
+  };
+  const perm = similarity.permutation;
+  expectPair(await hover(5, 5), 5, perm[5]!);
+  assert.ok((await page.textContent('.similarity-tooltip'))!.includes('the matched pair'));
+  // The pair's cost is the report's unit cost.
+  assert.ok((await page.textContent('.similarity-tooltip'))!.includes(`cost ${fixed(report.methods[method]!.matching[0]!.unitCosts[5]!, 4)}`));
+  expectPair(await hover(9, 30), 9, perm[30]!);
+  await screenshot(session, 'permutations');
+
+  // B's own order: column j is B's unit j, and the diagonal is no longer special.
+  await page.click('#permutation-aligned');
+  await page.waitForFunction(() => document.querySelector('.similarity-heatmap') !== null);
+  expectPair(await hover(9, 30), 9, 30);
+  const ownOrderDiagonal = await meanBrightness(session, heatmap, true);
+  assert.ok(ownOrderDiagonal < alignedDiagonal, `the diagonal is dimmer in B's own order (${ownOrderDiagonal.toFixed(0)} against ${alignedDiagonal.toFixed(0)})`);
+  assert.deepEqual(await session.state(), { tab: 'permutations', method, layer: first, aligned: false, cacheKey: CACHE_KEY });
+
+  // Keyboard: the heatmap takes focus and the arrow keys walk its cells.
+  await page.focus(heatmap);
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('ArrowRight');
+  await page.waitForFunction(() => document.querySelector('.similarity-tooltip')?.textContent?.startsWith('A unit 10 ↔ B unit 31') ?? false);
+
+  // Another layer: asked for on choosing it.
+  const second = report.methods[method]!.matching[1]!.layer;
+  await page.click('#permutation-layer');
+  await page.click(`#permutation-layer vscode-option[value="${second}"]`);
+  await session.waitForPosted('requestSimilarity', (m) => m.method === method && m.layer === second);
+  await session.send({ type: 'similarityFailed', method, layer: second, message: 'the worker stopped' } satisfies HostToPanel);
+  await page.waitForSelector('.permutation-body .error[role="alert"]');
+  assert.match((await page.textContent('.permutation-body .error'))!, /the worker stopped/);
+  session.assertClean();
+  await session.close();
+});
+
+/**
+ * A 4096-unit group, the same numbers in the page and here: column permutation i ↦ (7919·i + 13)
+ * mod n, matched pairs bright, every other cosine a fixed pattern in [−0.3, 0.3].
+ */
+function syntheticSimilarity(n: number): UnitSimilarity {
+  const permutation = Array.from({ length: n }, (_, i) => (7919 * i + 13) % n);
+  const cosine = new Float32Array(n * n);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) cosine[i * n + j] = (((i * 31 + j * 17) % 1000) / 1000) * 0.6 - 0.3;
+    cosine[i * n + permutation[i]!] = 0.9 - (i % 100) / 1000;
+  }
+  const normsA = Float32Array.from({ length: n }, (_, i) => 1 + (i % 7) * 0.1);
+  const normsB = Float32Array.from({ length: n }, (_, j) => 1 + (j % 5) * 0.1);
+  return { method: 'weight', layer: '0', size: n, cosine, normsA, normsB, permutation };
+}
+
+test('permutations: a 4096-wide layer is drawn downsampled and quickly, and hover stays exact', async () => {
+  const n = 4096;
+  const similarity = syntheticSimilarity(n);
+  const wide: CompareReport = {
+    ...report,
+    layers: report.layers.map((l, k) => (k === 0 ? { ...l, width: n } : l)),
+    methods: {
+      weight: {
+        ...report.methods.weight!,
+        matching: [{ ...report.methods.weight!.matching[0]!, permutation: similarity.permutation, unitCosts: similarity.permutation.map((j, i) => pairCost(similarity, i, j)) }],
+      },
+    },
+  };
+  const session = await openPanel({ state: { tab: 'permutations', method: 'weight', layer: '0', aligned: true, cacheKey: CACHE_KEY } });
+  await showReport(session, wide);
+  await session.waitForPosted('requestSimilarity', (m) => m.layer === '0');
+  const { page } = session;
+  // Built in the page (64 MiB is no test fixture), from the same function as here.
+  const started = Date.now();
+  await page.evaluate(`window.postMessage({ type: 'similarity', similarity: (${syntheticSimilarity.toString()})(${n}) }, '*')`);
+  const heatmap = 'canvas[data-chart="similarity"]';
+  await page.waitForSelector(heatmap);
+  const elapsed = Date.now() - started;
+  assert.ok(elapsed < 3000, `drawn in ${elapsed} ms`);
+  const block = Number(await page.getAttribute(heatmap, 'data-block'));
+  assert.ok(block > 1 && Math.ceil(n / block) <= 1024, `block maxima of ${block} units`);
+  assert.ok((await meanBrightness(session, heatmap, true)) > (await meanBrightness(session, heatmap)) * 1.5, 'matched pairs survive the downsampling');
+
+  for (const [fx, fy] of [[0.5, 0.5], [0.13, 0.77], [0.999, 0.001]] as const) {
+    const box = (await page.$eval(heatmap, (c: PageCanvas) => c.dataset.plot!)).split(',').map(Number);
+    const canvasBox = (await page.locator(heatmap).boundingBox())!;
+    // Whole pixels, where the pointer really is: one pixel spans several units here.
+    const x = Math.round(canvasBox.x + box[0]! + fx * box[2]!);
+    const y = Math.round(canvasBox.y + box[1]! + fy * box[3]!);
+    await page.mouse.move(x, y);
+    const [i, column] = await cellAt(session, heatmap, x, y, n);
+    const j = similarity.permutation[column]!;
+    await page.waitForFunction((r) => document.querySelector('.similarity-tooltip')?.textContent?.startsWith(`A unit ${r} ↔`) ?? false, i);
+    const card = (await page.textContent('.similarity-tooltip'))!;
+    assert.ok(card.startsWith(`A unit ${i} ↔ B unit ${j}`), card);
+    assert.ok(card.includes(`cosine ${fixed(similarity.cosine[i * n + j]!, 4)}, cost ${fixed(pairCost(similarity, i, j), 4)}`), card);
+  }
+  await screenshot(session, 'permutations-4096');
+  session.assertClean();
+  await session.close();
+});
+
+test('running and failed: the stage with a progress ring and a Cancel that posts cancel; a failure says why', async () => {
+  const session = await openPanel();
+  const { page } = session;
+  await session.send({ type: 'running', title: 'a.pt ↔ b.pt', stage: 'weight matching: sweep 3', fraction: 0.42 } satisfies HostToPanel);
+  await page.waitForSelector('.running vscode-progress-ring');
+  assert.equal(await page.textContent('.running .stage'), 'weight matching: sweep 3… 42%');
+  await page.click('#cancel');
+  await session.waitForPosted('cancel');
+  await screenshot(session, 'running');
+
+  await session.send({ type: 'failed', title: 'a.pt ↔ b.pt', message: "b.pt: tensor 'layers.2.weight' has shape [64, 32], A's has [64, 64]" } satisfies HostToPanel);
+  await page.waitForSelector('.error[role="alert"]');
+  assert.equal(await page.textContent('.error .message'), "b.pt: tensor 'layers.2.weight' has shape [64, 32], A's has [64, 64]");
+  await screenshot(session, 'failed');
+  session.assertClean();
+  await session.close();
+});
+
+test('state: the tab and choices come back when the page reloads (hidden and shown), and a restored state opens where it was', async () => {
+  const session = await openPanel();
+  await showReport(session);
+  await selectTab(session, 'llfc');
+  assert.deepEqual(await session.state(), { tab: 'llfc', method: null, layer: null, aligned: true, cacheKey: CACHE_KEY });
+  await session.reload();
+  await session.waitForPosted('ready');
+  await showReport(session);
+  assert.equal(await session.page.getAttribute('vscode-panels', 'activeid'), 'tab-llfc');
+  assert.ok(await paintedPixels(session, 'canvas[data-chart="llfc-weight"]') > 5000);
+  session.assertClean();
+  await session.close();
+
+  const restored = await openPanel({ state: { tab: 'permutations', method: 'activation', layer: '2', aligned: false, cacheKey: CACHE_KEY } });
+  await showReport(restored);
+  await restored.waitForPosted('requestSimilarity', (m) => m.method === 'activation' && m.layer === '2');
+  assert.equal(await restored.page.$eval('#permutation-aligned', (box) => (box as unknown as { checked: boolean }).checked), false);
+  restored.assertClean();
+  await restored.close();
+});
+
+test('themes: light, dark and high contrast render; a theme switch redraws the charts in the new colours', async () => {
+  const session = await openPanel({ theme: 'light' });
+  await showReport(session);
+  const light = await meanBrightness(session, 'canvas[data-chart="path-loss"]');
+  await session.setTheme('dark');
+  await session.page.waitForFunction(() => document.querySelector('canvas[data-chart="path-loss"]') !== null);
+  await session.page.waitForTimeout(100);
+  const dark = await meanBrightness(session, 'canvas[data-chart="path-loss"]');
+  assert.ok(dark > light + 30, `chart ink brighter on the dark theme (${light.toFixed(0)} → ${dark.toFixed(0)})`);
+  await screenshot(session, 'overview-dark');
+  await selectTab(session, 'layers');
+  await screenshot(session, 'layers-dark');
+  await selectTab(session, 'llfc');
+  assert.ok(await paintedPixels(session, 'canvas[data-chart="llfc-weight"]') > 5000);
+  session.assertClean();
+  await session.close();
+
+  const contrast = await openPanel({ theme: 'high-contrast' });
+  await showReport(contrast);
+  assert.ok(await paintedPixels(contrast, 'canvas[data-chart="path-accuracy"]') > 5000);
+  await screenshot(contrast, 'overview-high-contrast');
+  contrast.assertClean();
+  await contrast.close();
+});
+
+test('weights only: no path to draw is said so, and the layers and permutations still show the matching', async () => {
+  const session = await openPanel();
+  await showReport(session, weightsOnly);
+  const { page } = session;
+  assert.match((await page.textContent('[data-tab="overview"] .note'))!, /Weights only/);
+  assert.equal(await page.textContent('.barrier-table tr[data-method="weight"] td[data-key="lossBarrier"]'), '–');
+  await selectTab(session, 'layers');
+  assert.ok(await paintedPixels(session, 'canvas[data-chart="layer-cost"]') > 3000);
+  assert.equal(await page.locator('canvas[data-chart="layer-loss"]').count(), 0);
+  await selectTab(session, 'llfc');
+  assert.match((await page.textContent('[data-tab="llfc"]'))!, /No LLFC/);
+  await selectTab(session, 'permutations');
+  await session.waitForPosted('requestSimilarity');
   session.assertClean();
   await session.close();
 });

@@ -16,6 +16,11 @@ import { join, normalize } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { makeNonce, webviewHtml } from '../../src/extension/webviewHtml';
 import { repoRoot } from '../helpers/paths';
+import type { PageDocument, PageStorage, PageWindow } from './pageTypes';
+
+declare const window: PageWindow;
+declare const document: PageDocument;
+declare const sessionStorage: PageStorage;
 
 /**
  * Loaded from node_modules at run time, not bundled into the test: playwright-core resolves its
@@ -110,6 +115,12 @@ export interface OpenOptions {
   readonly viewport?: { readonly width: number; readonly height: number };
 }
 
+/** A message the page posted to the host. */
+export interface PostedMessage {
+  readonly type: string;
+  readonly [key: string]: unknown;
+}
+
 export class WebviewSession {
   /** Content-Security-Policy violations the page reported, from the very first byte. */
   readonly violations: string[] = [];
@@ -124,12 +135,12 @@ export class WebviewSession {
   }
 
   /** What the page has posted to the host since it (re)loaded, in order. */
-  async posted(): Promise<any[]> {
-    return this.page.evaluate(() => (window as any).__harness.posted);
+  async posted(): Promise<PostedMessage[]> {
+    return this.page.evaluate(() => window.__harness.posted as PostedMessage[]);
   }
 
   /** Waits until the page has posted a message of `type` (and matching `where`), and returns it. */
-  async waitForPosted(type: string, where: (message: any) => boolean = () => true, timeout = 5000): Promise<any> {
+  async waitForPosted(type: string, where: (message: PostedMessage) => boolean = () => true, timeout = 5000): Promise<PostedMessage> {
     const deadline = Date.now() + timeout;
     for (;;) {
       const found = (await this.posted()).find((m) => m.type === type && where(m));
@@ -141,11 +152,11 @@ export class WebviewSession {
 
   /** Delivers a host message as VS Code does. Typed arrays arrive as typed arrays. */
   async send(message: unknown): Promise<void> {
-    await this.page.evaluate((m) => window.postMessage(m, '*'), message as any);
+    await this.page.evaluate((m) => window.postMessage(m, '*'), message as never);
   }
 
   /** What the page last passed to setState. */
-  async state(): Promise<any> {
+  async state(): Promise<unknown> {
     return this.page.evaluate(() => {
       const s = sessionStorage.getItem('webview-harness-state');
       return s === null ? undefined : JSON.parse(s);
@@ -159,7 +170,7 @@ export class WebviewSession {
 
   /** Switches the theme as VS Code does: body class and the variables on <html>. */
   async setTheme(kind: ThemeKind): Promise<void> {
-    await this.page.evaluate((k) => (window as any).__harness.setTheme(k), kind);
+    await this.page.evaluate((k) => window.__harness.setTheme(k), kind);
   }
 
   /** Throws when the page violated its CSP or logged an error. */
@@ -206,7 +217,7 @@ export class WebviewHarness {
     await page.exposeFunction('__harnessViolation', (text: string) => session.violations.push(text));
     await page.addInitScript(() => {
       document.addEventListener('securitypolicyviolation', (e) => {
-        (window as any).__harnessViolation(`${e.violatedDirective} blocked ${e.blockedURI || 'inline'} (${e.sourceFile}:${e.lineNumber})`);
+        window.__harnessViolation(`${e.violatedDirective} blocked ${e.blockedURI || 'inline'} (${e.sourceFile}:${e.lineNumber})`);
       });
     });
     const query = new URLSearchParams({ entry: options.entry, title: options.title ?? options.entry, theme: options.theme ?? 'light' });

@@ -192,12 +192,12 @@ export function drawColorBar(canvas: HTMLCanvasElement, bar: ColorBar, theme: Ch
   ctx.fillText(bar.label, bar.width / 2, height - 1);
 }
 
-/** Round tick values inside [lo, hi]: steps of 1, 2 or 5 × 10^k, about `count` of them. */
+/** Round tick values inside [lo, hi]: steps of 1, 2, 2.5 or 5 × 10^k, about `count` of them. */
 export function niceTicks(lo: number, hi: number, count: number): number[] {
   if (!(hi > lo)) return [lo];
   const raw = (hi - lo) / Math.max(1, count);
   const power = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= raw) ?? raw;
+  const step = [1, 2, 2.5, 5, 10].map((m) => m * power).find((s) => s >= raw) ?? raw;
   const ticks: number[] = [];
   for (let v = Math.ceil(lo / step - 1e-9) * step; v <= hi + step * 1e-9; v += step) ticks.push(Math.abs(v) < step * 1e-9 ? 0 : v);
   return ticks;

@@ -54,8 +54,14 @@ export function chartCanvas(label: string, className = 'chart-box'): { box: HTML
   return { box, canvas };
 }
 
+/** Tick labels with as many decimals as the tick step needs, so that no two ticks read alike. */
 function tickLabel(axis: AxisSpec) {
-  return (value: number | string) => (axis.percent ? formatPercent(Number(value), 0) : formatNumber(Number(value), Math.abs(Number(value)) < 0.1 && Number(value) !== 0 ? 3 : 2));
+  return (value: number | string, _index: number, ticks: readonly { value: number }[]) => {
+    const step = ticks.length > 1 ? Math.abs(ticks[1]!.value - ticks[0]!.value) : 1;
+    const scaled = axis.percent ? step * 100 : step;
+    const decimals = Math.min(6, Math.max(0, Math.ceil(-Math.log10(scaled) - 1e-9)));
+    return axis.percent ? formatPercent(Number(value), decimals) : formatNumber(Number(value), decimals);
+  };
 }
 
 function valueLabel(axis: AxisSpec, value: number): string {
@@ -203,6 +209,8 @@ export function groupedBarChart(canvas: HTMLCanvasElement, spec: BarChartSpec, t
           borderWidth: 0,
           pointStyle: METHOD_STYLE[s.method].pointStyle,
           categoryPercentage: 0.78,
+          // A zero bar is still drawn as a line on the axis: the layer was measured, not left out.
+          minBarLength: 1,
           barPercentage: 0.92,
         };
       }),

@@ -3,7 +3,6 @@
  * and asks for nothing but similarities and exports. Its tab and choices survive hide and show
  * through the webview state.
  */
-import { endToolkitLoad } from './focusVisibleProbe';
 import {
   provideVSCodeDesignSystem,
   vsCodeButton,
@@ -29,8 +28,6 @@ import { TABS, updateViewState, viewState, type Tab } from './state';
 import type { TabContext, TabView } from './tabView';
 import { vscode } from './vscodeApi';
 import './panel.css';
-
-endToolkitLoad();
 
 provideVSCodeDesignSystem().register(
   vsCodeButton(), vsCodeCheckbox(), vsCodeDropdown(), vsCodeOption(), vsCodePanels(), vsCodePanelTab(), vsCodePanelView(), vsCodeProgressRing(),
