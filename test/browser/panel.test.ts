@@ -382,6 +382,7 @@ test('running and failed: the stage with a progress ring and a Cancel that posts
   assert.equal(await page.textContent('.running .stage'), 'weight matching: sweep 3… 42%');
   await page.click('#cancel');
   await session.waitForPosted('cancel');
+  await page.mouse.move(0, 0);
   await screenshot(session, 'running');
 
   await session.send({ type: 'failed', title: 'a.pt ↔ b.pt', message: "b.pt: tensor 'layers.2.weight' has shape [64, 32], A's has [64, 64]" } satisfies HostToPanel);

@@ -63,6 +63,9 @@ export function renderLayers(container: HTMLElement, ctx: TabContext): TabView {
   for (const figure of figures) {
     const panel = element('div', undefined, 'panel');
     panel.append(element('p', figure.label, 'panel-label'));
+    const values = figure.layers.flatMap((l) => methods.map(([m]) => figure.value(m, l))).filter(Number.isFinite);
+    // An empty-looking chart must not read as a failure to draw.
+    if (values.length > 0 && values.every((v) => v === 0)) panel.append(element('p', 'Every value is 0 here: each bar is a line on the axis.', 'note'));
     const { box, canvas } = chartCanvas(`${figure.axis.title} per layer, one bar per method; hover a layer for its matching costs`);
     canvas.dataset.chart = figure.id;
     canvas.setAttribute('aria-describedby', tooltip.element.id);
