@@ -41,6 +41,15 @@ async function openGrid(message: HostToGrid, state?: unknown): Promise<WebviewSe
 
 const rows = (session: WebviewSession) => session.page.locator('vscode-data-grid-row[row-type="default"]');
 
+/** Polls the grid until it shows `count` rows: filtering redraws it asynchronously. */
+async function waitForRows(session: WebviewSession, count: number, timeout = 5000): Promise<void> {
+  const deadline = Date.now() + timeout;
+  while ((await rows(session).count()) !== count) {
+    if (Date.now() > deadline) throw new Error(`the grid shows ${await rows(session).count()} rows, not ${count}, after ${timeout} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 test('the grid lists every tensor with its dtype, shape, parameters and the statistics inspect computed', async () => {
   const session = await openGrid({ type: 'inspect', report });
   await rows(session).first().waitFor();
@@ -66,13 +75,13 @@ test('typing in the filter keeps the matching tensors, and the filter survives a
   const wanted = report.tensors.filter((t) => t.name.endsWith('bias'));
   assert.ok(wanted.length > 0 && wanted.length < report.tensors.length);
   await session.page.locator('#filter input').fill('bias');
-  await session.page.waitForFunction((n) => document.querySelectorAll('vscode-data-grid-row[row-type="default"]').length === n, wanted.length);
+  await waitForRows(session, wanted.length);
   assert.equal(await session.page.locator('.shown').innerText(), `${wanted.length} of ${report.tensors.length} tensors`);
   assert.deepEqual(await session.state(), { filter: 'bias' });
   await session.reload();
   await session.waitForPosted('ready');
   await session.send({ type: 'inspect', report });
-  await session.page.waitForFunction((n) => document.querySelectorAll('vscode-data-grid-row[row-type="default"]').length === n, wanted.length);
+  await waitForRows(session, wanted.length);
   await session.close();
 });
 
