@@ -3,12 +3,14 @@
 //   node .esbuild.mjs --tests        the same, and every test file into dist/test/
 //   node .esbuild.mjs --tests-only   just the tests (the quick loop while working on the engine)
 //   node .esbuild.mjs --bench        just the benchmarks, into dist/bench/
+//   node .esbuild.mjs --e2e          just the end-to-end tests (code-server) and the sandbox, into dist/e2e/
 import * as esbuild from 'esbuild';
 import { copyFileSync, mkdirSync, readdirSync, statSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 const testsOnly = process.argv.includes('--tests-only');
 const bench = process.argv.includes('--bench');
+const e2e = process.argv.includes('--e2e');
 const buildTests = testsOnly || process.argv.includes('--tests');
 const production = process.argv.includes('--production');
 
@@ -33,7 +35,7 @@ function testFiles(dir) {
   });
 }
 
-const builds = testsOnly || bench ? [] : [
+const builds = testsOnly || bench || e2e ? [] : [
   // The extension host entry: the only bundle that may import `vscode`.
   { ...node, entryPoints: { extension: 'src/extension/extension.ts' }, outdir: 'dist' },
   // The background worker the extension starts for every heavy job.
@@ -66,11 +68,24 @@ if (bench) {
   builds.push({ ...node, entryPoints: benches, outdir: 'dist/bench', outbase: 'test/bench' });
 }
 
+if (e2e) {
+  rmSync('dist/e2e', { recursive: true, force: true });
+  // The scenarios (node --test files), the suite that runs inside the real extension host (its
+  // mocha and `vscode` come from there and from node_modules, never bundled), and the sandbox.
+  const entries = [
+    ...readdirSync('test/e2e').filter((name) => name.endsWith('.e2e.ts')).map((name) => join('test/e2e', name)),
+    ...readdirSync('test/e2e/host').filter((name) => name.endsWith('.ts')).map((name) => join('test/e2e/host', name)),
+    'test/e2e/sandbox.ts',
+    'test/e2e/installCodeServer.ts',
+  ];
+  builds.push({ ...node, external: [...node.external, 'mocha', 'playwright-core'], entryPoints: entries, outdir: 'dist/e2e', outbase: 'test/e2e' });
+}
+
 await Promise.all(builds.map((options) => esbuild.build(options)));
 
 // The wasm backend loads its binary at run time from the bundle's own folder (tfBackend.ts).
 // Node never runs the threaded build, so only the SIMD and the plain binaries travel.
-if (!testsOnly && !bench) {
+if (!testsOnly && !bench && !e2e) {
   mkdirSync('dist', { recursive: true });
   for (const name of ['tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm.wasm']) {
     copyFileSync(join('node_modules/@tensorflow/tfjs-backend-wasm/dist', name), join('dist', name));

@@ -1,0 +1,1 @@
+// placeholder until the sandbox lands in this change
