@@ -1,7 +1,8 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { isCheckpointName } from '../engine/formats/checkpointFiles';
-import type { MethodName } from '../shared/compareReport';
+import { WEIGHTS_ONLY_METHODS, type CompareReport, type MethodName } from '../shared/compareReport';
+import type { CompareArguments } from './commandArguments';
 import type { CompareRequest, Comparisons } from './comparisons';
 import { pickCheckpoint, pickDataset, pickMethods } from './pickers';
 import { readSettings } from './settings';
@@ -92,18 +93,29 @@ export class CompareCommands {
       return;
     }
     await this.state.update(MEMORY_KEY, { a, b, data, methods } satisfies Remembered);
-    const request: CompareRequest = {
-      a,
-      b,
-      activation: settings.activation,
-      data,
-      fitData: null,
-      settings: { methods, alphas: settings.alphas, backend: settings.backend, seed: settings.seed, maxSamples: settings.maxSamples },
-    };
-    await this.comparisons.compare(request);
+    await this.comparisons.compare(compareRequest(a, b, data, methods));
+  }
+
+  /** A call from a script or another extension: nothing asked, the report (or undefined) returned. */
+  scripted(args: CompareArguments): Promise<CompareReport | undefined> {
+    const data = args.data ?? null;
+    const methods = args.methods ?? readSettings().methods.filter((m) => data !== null || WEIGHTS_ONLY_METHODS.includes(m));
+    return this.comparisons.compare(compareRequest(args.a, args.b, data, methods));
   }
 
   private remembered(): Remembered {
     return this.state.get<Remembered>(MEMORY_KEY) ?? {};
   }
+}
+
+function compareRequest(a: string, b: string, data: string | null, methods: readonly MethodName[]): CompareRequest {
+  const settings = readSettings();
+  return {
+    a,
+    b,
+    activation: settings.activation,
+    data,
+    fitData: null,
+    settings: { methods: [...methods], alphas: settings.alphas, backend: settings.backend, seed: settings.seed, maxSamples: settings.maxSamples },
+  };
 }

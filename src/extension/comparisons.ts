@@ -46,15 +46,18 @@ export class Comparisons implements vscode.Disposable {
     private readonly jobs: JobQueue,
     private readonly cache: ReportCache,
     private readonly output: vscode.OutputChannel,
-    private readonly exports: { aligned(method?: MethodName): Promise<void>; merged(method?: MethodName): Promise<void> },
+    private readonly exports: { aligned(method?: MethodName): Promise<unknown>; merged(method?: MethodName): Promise<unknown> },
   ) {}
 
   get current(): ShownComparison | undefined {
     return this.shown;
   }
 
-  /** Runs a comparison, or shows it at once from the cache when nothing it depends on changed. */
-  async compare(request: CompareRequest): Promise<void> {
+  /**
+   * Runs a comparison, or shows it at once from the cache when nothing it depends on changed.
+   * Resolves to the report shown, or undefined when it failed (already told to the user) or was cancelled.
+   */
+  async compare(request: CompareRequest): Promise<CompareReport | undefined> {
     this.running?.abort();
     const abort = new AbortController();
     this.running = abort;
@@ -74,13 +77,16 @@ export class Comparisons implements vscode.Disposable {
         }));
       if (!cached) await this.cache.put(cacheKey, report);
       this.show({ report, cacheKey, pair: { a: request.a, b: request.b, activation: request.activation } }, cached !== undefined);
+      return report;
     } catch (error) {
       if (error instanceof JobCancelled) {
         panel.post({ type: 'failed', title, message: 'The comparison was cancelled. Nothing was written.' });
       } else {
         panel.post({ type: 'failed', title, message: error instanceof Error ? error.message : String(error) });
-        await showJobError(error, `comparing ${title}`, this.output);
+        // Not awaited: the notification stays until the user acts, and a scripted caller must not wait for that.
+        void showJobError(error, `comparing ${title}`, this.output);
       }
+      return undefined;
     } finally {
       if (this.running === abort) this.running = undefined;
     }

@@ -58,28 +58,30 @@ export class ExportCommands {
     private readonly output: vscode.OutputChannel,
   ) {}
 
-  aligned(method?: MethodName): Promise<void> {
+  /** Resolves to the written file, or undefined when nothing was written. */
+  aligned(method?: MethodName): Promise<string | undefined> {
     return this.export(method, false);
   }
 
-  merged(method?: MethodName): Promise<void> {
-    return this.export(method, true);
+  /** `alpha` given (a scripted call): no question asked. */
+  merged(method?: MethodName, alpha?: number): Promise<string | undefined> {
+    return this.export(method, true, alpha);
   }
 
-  private async export(given: MethodName | undefined, merged: boolean): Promise<void> {
+  private async export(given: MethodName | undefined, merged: boolean, givenAlpha?: number): Promise<string | undefined> {
     const shown = this.current();
     if (!shown) {
       void vscode.window.showInformationMessage('Merge Lens: compare two checkpoints first (Merge Lens: Compare Checkpoints).');
-      return;
+      return undefined;
     }
     const method = await chooseMethod(shown.report, given);
     const result = method && shown.report.methods[method];
-    if (!method || !result) return;
-    const alpha = merged ? await askAlpha() : null;
-    if (alpha === undefined) return;
+    if (!method || !result) return undefined;
+    const alpha = merged ? givenAlpha ?? (await askAlpha()) : null;
+    if (alpha === undefined) return undefined;
     const suffix = alpha === null ? `aligned-${method}` : `merged-${method}-alpha${alpha.toFixed(2)}`;
     const out = path.join(path.dirname(shown.pair.b), `${stem(shown.pair.b)}.${suffix}.safetensors`);
-    if (!(await mayWrite(out))) return;
+    if (!(await mayWrite(out))) return undefined;
     const what = alpha === null ? `exporting π(B) aligned by ${method}` : `exporting the merge at α = ${alpha} (${method})`;
     try {
       const written = await this.jobs.run(
@@ -87,15 +89,16 @@ export class ExportCommands {
         { ...shown.pair, method, permutations: result.matching.map((m) => m.permutation), alpha, out, overwrite: true },
         { title: what, display: 'notification' },
       );
-      const choice = await vscode.window.showInformationMessage(
-        `Merge Lens wrote ${path.basename(written.file)} (${written.tensors} tensors, ${formatBytes(written.bytes)}).`,
-        'Reveal in Explorer',
-      );
-      if (choice) await vscode.commands.executeCommand('revealInExplorer', vscode.Uri.file(written.file));
+      // Not awaited: the notification waits for the user, the command's caller must not.
+      void vscode.window
+        .showInformationMessage(`Merge Lens wrote ${path.basename(written.file)} (${written.tensors} tensors, ${formatBytes(written.bytes)}).`, 'Reveal in Explorer')
+        .then((choice) => choice && vscode.commands.executeCommand('revealInExplorer', vscode.Uri.file(written.file)));
+      return written.file;
     } catch (error) {
       // A terminated worker could not remove its temporary file; the folder must stay as it was.
       await removeLeftoverTemporaries(out);
-      await showJobError(error, what, this.output);
+      void showJobError(error, what, this.output);
+      return undefined;
     }
   }
 }

@@ -4,6 +4,7 @@
  */
 import * as vscode from 'vscode';
 import { ResultCache } from '../cache/resultCache';
+import { compareArguments, exportArguments } from './commandArguments';
 import { CheckpointEditorProvider, CHECKPOINT_EDITOR_TYPES } from './checkpointEditor';
 import { CompareCommands } from './compareCommand';
 import { Comparisons } from './comparisons';
@@ -49,14 +50,18 @@ export function activate(context: vscode.ExtensionContext): void {
         webviewOptions: { retainContextWhenHidden: false },
       }),
     ),
-    vscode.commands.registerCommand('mergeLens.compareCheckpoints', (uri?: vscode.Uri, selection?: vscode.Uri[]) =>
-      compare.compare(uri instanceof vscode.Uri ? uri : undefined, selection),
-    ),
+    vscode.commands.registerCommand('mergeLens.compareCheckpoints', (first?: unknown, selection?: vscode.Uri[]) => {
+      const scripted = compareArguments(first);
+      return scripted ? compare.scripted(scripted) : compare.compare(first instanceof vscode.Uri ? first : undefined, selection);
+    }),
     vscode.commands.registerCommand('mergeLens.selectForCompare', (uri?: vscode.Uri) => compare.select(uri)),
     vscode.commands.registerCommand('mergeLens.compareWithSelected', (uri?: vscode.Uri) => compare.compareWithSelected(uri)),
     vscode.commands.registerCommand('mergeLens.inspectCheckpoint', (uri?: vscode.Uri) => inspectCheckpointCommand(jobs, documents, output, uri)),
-    vscode.commands.registerCommand('mergeLens.exportAligned', () => exports.aligned()),
-    vscode.commands.registerCommand('mergeLens.exportMerged', () => exports.merged()),
+    vscode.commands.registerCommand('mergeLens.exportAligned', (args?: unknown) => exports.aligned(exportArguments(args)?.method)),
+    vscode.commands.registerCommand('mergeLens.exportMerged', (args?: unknown) => {
+      const scripted = exportArguments(args);
+      return exports.merged(scripted?.method, scripted ? scripted.alpha ?? 0.5 : undefined);
+    }),
     vscode.commands.registerCommand('mergeLens.showResults', () => comparisons.reveal()),
     vscode.commands.registerCommand('mergeLens.focusLayer', (layer: string) => comparisons.focusLayer(layer)),
   );

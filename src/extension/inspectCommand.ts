@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { formatInspectText } from '../engine/inspect/formatInspectText';
 import { DEFAULT_STATS_BUDGET_BYTES } from '../engine/inspect/inspectCheckpoint';
+import type { InspectReport } from '../shared/inspectReport';
 import type { JobQueue } from './jobQueue';
 import { pickCheckpoint } from './pickers';
 import { showJobError } from './showJobError';
@@ -24,18 +25,18 @@ export class InspectDocuments implements vscode.TextDocumentContentProvider {
   }
 }
 
-/** Merge Lens: Inspect Checkpoint — from the palette (asks for a file) or the explorer (the file clicked). */
+/** Merge Lens: Inspect Checkpoint — from the palette (asks for a file) or the explorer (the file clicked); resolves to the report shown. */
 export async function inspectCheckpointCommand(
   jobs: JobQueue,
   documents: InspectDocuments,
   output: vscode.OutputChannel,
   uri?: vscode.Uri,
-): Promise<void> {
+): Promise<InspectReport | undefined> {
   const target = uri ?? (await pickCheckpoint('Merge Lens: Inspect Checkpoint'));
-  if (!target) return;
+  if (!target) return undefined;
   if (target.scheme !== 'file') {
     void vscode.window.showErrorMessage(`Merge Lens reads checkpoints from local files; ${target.toString()} is not one.`);
-    return;
+    return undefined;
   }
   const file = target.fsPath;
   const name = path.basename(file);
@@ -44,7 +45,9 @@ export async function inspectCheckpointCommand(
     const documentUri = vscode.Uri.from({ scheme: INSPECT_SCHEME, path: `/${name}.inspect.txt`, query: file });
     documents.set(documentUri, formatInspectText(report));
     await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(documentUri), { preview: true });
+    return report;
   } catch (error) {
-    await showJobError(error, `inspecting ${name}`, output);
+    void showJobError(error, `inspecting ${name}`, output);
+    return undefined;
   }
 }

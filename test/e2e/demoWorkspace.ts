@@ -24,7 +24,8 @@ const DEMO_CACHE = join(repoRoot, '.merge-lens', 'demo');
 export function ensureDemo(): string {
   execFileSync(process.execPath, [join(repoRoot, 'bin', 'merge-lens.js'), 'demo', '--dir', DEMO_CACHE], {
     cwd: repoRoot,
-    stdio: ['ignore', 'ignore', 'inherit'],
+    // Its progress lines would drown the test output; its error, if any, is in the exception.
+    stdio: ['ignore', 'ignore', 'pipe'],
     timeout: 600_000,
   });
   return DEMO_CACHE;
@@ -60,7 +61,11 @@ export interface E2eWorkspace {
 export async function makeE2eWorkspace(folder: string): Promise<E2eWorkspace> {
   const demo = ensureDemo();
   for (const name of Object.values(DEMO_FILES)) copyFileSync(join(demo, name), join(folder, name));
+  copyFileSync(join(demo, 'report.json'), join(folder, 'cli-report.json'));
   copyFileSync(join(repoRoot, 'test', 'fixtures', 'pytorch', 'mlp.pt'), join(folder, 'mlp.pt'));
+  // What PyTorch itself listed for mlp.pt when it wrote it (make_fixtures.py).
+  const listed = JSON.parse(readFileSync(join(repoRoot, 'test', 'fixtures', 'pytorch', 'expected.json'), 'utf8')) as Record<string, unknown>;
+  writeFileSync(join(folder, 'mlp.expected.json'), JSON.stringify(listed['mlp.pt']));
   writeFileSync(join(folder, 'notes.txt'), 'Not a checkpoint: the Merge Lens menu items must not show here.\n');
   // A real safetensors file cut short: its header promises more bytes than the file has.
   const whole = readFileSync(join(folder, DEMO_FILES.a));
