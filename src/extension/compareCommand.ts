@@ -39,7 +39,7 @@ export class CompareCommands {
       const files = selection && selection.length > 0 ? selection : [clicked];
       if (files.length !== 2 || !files.every((uri) => isCheckpointName(uri.path))) {
         void vscode.window.showErrorMessage(
-          `Merge Lens compares two checkpoint files; select exactly two (${files.length} ${files.length === 1 ? 'is' : 'are'} selected), or use Select for Compare and Compare with Selected.`,
+          `Merge Lens compares two checkpoint files; select exactly two (${files.length} ${files.length === 1 ? 'is' : 'are'} selected), or use Select Checkpoint for Compare and Compare Checkpoint with Selected.`,
         );
         return;
       }
@@ -54,7 +54,7 @@ export class CompareCommands {
     return this.compareFiles(a, b, 4);
   }
 
-  /** Explorer: remember a file for Compare with Selected, as VS Code's own file comparison does. */
+  /** Explorer: remember a file for Compare Checkpoint with Selected, as VS Code's own file comparison does. */
   select(uri: vscode.Uri | undefined): void {
     if (!uri) return;
     this.selected = uri;
@@ -65,7 +65,7 @@ export class CompareCommands {
   async compareWithSelected(uri: vscode.Uri | undefined): Promise<void> {
     if (!uri) return;
     if (!this.selected) {
-      void vscode.window.showInformationMessage('Merge Lens: first choose Select for Compare on another checkpoint.');
+      void vscode.window.showInformationMessage('Merge Lens: first choose Select Checkpoint for Compare on another checkpoint.');
       return;
     }
     return this.compareFiles(this.selected, uri, 2);

@@ -80,7 +80,7 @@ export class Comparisons implements vscode.Disposable {
       return report;
     } catch (error) {
       if (error instanceof JobCancelled) {
-        panel.post({ type: 'failed', title, message: 'The comparison was cancelled. Nothing was written.' });
+        panel.post({ type: 'cancelled', title });
       } else {
         panel.post({ type: 'failed', title, message: error instanceof Error ? error.message : String(error) });
         // Not awaited: the notification stays until the user acts, and a scripted caller must not wait for that.

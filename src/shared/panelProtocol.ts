@@ -28,6 +28,8 @@ export type HostToPanel =
       readonly cached: boolean;
     }
   | { readonly type: 'failed'; readonly title: string; readonly message: string }
+  /** The user stopped it: not a failure, nothing to alarm anyone about. */
+  | { readonly type: 'cancelled'; readonly title: string }
   | { readonly type: 'similarity'; readonly similarity: UnitSimilarity }
   | { readonly type: 'similarityFailed'; readonly method: MethodName; readonly layer: string; readonly message: string }
   /** From the Merge Lens view: show this layer in the current tab (Layers when on Overview). */

@@ -7,11 +7,11 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Page } from 'playwright-core';
+import type { FrameLocator, Page } from 'playwright-core';
+import type { PageCanvas } from '../browser/pageTypes';
 import { startCodeServer, type CodeServer } from './codeServer';
 import { DEMO_FILES, demoReport, makeE2eWorkspace, type E2eWorkspace } from './demoWorkspace';
 import { codeServerBin, packagedVsix } from './prerequisites';
-import { formatStatistic } from '../../src/shared/formatStatistic';
 import {
   acceptQuickPick, activeWebview, contextMenuChoose, contextMenuLabels, explorerItem, notification, openWorkbench,
   pickQuickItem, runCommand, screenshot, type Workbench,
@@ -37,6 +37,9 @@ async function withWorkbench(name: string, body: (page: Page, workbench: Workben
   const workbench = await openWorkbench(server.urlFor(workspace.folder));
   try {
     await explorerItem(workbench.page, DEMO_FILES.a);
+    // The extension's contributions have arrived once its view shows: before that, opening a
+    // checkpoint would pick the text editor and the palette would not know the commands.
+    await workbench.page.locator('.pane-header', { hasText: /Merge Lens/i }).first().waitFor({ timeout: 60_000 });
     await body(workbench.page, workbench);
   } catch (error) {
     await screenshot(workbench.page, `${name}-failure`).catch(() => undefined);
@@ -48,19 +51,187 @@ async function withWorkbench(name: string, body: (page: Page, workbench: Workben
   }
 }
 
-describe('Merge Lens in code-server', { timeout: 900_000 }, () => {
-  it('palette: Compare Checkpoints on the demo pair shows progress, then a panel whose barriers equal the CLI report', async () => {
-    await withWorkbench('palette-compare', async (page) => {
-      await runCommand(page, 'Merge Lens: Compare Checkpoints');
-      await pickQuickItem(page, DEMO_FILES.a);
-      await pickQuickItem(page, DEMO_FILES.b);
-      await pickQuickItem(page, DEMO_FILES.data);
-      await acceptQuickPick(page);
-      await notification(page, /Merge Lens/).waitFor({ timeout: 30_000 });
+const fixed = (v: number, d: number) => v.toFixed(d).replace(/^-(0\.0*)$/, '$1').replace('-', '−');
+const percent = (v: number) => `${fixed(v * 100, 2)}%`;
+
+/** Non-transparent pixels of the canvas `selector` in the panel: a chart that drew something. */
+async function painted(panel: FrameLocator, selector: string): Promise<number> {
+  return panel.locator(selector).first().evaluate((canvas: PageCanvas) => {
+    const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+    let count = 0;
+    for (let k = 3; k < data.length; k += 4) if (data[k]! > 0) count++;
+    return count;
+  });
+}
+
+/** Page coordinates of category `index` of `count` on a bar chart in the panel (its data-area, in CSS pixels of the frame). */
+async function categoryPoint(page: Page, panel: FrameLocator, selector: string, index: number, count: number): Promise<{ x: number; y: number }> {
+  const canvas = panel.locator(selector).first();
+  const area = (await canvas.getAttribute('data-area'))!.split(',').map(Number) as [number, number, number, number];
+  const box = (await canvas.boundingBox())!;
+  void page;
+  return { x: box.x + area[0] + ((index + 0.5) / count) * (area[2] - area[0]), y: box.y + (area[1] + area[3]) / 2 };
+}
+
+async function cellPoint(panel: FrameLocator, selector: string, row: number, column: number, rows: number, columns: number): Promise<{ x: number; y: number }> {
+  const canvas = panel.locator(selector).first();
+  const [left, top, width, height] = (await canvas.getAttribute('data-plot'))!.split(',').map(Number) as [number, number, number, number];
+  const box = (await canvas.boundingBox())!;
+  return { x: box.x + left + ((column + 0.5) / columns) * width, y: box.y + top + ((row + 0.5) / rows) * height };
+}
+
+async function selectTab(panel: FrameLocator, tab: string): Promise<void> {
+  await panel.locator(`#tab-${tab}`).click();
+  await panel.locator(`#view-${tab} canvas`).first().waitFor({ timeout: 60_000 });
+}
+
+/** Palette → Compare Checkpoints, through its four steps. */
+async function compareFromPalette(page: Page, a: string, b: string, data: string): Promise<void> {
+  await runCommand(page, 'Merge Lens: Compare Checkpoints');
+  await pickQuickItem(page, a);
+  await pickQuickItem(page, b);
+  await pickQuickItem(page, data);
+  await acceptQuickPick(page);
+}
+
+describe('Merge Lens in code-server', { timeout: 1_200_000 }, () => {
+  it('palette: Compare Checkpoints shows progress, then a panel whose every tab draws and whose barriers equal the CLI report', async () => {
+    await withWorkbench('palette', async (page) => {
+      await compareFromPalette(page, DEMO_FILES.a, DEMO_FILES.b, DEMO_FILES.data);
+      await notification(page, /Merge Lens: comparing demo-a\.safetensors ↔ demo-b\.safetensors/).waitFor({ timeout: 30_000 });
+      await page.locator('.statusbar-item', { hasText: 'Merge Lens' }).first().waitFor({ timeout: 10_000 });
       await screenshot(page, 'palette-progress');
+
       const panel = activeWebview(page);
-      await panel.locator('vscode-panels, .barrier-table, table').first().waitFor({ timeout: 300_000 });
+      await panel.locator('.barrier-table').waitFor({ timeout: 300_000 });
+      const cli = demoReport();
+      const middle = cli.alphas.reduce((best, a, i) => (Math.abs(a - 0.5) < Math.abs(cli.alphas[best]! - 0.5) ? i : best), 0);
+      for (const [method, r] of Object.entries(cli.methods)) {
+        const cell = (key: string) => panel.locator(`.barrier-table tr[data-method="${method}"] td[data-key="${key}"]`).textContent();
+        assert.equal(await cell('lossBarrier'), fixed(r.barrier!.loss, 4), `${method} loss barrier as the CLI reports it`);
+        assert.equal(await cell('accuracyBarrier'), percent(r.barrier!.accuracy), `${method} accuracy barrier`);
+        assert.equal(await cell('accuracyMiddle'), percent(r.path!.accuracy[middle]!), `${method} accuracy at α = 0.5`);
+        assert.equal(await cell('equivalent'), 'yes');
+      }
+      for (const chart of ['path-loss', 'path-accuracy']) assert.ok((await painted(panel, `canvas[data-chart="${chart}"]`)) > 5000, `${chart} is drawn`);
       await screenshot(page, 'palette-overview');
+
+      await selectTab(panel, 'layers');
+      for (const chart of ['layer-loss', 'layer-accuracy', 'layer-cost']) assert.ok((await painted(panel, `canvas[data-chart="${chart}"]`)) > 3000, `${chart} is drawn`);
+      const layers = cli.methods.weight!.layerBarriers.map((l) => l.layer);
+      const hovered = cli.methods.weight!.matching[1]!;
+      const point = await categoryPoint(page, panel, 'canvas[data-chart="layer-cost"]', layers.indexOf(hovered.layer), layers.length);
+      await page.mouse.move(point.x, point.y);
+      const card = panel.locator('.layer-tooltip:not([hidden])');
+      await card.waitFor({ timeout: 10_000 });
+      const text = (await card.textContent())!;
+      assert.ok(text.startsWith(`${hovered.layer} · 256 units · permuted`), text);
+      for (const value of [hovered.costBefore, hovered.costAfter, hovered.correlationBefore!, hovered.correlationAfter!]) {
+        assert.ok(text.includes(fixed(value, 4)), `the card shows ${fixed(value, 4)}: "${text}"`);
+      }
+      await screenshot(page, 'palette-layers');
+
+      await selectTab(panel, 'llfc');
+      for (const method of Object.keys(cli.methods)) assert.ok((await painted(panel, `canvas[data-chart="llfc-${method}"]`)) > 5000, `${method} LLFC heatmap drawn`);
+      await page.mouse.move(0, 0);
+      await screenshot(page, 'palette-llfc');
+
+      // The similarity heatmap is a job of its own: the panel asks, the extension's worker answers.
+      await panel.locator('#tab-permutations').click();
+      const heatmap = 'canvas[data-chart="similarity"]';
+      await panel.locator(heatmap).waitFor({ timeout: 120_000 });
+      assert.ok((await painted(panel, heatmap)) > 10000, 'similarity heatmap drawn');
+      const units = Number(await panel.locator(heatmap).getAttribute('data-units'));
+      assert.equal(units, 256);
+      const cell = await cellPoint(panel, heatmap, 5, 5, units, units);
+      await page.mouse.move(cell.x, cell.y);
+      const pair = panel.locator('.similarity-tooltip:not([hidden])');
+      await pair.waitFor({ timeout: 10_000 });
+      const method = (await panel.locator('#permutation-method').getAttribute('current-value')) ?? 'weight';
+      const layer0 = cli.methods[method as keyof typeof cli.methods]!.matching[0]!;
+      assert.match((await pair.textContent())!, new RegExp(`^A unit 5 ↔ B unit ${layer0.permutation[5]}`));
+      assert.ok((await pair.textContent())!.includes(`cost ${fixed(layer0.unitCosts[5]!, 4)}`), 'the matched pair\'s cost is the report\'s unit cost');
+      await screenshot(page, 'palette-permutations');
+    });
+  });
+
+  it('explorer: two selected checkpoints → Compare Checkpoints; the menu items are absent on a .txt file', async () => {
+    await withWorkbench('explorer', async (page) => {
+      const notes = await explorerItem(page, 'notes.txt');
+      const onText = await contextMenuLabels(page, notes);
+      assert.ok(onText.length > 3, `the context menu opened: ${onText.join(', ')}`);
+      for (const label of ['Compare Checkpoints', 'Select Checkpoint for Compare', 'Inspect Checkpoint']) assert.ok(!onText.includes(label), `"${label}" is not offered on a .txt file`);
+
+      const single = await contextMenuLabels(page, await explorerItem(page, 'mlp.pt'));
+      assert.ok(single.includes('Inspect Checkpoint') && single.includes('Select Checkpoint for Compare'), `a checkpoint offers Merge Lens: ${single.join(', ')}`);
+
+      await (await explorerItem(page, DEMO_FILES.a)).click();
+      await (await explorerItem(page, DEMO_FILES.b)).click({ modifiers: ['Control'] });
+      await contextMenuChoose(page, await explorerItem(page, DEMO_FILES.b), 'Compare Checkpoints');
+      await pickQuickItem(page, /Weights only/);
+      await acceptQuickPick(page);
+      const panel = activeWebview(page);
+      await panel.locator('.barrier-table, .weights-only, vscode-panels').first().waitFor({ timeout: 120_000 });
+      await panel.locator('#tab-permutations').waitFor();
+      await screenshot(page, 'explorer-compare');
+    });
+  });
+
+  it('opening a .safetensors and a .pt file shows the tensor grid', async () => {
+    await withWorkbench('tensor-grid', async (page) => {
+      for (const [name, tensor] of [[DEMO_FILES.a, 'layers.0.weight'], ['mlp.pt', '0.weight']] as const) {
+        await (await explorerItem(page, name)).dblclick();
+        const grid = activeWebview(page);
+        const row = grid.locator('vscode-data-grid-row[row-type="default"]', { hasText: tensor }).first();
+        await row.waitFor({ timeout: 60_000 });
+        assert.ok((await grid.locator('vscode-data-grid-row[row-type="default"]').count()) >= 6, `${name}: every tensor listed`);
+        await screenshot(page, `tensor-grid-${name.replace(/\W+/g, '-')}`);
+      }
+    });
+  });
+
+  it('a corrupt checkpoint gives an error naming the file and the problem; the extension keeps working', async () => {
+    await withWorkbench('corrupt', async (page) => {
+      await compareFromPalette(page, 'corrupt.safetensors', DEMO_FILES.b, 'Weights only');
+      const error = notification(page, /corrupt\.safetensors/, 'error');
+      await error.waitFor({ timeout: 60_000 });
+      const message = (await error.textContent())!;
+      assert.match(message, /corrupt\.safetensors/);
+      assert.doesNotMatch(message, /failed unexpectedly/, 'an input error, told as one');
+      await screenshot(page, 'corrupt-error');
+      await error.locator('.codicon-notifications-clear, .codicon-close').first().click().catch(() => page.keyboard.press('Escape'));
+
+      await compareFromPalette(page, DEMO_FILES.a, DEMO_FILES.b, 'Weights only');
+      await activeWebview(page).locator('#tab-permutations').waitFor({ timeout: 120_000 });
+      await screenshot(page, 'corrupt-then-compare');
+    });
+  });
+
+  it('Cancel during a long comparison stops it promptly; the editor answers while it runs', async () => {
+    await withWorkbench('cancel', async (page) => {
+      await compareFromPalette(page, 'wide/wide-a.safetensors', 'wide/wide-b.safetensors', DEMO_FILES.data);
+      const progress = notification(page, /Merge Lens: comparing wide-a\.safetensors ↔ wide-b\.safetensors/);
+      await progress.waitFor({ timeout: 60_000 });
+      // While the worker computes, the editor still answers: the palette opens and lists commands.
+      const opened = Date.now();
+      await page.keyboard.press('F1');
+      await page.locator('.quick-input-widget .quick-input-list .monaco-list-row').first().waitFor({ timeout: 10_000 });
+      const paletteMs = Date.now() - opened;
+      await page.keyboard.press('Escape');
+      assert.ok(paletteMs < 5_000, `the palette opened in ${paletteMs} ms during the comparison`);
+      await screenshot(page, 'cancel-running');
+
+      await progress.locator('a.monaco-button, .monaco-button', { hasText: 'Cancel' }).first().click();
+      const cancelled = Date.now();
+      await progress.waitFor({ state: 'detached', timeout: 15_000 });
+      const panel = activeWebview(page);
+      await panel.locator('section.cancelled', { hasText: 'The comparison was cancelled. Nothing was written.' }).waitFor({ timeout: 15_000 });
+      assert.ok(Date.now() - cancelled < 15_000);
+      await page.locator('.statusbar-item', { hasText: 'Merge Lens' }).first().waitFor({ state: 'detached', timeout: 15_000 }).catch(async () => {
+        assert.equal(await page.locator('.statusbar-item .codicon-loading', { hasText: 'Merge Lens' }).count(), 0, 'no job is left running');
+      });
+      assert.ok(!existsSync(join(workspace.folder, 'wide', 'wide-b.aligned-weight.safetensors')), 'nothing was written');
+      await screenshot(page, 'cancel-done');
     });
   });
 });

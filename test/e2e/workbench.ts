@@ -111,9 +111,10 @@ export async function acceptQuickPick(page: Page): Promise<void> {
   await input.press('Enter');
 }
 
-/** A notification toast whose message contains `text`. */
-export function notification(page: Page, text: string | RegExp): Locator {
-  return page.locator('.notification-toast', { hasText: text }).first();
+/** A notification toast whose message contains `text`; with a severity, only toasts with its icon. */
+export function notification(page: Page, text: string | RegExp, severity?: 'error' | 'warning' | 'info'): Locator {
+  const toasts = page.locator('.notification-toast', { hasText: text });
+  return (severity ? toasts.filter({ has: page.locator(`.notification-list-item-icon.codicon-${severity}`) }) : toasts).first();
 }
 
 /** The visible webview's content frame (the webview's own iframe holds the content's). */

@@ -152,6 +152,14 @@ function showFailed(title: string, message: string): void {
   app.replaceChildren(box);
 }
 
+function showCancelled(title: string): void {
+  disposeShown();
+  const box = element('section', undefined, 'cancelled');
+  box.setAttribute('role', 'status');
+  box.append(element('h1', `${title}: cancelled`), element('p', 'The comparison was cancelled. Nothing was written. Run Merge Lens: Compare Checkpoints to start it again.', 'message'));
+  app.replaceChildren(box);
+}
+
 window.addEventListener('message', (event: MessageEvent<HostToPanel>) => {
   const message = event.data;
   switch (message.type) {
@@ -164,6 +172,9 @@ window.addEventListener('message', (event: MessageEvent<HostToPanel>) => {
     case 'failed':
       app.setAttribute('aria-busy', 'false');
       return showFailed(message.title, message.message);
+    case 'cancelled':
+      app.setAttribute('aria-busy', 'false');
+      return showCancelled(message.title);
     case 'similarity':
       return receiveSimilarity(message.similarity);
     case 'similarityFailed':
