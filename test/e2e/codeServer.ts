@@ -74,8 +74,8 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Everything that must die when this process does, however it ends. */
-const live = new Set<ChildProcess>();
+/** Every running code-server and its temporary folder: both must go when this process does, however it ends. */
+const live = new Map<ChildProcess, string>();
 
 function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
@@ -90,16 +90,22 @@ function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   }
 }
 
+function killAll(): void {
+  for (const [child, dir] of live) {
+    killGroup(child, 'SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  }
+  live.clear();
+}
+
 let hooked = false;
 function hookExit(): void {
   if (hooked) return;
   hooked = true;
-  process.on('exit', () => {
-    for (const child of live) killGroup(child, 'SIGKILL');
-  });
+  process.on('exit', killAll);
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.once(signal, () => {
-      for (const child of live) killGroup(child, 'SIGKILL');
+      killAll();
       process.exit(signal === 'SIGINT' ? 130 : 143);
     });
   }
@@ -197,7 +203,7 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
       // Its own process group, so that stop() reaches the extension host and its workers too.
       { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: baseEnv(dir, options.env) },
     );
-    live.add(child);
+    live.set(child, dir);
     const echo = options.onOutput ?? ((line: string) => process.env.MERGE_LENS_E2E_VERBOSE && process.stderr.write(`[code-server] ${line}\n`));
     await new Promise<void>((ready, failed) => {
       const timer = setTimeout(() => failed(new Error(`code-server did not listen on 127.0.0.1:${port} within 60 s:\n${log.join('\n')}`)), 60_000);

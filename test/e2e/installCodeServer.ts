@@ -13,7 +13,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, copyFileSync, renameSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { repoRoot } from '../helpers/paths';
 
 export const CODE_SERVER_VERSION = '4.100.3';
@@ -40,8 +40,7 @@ function installedVersion(): string | undefined {
 function missingDebianPackages(): string[] {
   const missing: string[] = [];
   if (!existsSync('/usr/bin/rg')) missing.push('ripgrep');
-  if (!existsSync('/usr/include/krb5.h') && !existsSync('/usr/include/gssapi/gssapi.h')) missing.push('libkrb5-dev');
-  for (const [tool, pkg] of [['make', 'make'], ['g++', 'g++'], ['python3', 'python3']]) {
+  for (const [tool, pkg] of [['krb5-config', 'libkrb5-dev'], ['make', 'make'], ['g++', 'g++'], ['python3', 'python3']] as const) {
     if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) missing.push(pkg);
   }
   return missing;
@@ -99,7 +98,8 @@ export function ensureCodeServer(): string {
   return codeServerBin;
 }
 
-if (require.main === module) {
+// Bundled into the scenarios and the sandbox too: only its own bundle's command line installs and prints.
+if (basename(process.argv[1] ?? '') === 'installCodeServer.js') {
   try {
     process.stdout.write(`${ensureCodeServer()}\n`);
   } catch (error) {
