@@ -20,7 +20,7 @@ export interface ResultCacheOptions {
  * Bumped whenever the engine would compute a different report from the same inputs, so reports
  * from an older Merge Lens are not shown as current.
  */
-const KEY_VERSION = 1;
+const KEY_VERSION = 2;
 const KEY = /^[0-9a-f]{64}$/;
 
 /**

@@ -4,7 +4,7 @@
  * it can be mailed, archived, or printed into a paper's appendix as it is.
  */
 import { bestMethod } from '../shared/bestMethod';
-import { METHOD_NAMES, type CompareReport, type DatasetSummary, type MethodName, type MethodResult } from '../shared/compareReport';
+import { ALL_METHOD_NAMES, alignmentOf, isRepaired, type AlignmentName, type CompareReport, type DatasetSummary, type MethodName, type MethodResult } from '../shared/compareReport';
 import { escapeHtml, formatNumber, formatScientific } from './htmlEscape';
 import { OKABE_ITO, groupedBarChart, lineChart, type LineSeries, type SeriesStyle } from './svgCharts';
 import { colorLegend, heatmap, permutationMatrix } from './svgHeatmaps';
@@ -12,13 +12,18 @@ import { finiteExtent } from './svgScales';
 
 const CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:";
 
-/** One look per method, the same in every figure. */
-const METHOD_STYLE: Readonly<Record<MethodName, SeriesStyle>> = {
+/** One look per alignment, the same in every figure; a REPAIR variant is its alignment's colour, dotted. */
+const ALIGNMENT_STYLE: Readonly<Record<AlignmentName, SeriesStyle>> = {
   naive: { name: 'naive (no alignment)', color: OKABE_ITO.black, dash: '5 3', marker: 'circle' },
   weight: { name: 'weight matching', color: OKABE_ITO.blue, marker: 'square' },
   activation: { name: 'activation matching', color: OKABE_ITO.vermillion, marker: 'triangle' },
   covariance: { name: 'covariance matching', color: OKABE_ITO.green, marker: 'diamond' },
 };
+
+function methodStyle(method: MethodName): SeriesStyle {
+  const style = ALIGNMENT_STYLE[alignmentOf(method)];
+  return isRepaired(method) ? { ...style, name: `${style.name} + REPAIR`, dash: '1.5 2.5' } : style;
+}
 
 const STYLE = `
 body { font-family: Georgia, 'Times New Roman', serif; color: #222; background: #fff; max-width: 1060px; margin: 28px auto; padding: 0 24px; line-height: 1.45; }
@@ -50,7 +55,7 @@ footer { margin: 34px 0 10px; font-size: 12px; color: #666; border-top: 0.8px so
 `;
 
 function methodsOf(report: CompareReport): [MethodName, MethodResult][] {
-  return METHOD_NAMES.flatMap((name) => {
+  return ALL_METHOD_NAMES.flatMap((name) => {
     const result = report.methods[name];
     return result ? [[name, result] as [MethodName, MethodResult]] : [];
   });
@@ -115,7 +120,7 @@ function barrierTable(report: CompareReport, methods: readonly [MethodName, Meth
       ? `<span class="ok">✓ passed</span> <span class="details">(${escapeHtml(formatScientific(r.equivalenceError))})</span>`
       : `<span class="fail">✗ failed</span> <span class="details">(output difference ${escapeHtml(formatScientific(r.equivalenceError))}; result invalid)</span>`;
     return (
-      `<tr${r.equivalent ? '' : ' class="invalid"'}><td>${escapeHtml(METHOD_STYLE[name].name)}</td>` +
+      `<tr${r.equivalent ? '' : ' class="invalid"'}><td>${escapeHtml(methodStyle(name).name)}</td>` +
       `<td class="num">${r.barrier ? formatNumber(r.barrier.loss, 4) : NONE}</td>` +
       `<td class="num">${r.barrier ? percent(r.barrier.accuracy) : NONE}</td>` +
       `<td class="num">${r.path ? percent(r.path.accuracy[0]) : NONE}</td>` +
@@ -129,7 +134,7 @@ function barrierTable(report: CompareReport, methods: readonly [MethodName, Meth
     .filter(([, r]) => Object.keys(r.details).length > 0)
     .map(([name, r]) => {
       const items = Object.entries(r.details).map(([k, v]) => `${escapeHtml(k)} = ${escapeHtml(typeof v === 'number' ? formatDetail(v) : v)}`);
-      return `<div><b>${escapeHtml(METHOD_STYLE[name].name)}</b>: ${items.join('; ')}</div>`;
+      return `<div><b>${escapeHtml(methodStyle(name).name)}</b>: ${items.join('; ')}</div>`;
     })
     .join('');
   return (
@@ -155,7 +160,7 @@ function pathFigure(report: CompareReport, all: readonly [MethodName, MethodResu
   if (methods.length === 0) return '';
   type Measured = (typeof methods)[number][1];
   const series = (pick: (r: Measured) => readonly number[]): LineSeries[] =>
-    methods.map(([name, r]) => ({ ...METHOD_STYLE[name], points: report.alphas.map((a, i) => [a, pick(r)[i] ?? NaN] as const) }));
+    methods.map(([name, r]) => ({ ...methodStyle(name), points: report.alphas.map((a, i) => [a, pick(r)[i] ?? NaN] as const) }));
   // Every method shares the endpoints (π(B) computes what B computes): one straight line serves all.
   const reference = (pick: (r: Measured) => readonly number[]): LineSeries | undefined => {
     const first = methods[0]?.[1];
@@ -195,7 +200,7 @@ function layerBarrierFigure(report: CompareReport, methods: readonly [MethodName
   const categories = [...order.filter((n) => named.has(n)), ...[...named].filter((n) => !order.includes(n))];
   if (categories.length === 0) return '';
   const bars = (pick: 'loss' | 'accuracy') =>
-    methods.map(([name, r]) => ({ ...METHOD_STYLE[name], values: categories.map((c) => r.layerBarriers.find((b) => b.layer === c)?.[pick] ?? NaN) }));
+    methods.map(([name, r]) => ({ ...methodStyle(name), values: categories.map((c) => r.layerBarriers.find((b) => b.layer === c)?.[pick] ?? NaN) }));
   const width = Math.min(505, Math.max(300, 120 + categories.length * methods.length * 34));
   const chart = (label: string, pick: 'loss' | 'accuracy') =>
     groupedBarChart({ width, height: 300, ariaLabel: `${label} per layer, one bar per method`, categories: categories.map(layerLabel), xLabel: 'layer interpolated', y: { label, percent: pick === 'accuracy', includeZero: true }, series: bars(pick) });
@@ -216,8 +221,8 @@ function llfcFigure(report: CompareReport, methods: readonly [MethodName, Method
   const domain: [number, number] = [low, 1];
   const maps = withLlfc.map(([name, r]) =>
     heatmap({
-      ariaLabel: `layerwise feature cosine along the path for ${METHOD_STYLE[name].name}`,
-      title: METHOD_STYLE[name].name,
+      ariaLabel: `layerwise feature cosine along the path for ${methodStyle(name).name}`,
+      title: methodStyle(name).name,
       rows: r.llfc.map((l) => layerLabel(l.layer)),
       rowNotes: r.llfc.map((l) => `baseline ${formatNumber(l.baseline, 3)}`),
       columns: report.alphas,
@@ -241,7 +246,7 @@ function permutationFigure(report: CompareReport): string {
   const name = bestMethod(report);
   const result = name && report.methods[name];
   if (!name || !result || result.matching.length === 0) return '';
-  const style = METHOD_STYLE[name];
+  const style = methodStyle(name);
   const panels = result.matching.map((m) => {
     const moved = m.permutation.filter((j, i) => j !== i).length;
     const n = m.permutation.length;
@@ -263,7 +268,7 @@ function matchingTable(methods: readonly [MethodName, MethodResult][]): string {
     r.matching.map((m) => {
       const correlation = (v: number | null): string => (v === null ? 'n/a' : formatNumber(v, 3));
       return (
-        `<tr><td>${escapeHtml(m.layer)}</td><td>${escapeHtml(METHOD_STYLE[name].name)}</td>` +
+        `<tr><td>${escapeHtml(m.layer)}</td><td>${escapeHtml(methodStyle(name).name)}</td>` +
         `<td class="num">${formatNumber(m.costBefore, 3)}</td><td class="num">${formatNumber(m.costAfter, 3)}</td>` +
         `<td class="num">${correlation(m.correlationBefore)}</td><td class="num">${correlation(m.correlationAfter)}</td>` +
         `<td class="num">${m.permutation.filter((j, i) => j !== i).length} / ${m.permutation.length}</td></tr>`

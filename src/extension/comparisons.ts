@@ -76,7 +76,7 @@ export class Comparisons implements vscode.Disposable {
           onProgress: (stage, fraction) => panel.post({ type: 'running', title, stage, fraction }),
         }));
       if (!cached) await this.cache.put(cacheKey, report);
-      this.show({ report, cacheKey, pair: { a: request.a, b: request.b, activation: request.activation } }, cached !== undefined);
+      this.show({ report, cacheKey, pair: { a: request.a, b: request.b, activation: request.activation, inputShape: report.architecture.inputShape } }, cached !== undefined);
       return report;
     } catch (error) {
       if (error instanceof JobCancelled) {
@@ -101,7 +101,7 @@ export class Comparisons implements vscode.Disposable {
       this.panel.post({ type: 'failed', title: 'results', message: 'This comparison is no longer in the cache. Run Merge Lens: Compare Checkpoints again.' });
       return;
     }
-    const pair = { a: report.checkpoints.a.file, b: report.checkpoints.b.file, activation: report.architecture.activation as PairParams['activation'] };
+    const pair = { a: report.checkpoints.a.file, b: report.checkpoints.b.file, activation: report.architecture.activation as PairParams['activation'], inputShape: report.architecture.inputShape };
     this.show({ report, cacheKey, pair }, true);
   }
 

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { DATASET_GLOB, datasetKind } from '../engine/datasets/datasetFiles';
 import { CHECKPOINT_GLOB, isCheckpointName } from '../engine/formats/checkpointFiles';
-import { METHOD_NAMES, type MethodName } from '../shared/compareReport';
+import { METHOD_NAMES, type AlignmentName, type MethodName } from '../shared/compareReport';
 
 /**
  * The user's `files.exclude` patterns plus node_modules. (Passing any exclude to findFiles
@@ -77,7 +77,7 @@ export async function pickDataset(title: string, remembered: string | null | und
   return picked === 'weightsOnly' ? null : picked;
 }
 
-const METHOD_DETAIL: Record<MethodName, string> = {
+const METHOD_DETAIL: Record<AlignmentName, string> = {
   naive: 'no alignment: the baseline',
   weight: 'weight matching (Git Re-Basin)',
   activation: 'activation matching (Git Re-Basin); needs data',

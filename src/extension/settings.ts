@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { BackendName } from '../engine/backend/tfBackend';
 import { ACTIVATIONS, type Activation } from '../engine/model/mlp';
-import { METHOD_NAMES, type MethodName } from '../shared/compareReport';
+import { METHOD_NAMES, type AlignmentName, type MethodName } from '../shared/compareReport';
 
 /** The `mergeLens.*` settings, checked: a hand-edited settings.json cannot hand the worker nonsense. */
 export interface MergeLensSettings {
@@ -26,7 +26,7 @@ function oneOf<T extends string>(value: unknown, allowed: readonly T[], fallback
 
 export function readSettings(): MergeLensSettings {
   const config = vscode.workspace.getConfiguration('mergeLens');
-  const methods = (config.get<unknown[]>('methods') ?? []).filter((m): m is MethodName => METHOD_NAMES.includes(m as MethodName));
+  const methods = (config.get<unknown[]>('methods') ?? []).filter((m): m is AlignmentName => METHOD_NAMES.includes(m as AlignmentName));
   return {
     // Keep the report's canonical order, whatever order the user listed them in.
     methods: METHOD_NAMES.filter((m) => methods.includes(m)),

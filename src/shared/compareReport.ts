@@ -3,18 +3,62 @@
  * `merge-lens compare --json`, drawn by the HTML report and the webview. Documented in the README.
  */
 
-export type MethodName = 'naive' | 'weight' | 'activation' | 'covariance';
-export const METHOD_NAMES: readonly MethodName[] = ['naive', 'weight', 'activation', 'covariance'];
-/** The methods that need no data: all a weights-only comparison can run. */
+/** The alignments: how B's units are matched to A's. */
+export type AlignmentName = 'naive' | 'weight' | 'activation' | 'covariance';
+/**
+ * A method: an alignment, measured along the plain linear path, or with REPAIR (Jordan et al.
+ * 2023) correcting every interpolated network's channel statistics ("weight+repair").
+ */
+export type MethodName = AlignmentName | `${AlignmentName}+repair`;
+/** The alignments, plain: what runs unless asked otherwise. */
+export const METHOD_NAMES: readonly AlignmentName[] = ['naive', 'weight', 'activation', 'covariance'];
+/** Every method name, the REPAIR variants after the plain ones. */
+export const ALL_METHOD_NAMES: readonly MethodName[] = [...METHOD_NAMES, ...METHOD_NAMES.map((m) => `${m}+repair` as const)];
+/** The methods that need no data: all a weights-only comparison can run (REPAIR measures on data). */
 export const WEIGHTS_ONLY_METHODS: readonly MethodName[] = ['naive', 'weight'];
+
+/** The alignment a method uses: 'weight' for 'weight+repair'. */
+export function alignmentOf(method: MethodName): AlignmentName {
+  return method.replace(/\+repair$/, '') as AlignmentName;
+}
+
+export function isRepaired(method: MethodName): boolean {
+  return method.endsWith('+repair');
+}
 
 export interface LayerSummary {
   /** The layer's name prefix in the checkpoint. */
   readonly name: string;
-  /** Output units. */
+  readonly kind: 'linear' | 'conv';
+  /** Output units (channels of a convolution). */
   readonly width: number;
   /** Whether its output units are permuted (hidden layers), or fixed (the logits). */
   readonly permuted: boolean;
+  /** The permutation group its outputs lie in (several layers share one in a ResNet stage); null for the logits. */
+  readonly group: string | null;
+  /** The BatchNorm normalising its outputs, or null. */
+  readonly batchNorm: string | null;
+}
+
+/** One permutation group: units that are permuted together, and every layer writing into them. */
+export interface GroupSummary {
+  /** The first layer writing into the group: what `matching[].layer` and the similarity requests name. */
+  readonly name: string;
+  readonly size: number;
+  /** More than one for a residual stage. */
+  readonly layers: readonly string[];
+}
+
+/** REPAIR's variance collapse of one layer at α = 0.5 (Jordan et al. 2023). */
+export interface VarianceCollapse {
+  readonly layer: string;
+  /**
+   * Mean over channels of σ_merged / ((σ_A + σ_B) / 2), the channel standard deviations of the
+   * layer's outputs on the fit data: below 1, the merged network's activations have collapsed.
+   * Before: the interpolated network with the run's BatchNorm reset setting; after: with REPAIR.
+   */
+  readonly before: number;
+  readonly after: number;
 }
 
 /** One layer's barrier when only that layer is interpolated, the rest held at A (Adilova et al.). */
@@ -67,9 +111,9 @@ export interface MethodResult {
     /** max_α [((1−α)Acc(0) + αAcc(1)) − Acc(α)]. */
     readonly accuracy: number;
   } | null;
-  /** Per dense layer; empty when weights only. */
+  /** Per layer with weights (with its BatchNorm); empty when weights only, and for REPAIR methods. */
   readonly layerBarriers: readonly LayerBarrier[];
-  /** Per hidden layer; empty when weights only. */
+  /** Per activation (an MLP's hidden layers; every ReLU of a convolutional network, flattened); empty when weights only. */
   readonly llfc: readonly LlfcLayer[];
   readonly matching: readonly LayerMatching[];
   /**
@@ -83,6 +127,8 @@ export interface MethodResult {
   readonly seconds: number;
   /** Method-specific facts: sweeps of weight matching, its objective, ... */
   readonly details: Readonly<Record<string, number | string>>;
+  /** REPAIR methods only: per repaired layer; empty when weights only. */
+  readonly varianceCollapse?: readonly VarianceCollapse[];
 }
 
 export interface CheckpointSummary {
@@ -121,8 +167,31 @@ export interface CompareReport {
    * on every input, so any inputs that reach every unit will do).
    */
   readonly equivalenceInputs: 'evaluation' | 'random';
-  readonly architecture: { readonly kind: 'mlp'; readonly activation: string; readonly inputSize: number; readonly outputSize: number };
+  readonly architecture: {
+    readonly kind: 'mlp' | 'conv';
+    /** The activation of an inferred network (a description file names its own). */
+    readonly activation: string;
+    readonly inputSize: number;
+    /** One sample's shape: [features], or [channels, height, width]. */
+    readonly inputShape: readonly number[];
+    readonly outputSize: number;
+    /** The architecture description file A's layout came from, or null when it was inferred. */
+    readonly description: string | null;
+    /** What inference assumed about the layers the checkpoint does not store (empty for a description file or an MLP). */
+    readonly notes: readonly string[];
+    /** Per-channel input normalisation applied to the data, or null. */
+    readonly normalization: { readonly mean: readonly number[]; readonly std: readonly number[] } | null;
+  };
+  /** The layers with weights, in network order. */
   readonly layers: readonly LayerSummary[];
+  /** The permutation groups, in the order of `matching`. */
+  readonly groups: readonly GroupSummary[];
+  /**
+   * Whether every interpolated network had its BatchNorm statistics recomputed on the fit data
+   * before evaluation (the endpoints included); null when the network has no BatchNorm or no
+   * path was measured.
+   */
+  readonly bnReset: boolean | null;
   /** The α grid of every path, 0 and 1 included (the grid asked for, even when weights only measures no path). */
   readonly alphas: readonly number[];
   /** The TensorFlow.js backend that ran: 'tensorflow' (tfjs-node), 'wasm' or 'cpu'. */

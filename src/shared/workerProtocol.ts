@@ -26,6 +26,8 @@ export interface PairParams {
   readonly b: string;
   /** The hidden nonlinearity, which checkpoints do not store. */
   readonly activation: Activation;
+  /** One sample's shape, for networks whose layout depends on it (a VGG flattening its feature maps): the report's `architecture.inputShape`. */
+  readonly inputShape?: readonly number[];
 }
 
 export interface WorkerJobs {

@@ -8,7 +8,7 @@ import { FormatError } from '../engine/io/formatError';
 import { InputError } from '../engine/io/inputError';
 import { unitSimilarity } from '../engine/metrics/unitSimilarity';
 import { applyPermutation } from '../engine/model/applyPermutation';
-import { mlpChannelSpaces } from '../engine/model/mlpSpaces';
+import { networkChannelSpaces } from '../engine/model/networkSpaces';
 import { derivePermutationSpec, type Permutation, type PermutationSpec } from '../engine/model/permutationSpec';
 import type { JobParams, JobResult, PairParams, ReportProgress } from '../shared/workerProtocol';
 
@@ -18,8 +18,9 @@ async function loadPermutedPair(
   progress: ReportProgress,
 ): Promise<{ pair: CheckpointPair; spec: PermutationSpec; perms: Permutation[] }> {
   progress('reading checkpoints', 0);
-  const pair = await loadCheckpointPair(params.a, params.b, params.activation);
-  const spec = derivePermutationSpec(mlpChannelSpaces(pair.a.architecture));
+  const sample = params.inputShape ? { shape: params.inputShape, file: null } : null;
+  const pair = await loadCheckpointPair(params.a, params.b, { activation: params.activation, sample });
+  const spec = derivePermutationSpec(networkChannelSpaces(pair.network));
   return { pair, spec, perms: givenPermutations(spec, params.permutations, params.b) };
 }
 

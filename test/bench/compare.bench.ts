@@ -17,7 +17,7 @@ import { naiveAlignment } from '../../src/engine/alignment/naive';
 import { weightMatching } from '../../src/engine/alignment/weightMatching';
 import { initBackend } from '../../src/engine/backend/tfBackend';
 import { compareCheckpoints } from '../../src/engine/compare/compareCheckpoints';
-import { loadData } from '../../src/engine/compare/loadData';
+import { openData } from '../../src/engine/compare/loadData';
 import { loadCheckpointPair } from '../../src/engine/compare/loadPair';
 import { writeSafetensors } from '../../src/engine/export/writeSafetensors';
 import { dimS } from '../../src/engine/metrics/dimS';
@@ -26,9 +26,12 @@ import { alphaGrid } from '../../src/engine/metrics/interpolation';
 import { matchingCosts } from '../../src/engine/metrics/matchingCosts';
 import { PathEvaluator } from '../../src/engine/metrics/pathEvaluator';
 import { applyPermutation } from '../../src/engine/model/applyPermutation';
-import { forwardMlp } from '../../src/engine/model/forward';
+import { unitCorrelations } from '../../src/engine/alignment/unitCorrelations';
+import type { WeightedNode } from '../../src/engine/model/network';
+import { forwardNetwork } from '../../src/engine/model/forward';
 import type { DenseLayer, MlpArchitecture } from '../../src/engine/model/mlp';
-import { mlpChannelSpaces } from '../../src/engine/model/mlpSpaces';
+import { mlpNetwork } from '../../src/engine/model/mlpNetwork';
+import { networkChannelSpaces } from '../../src/engine/model/networkSpaces';
 import type { Params, Tensor32 } from '../../src/engine/model/params';
 import { derivePermutationSpec } from '../../src/engine/model/permutationSpec';
 import { repoRoot, tempDir } from '../helpers/paths';
@@ -91,7 +94,7 @@ function noisyPermutation(architecture: MlpArchitecture, a: Params, next: () => 
     const other = fresh.get(name)!.data;
     mixed.set(name, { shape: t.shape, data: t.data.map((v, i) => 0.8 * v + 0.6 * other[i]!) });
   }
-  const spec = derivePermutationSpec(mlpChannelSpaces(architecture));
+  const spec = derivePermutationSpec(networkChannelSpaces(mlpNetwork(architecture)));
   return applyPermutation(mixed, spec, spec.groups.map((g) => shuffled(g.size, next)));
 }
 
@@ -101,7 +104,7 @@ async function writeCase(dir: string, c: Case): Promise<{ a: string; b: string; 
   const a = pytorchInit(architecture, next);
   const b = noisyPermutation(architecture, a, next);
   const inputs = Float32Array.from({ length: c.samples * 784 }, next);
-  const logits = (await forwardMlp(architecture, a, inputs, c.samples)).logits;
+  const logits = (await forwardNetwork(mlpNetwork(architecture), a, inputs, c.samples)).logits;
   const labels = new BigInt64Array(c.samples);
   for (let s = 0; s < c.samples; s++) {
     let best = 0;
@@ -136,27 +139,24 @@ type Timings = Map<string, number>;
 async function benchEngine(files: { a: string; b: string; data: string }, samples: number): Promise<Timings> {
   const t: Timings = new Map();
   const [{ pair, evaluation }, load] = await timed(async () => {
-    const loaded = await loadCheckpointPair(files.a, files.b, 'relu');
-    return { pair: loaded, evaluation: (await loadData(files.data, undefined, loaded.a.architecture)).evaluation };
+    const { evaluation } = await openData(files.data, undefined);
+    const loaded = await loadCheckpointPair(files.a, files.b, { activation: 'relu', sample: { shape: evaluation.inputShape, file: evaluation.file } });
+    return { pair: loaded, evaluation };
   });
   t.set('load', load);
-  const { architecture } = pair.a;
-  const spec = derivePermutationSpec(mlpChannelSpaces(architecture));
+  const { network } = pair;
+  const spec = derivePermutationSpec(networkChannelSpaces(network));
   const fit = { inputs: evaluation.inputs, count: evaluation.count };
 
-  const [features, featureSeconds] = await timed(async () => {
-    const fa = await forwardMlp(architecture, pair.a.params, fit.inputs, fit.count, { features: true });
-    const fb = await forwardMlp(architecture, pair.b.params, fit.inputs, fit.count, { features: true });
-    return { count: fit.count, a: fa.features, b: fb.features };
-  });
-  t.set('features (correlations)', featureSeconds);
+  const [correlations, featureSeconds] = await timed(() => unitCorrelations(network, pair.a.params, pair.b.params, spec, fit));
+  t.set('unit correlations', featureSeconds);
 
   const results = new Map<string, AlignmentResult>();
   const methods: [string, () => Promise<AlignmentResult> | AlignmentResult][] = [
     ['naive', () => naiveAlignment(spec)],
     ['weight', () => weightMatching(pair.a.params, pair.b.params, spec, { seed: SEED })],
-    ['activation', () => activationMatching(architecture, pair.a.params, pair.b.params, spec, fit.inputs, fit.count)],
-    ['covariance', () => covarianceMatching(architecture, pair.a.params, pair.b.params, spec, fit.inputs, fit.count)],
+    ['activation', () => activationMatching(spec, correlations)],
+    ['covariance', () => covarianceMatching(network, pair.a.params, pair.b.params, spec, fit)],
   ];
   for (const [name, run] of methods) {
     const [result, s] = await timed(run);
@@ -168,9 +168,9 @@ async function benchEngine(files: { a: string; b: string; data: string }, sample
   const [permutedB, applySeconds] = await timed(() => applyPermutation(pair.b.params, spec, perms));
   t.set('apply permutation', applySeconds);
   const probe = Math.min(EQUIVALENCE_SAMPLES, evaluation.count);
-  t.set('equivalence check', await seconds(() => checkEquivalence(architecture, pair.b.params, permutedB, evaluation.inputs.subarray(0, probe * 784), probe)));
+  t.set('equivalence check', await seconds(() => checkEquivalence(network, pair.b.params, permutedB, evaluation.inputs.subarray(0, probe * 784), probe)));
 
-  const [evaluator, setup] = await timed(() => PathEvaluator.create(architecture, pair.a.params, evaluation));
+  const [evaluator, setup] = await timed(() => PathEvaluator.create(network, pair.a.params, evaluation));
   try {
     t.set('path setup (A once)', setup);
     const alphas = alphaGrid(ALPHAS);
@@ -183,8 +183,8 @@ async function benchEngine(files: { a: string; b: string; data: string }, sample
   } finally {
     evaluator.dispose();
   }
-  t.set('matching costs', await seconds(() => matchingCosts(pair.a.params, pair.b.params, spec, perms, features)));
-  t.set('Dim(S)', await seconds(() => dimS(pair.a.params, pair.b.params, architecture.layers)));
+  t.set('matching costs', await seconds(() => matchingCosts(pair.a.params, pair.b.params, spec, perms, correlations)));
+  t.set('Dim(S)', await seconds(() => dimS(pair.a.params, pair.b.params, network.nodes.filter((n): n is WeightedNode => n.op === 'linear').map((n) => ({ name: n.id, weight: n.weight, bias: n.bias })))));
   t.set(
     'compareCheckpoints, 4 methods',
     await seconds(() =>

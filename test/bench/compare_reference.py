@@ -214,7 +214,7 @@ def main():
                     torch.from_numpy(data["x"].copy()), torch.from_numpy(data["y"].copy()))
 
         a, b, x, y = timed("load", load)
-        fa, fb = timed("features (correlations)", lambda: (forward(a, x, True)[1], forward(b, x, True)[1]))
+        fa, fb = timed("unit correlations", lambda: (forward(a, x, True)[1], forward(b, x, True)[1]))
         timed("align: naive", lambda: [torch.arange(w.shape[0]) for w, _ in a[:-1]])
         perms = timed("align: weight", lambda: weight_matching(a, b, seed))
         timed("align: activation", lambda: activation_matching(a, b, x))
@@ -237,7 +237,7 @@ def main():
 
     per_method = sum(t[k] for k in ("apply permutation", "equivalence check", path_name, "LLFC (path+LLFC − path)",
                                     "per-layer barriers (− path)", "matching costs"))
-    once = sum(t[k] for k in ("load", "features (correlations)", "Dim(S)")) + sum(v for k, v in t.items() if k.startswith("align: "))
+    once = sum(t[k] for k in ("load", "unit correlations", "Dim(S)")) + sum(v for k, v in t.items() if k.startswith("align: "))
     t["compareCheckpoints, 4 methods"] = once + 4 * per_method
     print(json.dumps(t))
 

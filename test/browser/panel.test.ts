@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { compareCheckpoints } from '../../src/engine/compare/compareCheckpoints';
 import { loadCheckpointPair } from '../../src/engine/compare/loadPair';
 import { unitSimilarity } from '../../src/engine/metrics/unitSimilarity';
-import { mlpChannelSpaces } from '../../src/engine/model/mlpSpaces';
+import { networkChannelSpaces } from '../../src/engine/model/networkSpaces';
 import { derivePermutationSpec } from '../../src/engine/model/permutationSpec';
 import { bestMethod } from '../../src/shared/bestMethod';
 import type { CompareReport, MethodName } from '../../src/shared/compareReport';
@@ -38,13 +38,13 @@ before(async () => {
     WebviewHarness.start(),
     compareCheckpoints({ ...common, data: fixture('compare', 'eval.npz'), methods: ['naive', 'weight', 'activation', 'covariance'] }),
     compareCheckpoints({ ...common, data: null, methods: ['naive', 'weight'] }),
-    loadCheckpointPair(A, B, 'relu'),
+    loadCheckpointPair(A, B, { activation: 'relu' }),
   ]);
   harness = started;
   // What the host sends went through the extension's JSON: the panel sees plain data.
   report = JSON.parse(JSON.stringify(full.report));
   weightsOnly = JSON.parse(JSON.stringify(bare.report));
-  const spec = derivePermutationSpec(mlpChannelSpaces(pair.a.architecture));
+  const spec = derivePermutationSpec(networkChannelSpaces(pair.network));
   similarityOf = (method, layer) => {
     const perms = report.methods[method]!.matching.map((m) => Int32Array.from(m.permutation));
     const g = spec.groups.findIndex((group) => group.name === layer);

@@ -33,8 +33,8 @@ function report(tag: string): CompareReport {
     version: 1, createdAt: tag, tool: 'merge-lens 0.1.0',
     checkpoints: { a: { file: 'a.pt', format: 'pytorch' }, b: { file: 'b.pt', format: 'pytorch' } },
     data: null, equivalenceInputs: 'random',
-    architecture: { kind: 'mlp', activation: 'relu', inputSize: 784, outputSize: 10 },
-    layers: [], alphas: [0, 1], backend: 'cpu', backendDetail: 'cpu', methods: {}, dimS: [], warnings: [],
+    architecture: { kind: 'mlp', activation: 'relu', inputSize: 784, inputShape: [784], outputSize: 10, description: null, notes: [], normalization: null },
+    layers: [], groups: [], bnReset: null, alphas: [0, 1], backend: 'cpu', backendDetail: 'cpu', methods: {}, dimS: [], warnings: [],
   };
 }
 
@@ -53,7 +53,7 @@ test('the key is SHA-256 over the canonical JSON of the contents\' hashes, the a
   const w = workspace();
   const sha = (f: string) => fileSha256(f);
   const expected = canonicalJson({
-    version: 1, a: await sha(w.files.a), b: await sha(w.files.b), data: await sha(w.files.data), fitData: null,
+    version: 2, a: await sha(w.files.a), b: await sha(w.files.b), data: await sha(w.files.data), fitData: null,
     activation: 'relu', settings: w.params.settings,
   });
   const { createHash } = await import('node:crypto');

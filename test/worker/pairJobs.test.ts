@@ -8,7 +8,7 @@ import { loadCheckpointPair } from '../../src/engine/compare/loadPair';
 import { openCheckpoint } from '../../src/engine/formats/openCheckpoint';
 import { unitSimilarity } from '../../src/engine/metrics/unitSimilarity';
 import { applyPermutation } from '../../src/engine/model/applyPermutation';
-import { mlpChannelSpaces } from '../../src/engine/model/mlpSpaces';
+import { networkChannelSpaces } from '../../src/engine/model/networkSpaces';
 import { derivePermutationSpec } from '../../src/engine/model/permutationSpec';
 import type { CompareReport } from '../../src/shared/compareReport';
 import type { CompareSettings, JobName, JobParams } from '../../src/shared/workerProtocol';
@@ -54,9 +54,9 @@ test('compare in the worker: the in-process report\'s numbers, progress in words
   assert.deepEqual(measured(report), measured((await inProcess).report));
 
   const stages = progress.map(([s]) => s);
-  const order = ['reading checkpoints', 'reading data', 'features for matched-unit correlations', 'naive (no alignment)', 'weight matching',
-    'weight matching: sweep 1', 'weight: equivalence check', 'weight path and LLFC: α 1/5', 'weight path and LLFC: α 5/5',
-    'weight per-layer barriers: layer 1/3 (0), α 1/5', 'weight per-layer barriers: layer 3/3 (4), α 5/5', 'weight: matching costs',
+  const order = ['reading data', 'reading checkpoints', 'unit correlations on the fit data', 'naive (no alignment)', 'weight matching',
+    'weight matching: sweep 1', 'weight: equivalence check', 'weight path and LLFC: batch 1/1',
+    'weight per-layer barriers: layer 1/3 (0): batch 1/1', 'weight per-layer barriers: layer 3/3 (4): batch 1/1', 'weight: matching costs',
     'activation matching', 'covariance matching', 'Dim(S)', 'done'];
   let at = -1;
   for (const stage of order) {
@@ -98,8 +98,8 @@ test('cancelling a compare mid-way stops the worker promptly', async () => {
 test('similarity in the worker: the engine\'s UnitSimilarity, typed arrays intact', async () => {
   const permutations = await weightPermutations();
   const result = await runJob(workerScript, 'similarity', { ...pairParams, method: 'weight', layer: '2', permutations });
-  const pair = await loadCheckpointPair(A, B, 'relu');
-  const spec = derivePermutationSpec(mlpChannelSpaces(pair.a.architecture));
+  const pair = await loadCheckpointPair(A, B, { activation: 'relu' });
+  const spec = derivePermutationSpec(networkChannelSpaces(pair.network));
   const direct = await unitSimilarity(pair.a.params, pair.b.params, spec, permutations.map((p) => Int32Array.from(p)), 1, 'weight');
   assert.ok(result.cosine instanceof Float32Array && result.normsA instanceof Float32Array && result.normsB instanceof Float32Array);
   assert.equal(result.size, 64);
@@ -132,8 +132,8 @@ test('export in the worker: π(B) exactly as applyPermutation makes it, and the 
   const result = await runJob(workerScript, 'export', { ...pairParams, method: 'weight', permutations, alpha: null, out: alignedFile, overwrite: false });
   await runJob(workerScript, 'export', { ...pairParams, method: 'weight', permutations, alpha: 0.25, out: mergedFile, overwrite: false });
 
-  const pair = await loadCheckpointPair(A, B, 'relu');
-  const spec = derivePermutationSpec(mlpChannelSpaces(pair.a.architecture));
+  const pair = await loadCheckpointPair(A, B, { activation: 'relu' });
+  const spec = derivePermutationSpec(networkChannelSpaces(pair.network));
   const expected = applyPermutation(pair.b.params, spec, permutations.map((p) => Int32Array.from(p)));
   const aligned = await tensorsOf(alignedFile);
   assert.deepEqual(result, { file: alignedFile, tensors: 6, bytes: readFileSync(alignedFile).length });

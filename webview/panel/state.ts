@@ -2,7 +2,7 @@
  * The panel's view state (tab, method, layer, aligned, cacheKey), saved with setState on every
  * change so that a panel hidden and shown again, or restored with the window, comes back as it was.
  */
-import { METHOD_NAMES, type MethodName } from '../../src/shared/compareReport';
+import { ALL_METHOD_NAMES, type MethodName } from '../../src/shared/compareReport';
 import type { PanelViewState } from '../../src/shared/panelProtocol';
 import { vscode } from './vscodeApi';
 
@@ -16,7 +16,7 @@ function restore(saved: unknown): PanelViewState {
   const s = (saved ?? {}) as Partial<Record<keyof PanelViewState, unknown>>;
   return {
     tab: TABS.includes(s.tab as Tab) ? (s.tab as Tab) : DEFAULT.tab,
-    method: METHOD_NAMES.includes(s.method as MethodName) ? (s.method as MethodName) : null,
+    method: ALL_METHOD_NAMES.includes(s.method as MethodName) ? (s.method as MethodName) : null,
     layer: typeof s.layer === 'string' ? s.layer : null,
     aligned: typeof s.aligned === 'boolean' ? s.aligned : DEFAULT.aligned,
     cacheKey: typeof s.cacheKey === 'string' ? s.cacheKey : null,

@@ -1,58 +1,23 @@
-import { forwardMlp } from '../model/forward';
-import type { MlpArchitecture } from '../model/mlp';
-import type { Params } from '../model/params';
 import type { PermutationSpec } from '../model/permutationSpec';
 import type { AlignmentResult } from './alignmentResult';
 import { solveAssignment } from './assignment/solveAssignment';
-import { correlationMatrix } from './correlation';
 
 /**
  * Activation matching (Li et al. 2015; Ainsworth et al. 2023): per group, the assignment that
- * maximises the summed Pearson correlation between A's units and B's over the fit data.
- * `featuresA[g]` and `featuresB[g]` are group g's units on the same `count` samples (count × size).
- * Groups are independent: a unit's activations do not depend on how earlier layers are ordered.
+ * maximises the summed Pearson correlation between A's units and B's over the fit data, from
+ * `unitCorrelations` (size × size per group, A's units as rows). Groups are independent: a
+ * unit's activations do not depend on how the other groups are ordered.
  */
-export async function matchFeatures(
-  spec: PermutationSpec,
-  featuresA: readonly Float32Array[],
-  featuresB: readonly Float32Array[],
-  count: number,
-): Promise<AlignmentResult> {
-  if (featuresA.length !== spec.groups.length || featuresB.length !== spec.groups.length) {
-    throw new Error(`${spec.groups.length} groups need features for each, got ${featuresA.length} and ${featuresB.length}`);
-  }
+export function activationMatching(spec: PermutationSpec, correlations: readonly Float64Array[]): AlignmentResult {
+  if (correlations.length !== spec.groups.length) throw new Error(`${spec.groups.length} groups need correlations for each, got ${correlations.length}`);
   const details: Record<string, number> = {};
-  const perms: Int32Array[] = [];
-  for (const [g, group] of spec.groups.entries()) {
+  const perms = spec.groups.map((group, g) => {
     const n = group.size;
-    const correlations = await correlationMatrix(featuresA[g]!, n, featuresB[g]!, n, count);
-    const solved = solveAssignment(n, correlations, { maximize: true });
-    perms.push(solved.rowToCol);
+    if (correlations[g]!.length !== n * n) throw new Error(`group '${group.name}' of ${n} units needs ${n * n} correlations, got ${correlations[g]!.length}`);
+    const solved = solveAssignment(n, correlations[g]!, { maximize: true });
     details[`correlationTotal.${group.name}`] = solved.total;
     details[`meanCorrelation.${group.name}`] = n === 0 ? 0 : solved.total / n;
-  }
-  return { perms, details };
-}
-
-/**
- * Activation matching of two MLPs on the fit data: post-activation features of both, each hidden
- * layer matched to the group named after it.
- */
-export async function activationMatching(
-  architecture: MlpArchitecture,
-  a: Params,
-  b: Params,
-  spec: PermutationSpec,
-  inputs: Float32Array,
-  count: number,
-): Promise<AlignmentResult> {
-  const fa = (await forwardMlp(architecture, a, inputs, count, { features: true })).features;
-  const fb = (await forwardMlp(architecture, b, inputs, count, { features: true })).features;
-  const hidden = architecture.layers.slice(0, -1).map((layer) => layer.name);
-  const index = spec.groups.map((group) => {
-    const l = hidden.indexOf(group.name);
-    if (l < 0) throw new Error(`group '${group.name}' is not a hidden layer of the MLP`);
-    return l;
+    return solved.rowToCol;
   });
-  return matchFeatures(spec, index.map((l) => fa[l]!), index.map((l) => fb[l]!), count);
+  return { perms, details };
 }

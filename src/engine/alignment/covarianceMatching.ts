@@ -1,28 +1,25 @@
-import { forwardMlp } from '../model/forward';
-import type { MlpArchitecture } from '../model/mlp';
+import { tf } from '../backend/tfBackend';
+import { batchSizeFor } from '../model/forward';
+import { INPUT, layerUnits, type Network, type WeightedNode } from '../model/network';
+import { valueShapes } from '../model/networkShapes';
+import { channelSpacesWithValues } from '../model/networkSpaces';
+import { disposeTensors, uploadNetwork, uploadSamples } from '../model/networkTensors';
 import type { Params } from '../model/params';
 import type { Permutation, PermutationSpec } from '../model/permutationSpec';
+import { runNetwork } from '../model/runNetwork';
 import type { AlignmentResult } from './alignmentResult';
 import { solveAssignment } from './assignment/solveAssignment';
 import { matrixProduct, transposed } from './matrixProduct';
+import type { Samples } from './unitCorrelations';
 
 /**
- * Σ = E[x̃ x̃ᵀ] over `count` samples of `size` inputs (count × size, row-major), uncentred, with
- * x̃ = [x, 1] when `withOne` (the bias coordinate): a (size+1)² or size² float32 matrix.
+ * Most rows each layer's Σ is estimated from. An MLP's fit data stay below it (one row per
+ * sample); a convolution has a row per sample and output position, and beyond this many the
+ * first samples' patches, every position of each, stand for the rest.
  */
-export async function secondMoment(inputs: Float32Array, count: number, size: number, withOne: boolean): Promise<Float32Array> {
-  if (count < 1) throw new Error('the covariance needs at least one sample');
-  if (inputs.length !== count * size) throw new Error(`${inputs.length} inputs are not ${count} samples of ${size}`);
-  const e = withOne ? size + 1 : size;
-  const extended = new Float32Array(count * e);
-  for (let s = 0; s < count; s++) {
-    extended.set(inputs.subarray(s * size, (s + 1) * size), s * e);
-    if (withOne) extended[s * e + size] = 1;
-  }
-  const moment = await matrixProduct(transposed(extended, count, e), e, count, extended, e);
-  for (let i = 0; i < moment.length; i++) moment[i]! /= count;
-  return moment;
-}
+export const MAX_PATCH_ROWS = 1 << 16;
+/** Rows per float32 product; the products are summed in double precision. */
+const ROWS_PER_PRODUCT = 8192;
 
 /**
  * cost(i, j) = (a_i − b_j)ᵀ Σ (a_i − b_j) for the rows a_i of `rowsA` and b_j of `rowsB` (both
@@ -57,72 +54,184 @@ function rowQuadratics(xSigma: Float32Array, x: Float32Array, n: number, e: numb
 }
 
 /**
- * Covariance matching (Ferbach et al. 2023): layer by layer from the input, the assignment of B's
- * units to A's that minimises Σ_i E_x[(a_i·x̃ − b_perm[i]·x̃)²], the expected squared difference
- * of matched pre-activations, with a_i, b_j rows of [W | b] and B's input columns already put in
- * A's order by the previous layer's assignment.
- *
- * The expectation is over A's layer inputs (the data for the first layer, A's post-activation
- * features after): A is the reference the permuted B is made to imitate, and once the earlier
- * layers are aligned A's inputs are what both layers' units are meant to agree on; B's own inputs
- * would arrive in B's unaligned order and describe a different distribution for each candidate.
+ * What one unit of a layer computes from its input, as a row: its weights over the input
+ * (a convolution's over its patch, channel-major, as PyTorch stores them) and its bias, with the
+ * BatchNorm that follows folded in (eval mode: s = γ/√(var + ε), w ← s·w, b ← s·(b − μ) + β).
  */
-export async function covarianceMatching(
-  architecture: MlpArchitecture,
-  a: Params,
-  b: Params,
-  spec: PermutationSpec,
-  inputs: Float32Array,
-  count: number,
-): Promise<AlignmentResult> {
-  const features = (await forwardMlp(architecture, a, inputs, count, { features: true })).features;
+interface LayerInput {
+  readonly node: number;
+  readonly batchNorm: number | null;
+  /** Inputs per unit (the patch size of a convolution), and whether a constant 1 follows them. */
+  readonly size: number;
+  readonly withOne: boolean;
+}
+
+/**
+ * Covariance matching (Ferbach et al. 2023): layer by layer from the input, the assignment of
+ * B's units to A's that minimises Σ_i E_x[(a_i·x̃ − b_perm[i]·x̃)²], the expected squared
+ * difference of matched pre-activations (after the layer's BatchNorm), with x̃ = [x, 1] the
+ * layer's input (a convolution's input patch) and B's input channels already in A's order.
+ *
+ * The expectation is over A's layer inputs on the fit data: A is the reference the permuted B is
+ * made to imitate. A group that several layers write into (a ResNet stage) is matched when its
+ * first writer is reached, on the sum of the costs of every writer whose inputs are aligned by
+ * then: the stem or the stage's first block and its shortcut; the later blocks' writes into the
+ * stage read the stage itself and follow the permutation chosen.
+ */
+export async function covarianceMatching(network: Network, a: Params, b: Params, spec: PermutationSpec, fit: Samples): Promise<AlignmentResult> {
+  const { spaces, values } = channelSpacesWithValues(network);
+  const groupOfSpace = spaces.spaces.map((space) => spec.groups.findIndex((g) => g.name === space.name && space.permutable));
+  const shapes = valueShapes(network);
+  const inputs = layerUnits(network).flatMap((unit): LayerInput[] => {
+    const node = network.nodes[unit.node] as WeightedNode;
+    if (groupOfSpace[values[unit.node]!]! < 0) return [];
+    const weight = a.get(node.weight)!;
+    return [{ node: unit.node, batchNorm: unit.batchNorm, size: weight.data.length / weight.shape[0]!, withOne: node.bias !== null || unit.batchNorm !== null }];
+  });
+  const sigmas = await inputMoments(network, shapes, a, fit, inputs);
+  const inputGroup = (layer: LayerInput): number | null => {
+    const node = network.nodes[layer.node] as WeightedNode;
+    const g = groupOfSpace[node.input === INPUT ? 0 : values[node.input]!]!;
+    return g < 0 ? null : g;
+  };
+
   const perms: (Permutation | undefined)[] = spec.groups.map(() => undefined);
   const details: Record<string, number> = {};
-  for (const [l, layer] of architecture.layers.slice(0, -1).entries()) {
-    const out = groupOf(spec, layer.weight, 0);
-    if (out === null) throw new Error(`no permutation group reorders the outputs of '${layer.name}'`);
-    const inputGroup = groupOf(spec, layer.weight, 1);
-    const inputPerm = inputGroup === null ? null : perms[inputGroup];
-    if (inputPerm === undefined) throw new Error(`the inputs of '${layer.name}' are permuted by a group no earlier layer writes`);
-    const withBias = layer.bias !== null;
-    const e = layer.inFeatures + (withBias ? 1 : 0);
-    const n = layer.outFeatures;
-    const layerInputs = l === 0 ? inputs : features[l - 1]!;
-    const sigma = await secondMoment(layerInputs, count, layer.inFeatures, withBias);
-    const cost = await covarianceCosts(unitRows(a, layer, null), unitRows(b, layer, inputPerm), n, e, sigma);
+  for (const layer of inputs) {
+    const g = groupOfSpace[values[layer.node]!]!;
+    if (perms[g]) continue;
+    const writers = inputs.filter((w) => groupOfSpace[values[w.node]!] === g && (inputGroup(w) === null || perms[inputGroup(w)!] !== undefined));
+    const n = spec.groups[g]!.size;
+    const cost = new Float64Array(n * n);
+    for (const w of writers) {
+      const e = w.size + (w.withOne ? 1 : 0);
+      const ig = inputGroup(w);
+      const part = await covarianceCosts(unitRows(network, a, w, null), unitRows(network, b, w, ig === null ? null : perms[ig]!), n, e, sigmas.get(w.node)!);
+      for (let k = 0; k < cost.length; k++) cost[k]! += part[k]!;
+    }
     const solved = solveAssignment(n, cost);
-    perms[out] = solved.rowToCol;
+    perms[g] = solved.rowToCol;
     let identity = 0;
     for (let i = 0; i < n; i++) identity += cost[i * n + i]!;
-    details[`costTotal.${layer.name}`] = solved.total;
-    details[`costTotalIdentity.${layer.name}`] = identity;
+    const name = spec.groups[g]!.name;
+    details[`costTotal.${name}`] = solved.total;
+    details[`costTotalIdentity.${name}`] = identity;
   }
   return {
     perms: perms.map((perm, g) => {
-      if (!perm) throw new Error(`group '${spec.groups[g]!.name}' is not the output of a hidden layer`);
+      if (!perm) throw new Error(`no layer writes the units of group '${spec.groups[g]!.name}'`);
       return perm;
     }),
     details,
   };
 }
 
-/** The group that permutes `axis` of `tensor`, or null. */
-function groupOf(spec: PermutationSpec, tensor: string, axis: number): number | null {
-  const g = spec.groups.findIndex((group) => group.axes.some((entry) => entry.tensor === tensor && entry.axis === axis));
-  return g < 0 ? null : g;
-}
-
-/** The layer's units as rows of [W | b] (out × (in+1), or out × in without a bias), inputs reordered by `inputPerm`. */
-function unitRows(params: Params, layer: MlpArchitecture['layers'][number], inputPerm: Permutation | null): Float32Array {
-  const weight = params.get(layer.weight);
-  const bias = layer.bias === null ? null : params.get(layer.bias);
-  if (!weight || bias === undefined) throw new Error(`the parameters lack '${weight ? layer.bias : layer.weight}'`);
-  const { inFeatures: d, outFeatures: n } = layer;
-  const e = bias ? d + 1 : d;
+/** One layer's units as rows of [w | b] (BatchNorm folded in), B's input channels reordered by `inputPerm`. */
+function unitRows(network: Network, params: Params, layer: LayerInput, inputPerm: Permutation | null): Float32Array {
+  const node = network.nodes[layer.node] as WeightedNode;
+  const weight = params.get(node.weight)!;
+  const n = weight.shape[0]!;
+  const channels = weight.shape[1]!;
+  const inner = layer.size / channels;
+  const e = layer.size + (layer.withOne ? 1 : 0);
+  const scale = new Float64Array(n).fill(1);
+  const shift = new Float64Array(n);
+  if (node.bias) params.get(node.bias)!.data.forEach((v, i) => (shift[i] = v));
+  const bn = layer.batchNorm === null ? null : network.nodes[layer.batchNorm]!;
+  if (bn?.op === 'batchnorm') {
+    const mean = params.get(bn.runningMean)!.data;
+    const variance = params.get(bn.runningVar)!.data;
+    for (let i = 0; i < n; i++) {
+      const gamma = bn.weight ? params.get(bn.weight)!.data[i]! : 1;
+      const beta = bn.bias ? params.get(bn.bias)!.data[i]! : 0;
+      scale[i] = gamma / Math.sqrt(variance[i]! + bn.eps);
+      shift[i] = scale[i]! * (shift[i]! - mean[i]!) + beta;
+    }
+  }
   const rows = new Float32Array(n * e);
   for (let i = 0; i < n; i++) {
-    for (let c = 0; c < d; c++) rows[i * e + c] = weight.data[i * d + (inputPerm ? inputPerm[c]! : c)]!;
-    if (bias) rows[i * e + d] = bias.data[i]!;
+    for (let c = 0; c < channels; c++) {
+      const from = i * layer.size + (inputPerm ? inputPerm[c]! : c) * inner;
+      for (let r = 0; r < inner; r++) rows[i * e + c * inner + r] = scale[i]! * weight.data[from + r]!;
+    }
+    if (layer.withOne) rows[i * e + layer.size] = shift[i]!;
   }
   return rows;
+}
+
+/**
+ * Σ = E[x̃ x̃ᵀ] (uncentred) of each layer's input rows under A on the fit data: one row per
+ * sample for a linear layer (a flattened map in channel, height, width order), one per sample
+ * and output position for a convolution (its input patch), at most MAX_PATCH_ROWS per layer.
+ */
+async function inputMoments(network: Network, shapes: readonly (readonly number[])[], a: Params, fit: Samples, layers: readonly LayerInput[]): Promise<Map<number, Float32Array>> {
+  const sums = layers.map((l) => new Float64Array((l.size + (l.withOne ? 1 : 0)) ** 2));
+  const rows = layers.map(() => 0);
+  const batchSize = batchSizeFor(network);
+  const tensors = uploadNetwork(network, a);
+  try {
+    for (let start = 0; start < fit.count && rows.some((r) => r < MAX_PATCH_ROWS); start += batchSize) {
+      const end = Math.min(fit.count, start + batchSize);
+      const taken: number[] = [];
+      const matrices = tf.tidy(() => {
+        const x = uploadSamples(network, fit.inputs, start, end);
+        const { values } = runNetwork(network, tensors, x);
+        return layers.flatMap((layer, k) => {
+          const node = network.nodes[layer.node] as WeightedNode;
+          const input = node.input === INPUT ? x : values[node.input]!;
+          const perSample = node.op === 'conv2d' ? shapes[layer.node]![1]! * shapes[layer.node]![2]! : 1;
+          const room = MAX_PATCH_ROWS - rows[k]!;
+          const samples = Math.min(end - start, Math.ceil(room / perSample));
+          if (samples <= 0) return [];
+          const m = inputRows(node, shapes[layer.node]!, tf.slice(input, 0, samples));
+          const limited = m.shape[0] > room ? tf.slice(m, [0, 0], [room, -1]) : m;
+          taken.push(k);
+          return [layer.withOne ? tf.concat([limited, tf.ones([limited.shape[0], 1])], 1) : limited];
+        });
+      });
+      try {
+        for (const [t, m] of matrices.entries()) {
+          const k = taken[t]!;
+          for (let from = 0; from < m.shape[0]; from += ROWS_PER_PRODUCT) {
+            const product = tf.tidy(() => {
+              const part = tf.slice(m, [from, 0], [Math.min(ROWS_PER_PRODUCT, m.shape[0] - from), -1]);
+              return tf.matMul(part, part, true, false);
+            });
+            const v = await product.data<'float32'>();
+            product.dispose();
+            const sum = sums[k]!;
+            for (let i = 0; i < v.length; i++) sum[i]! += v[i]!;
+          }
+          rows[k]! += m.shape[0];
+        }
+      } finally {
+        tf.dispose(matrices);
+      }
+    }
+  } finally {
+    disposeTensors(tensors);
+  }
+  return new Map(layers.map((layer, k) => [layer.node, Float32Array.from(sums[k]!, (s) => s / rows[k]!)]));
+}
+
+/** A layer's input as rows of what each unit multiplies: patches (channel, dy, dx) of a convolution, vectors of a linear layer. */
+function inputRows(node: WeightedNode, out: readonly number[], x: tf.Tensor): tf.Tensor2D {
+  const n = x.shape[0]!;
+  if (node.op === 'linear') {
+    // NHWC maps flatten channel-major here, as the engine's [out, C, H, W] weight does.
+    return (x.shape.length === 4 ? tf.reshape(tf.transpose(x, [0, 3, 1, 2]), [n, -1]) : tf.reshape(x, [n, -1])) as tf.Tensor2D;
+  }
+  const [kh, kw] = node.kernel;
+  const [sh, sw] = node.stride;
+  const [ph, pw] = node.padding;
+  const [h2, w2] = [out[1]!, out[2]!];
+  const c = x.shape[3]!;
+  const padded = ph === 0 && pw === 0 ? x : tf.pad(x, [[0, 0], [ph, ph], [pw, pw], [0, 0]]);
+  const slices: tf.Tensor[] = [];
+  for (let dy = 0; dy < kh; dy++) {
+    for (let dx = 0; dx < kw; dx++) {
+      slices.push(tf.stridedSlice(padded, [0, dy, dx, 0], [n, dy + sh * (h2 - 1) + 1, dx + sw * (w2 - 1) + 1, c], [1, sh, sw, 1]));
+    }
+  }
+  return tf.reshape(tf.stack(slices, 4), [n * h2 * w2, c * kh * kw]) as tf.Tensor2D;
 }

@@ -10,17 +10,23 @@ export interface SpecLayout {
   readonly spec: PermutationSpec;
   /** For every tensor a group touches, the group of each axis (null: not permuted). */
   readonly axisGroups: ReadonlyMap<string, readonly (number | null)[]>;
-  /** Per group: its entries' column offsets in the group matrix, and the matrix's width. */
-  readonly groupColumns: readonly { readonly offsets: readonly number[]; readonly width: number }[];
+  /**
+   * Per group: each entry's column offset in the group matrix (null for a running statistic,
+   * which the matrix leaves out: it is no weight to match), and the matrix's width.
+   */
+  readonly groupColumns: readonly { readonly offsets: readonly (number | null)[]; readonly width: number }[];
+  /** The tensors that are running statistics. */
+  readonly statistics: ReadonlySet<string>;
 }
 
 /** Throws unless every axis the spec names exists in A and B with the group's size, and A and B agree in shape. */
 export function specLayout(spec: PermutationSpec, a: Params, b: Params): SpecLayout {
   const axisGroups = new Map<string, (number | null)[]>();
+  const statistics = new Set<string>();
   const groupColumns = spec.groups.map((group, g) => {
-    const offsets: number[] = [];
+    const offsets: (number | null)[] = [];
     let width = 0;
-    for (const { tensor, axis } of group.axes) {
+    for (const { tensor, axis, statistic } of group.axes) {
       const ta = a.get(tensor);
       const tb = b.get(tensor);
       if (!ta || !tb) throw new Error(`the permutation spec names '${tensor}', which ${ta ? 'B' : 'A'} lacks`);
@@ -33,12 +39,17 @@ export function specLayout(spec: PermutationSpec, a: Params, b: Params): SpecLay
       const groups = axisGroups.get(tensor) ?? ta.shape.map((): number | null => null);
       groups[axis] = g;
       axisGroups.set(tensor, groups);
+      if (statistic) {
+        statistics.add(tensor);
+        offsets.push(null);
+        continue;
+      }
       offsets.push(width);
       width += group.size === 0 ? 0 : ta.data.length / group.size;
     }
     return { offsets, width };
   });
-  return { spec, axisGroups, groupColumns };
+  return { spec, axisGroups, groupColumns, statistics };
 }
 
 /**
@@ -95,9 +106,11 @@ export function groupMatrix(layout: SpecLayout, params: Params, p: number, perms
   const { offsets, width } = layout.groupColumns[p]!;
   const out = new Float32Array(group.size * width);
   group.axes.forEach(({ tensor, axis }, e) => {
+    const offset = offsets[e];
+    if (offset === null || offset === undefined) return;
     const source = permutedTensor(layout, params, tensor, perms, axis);
-    if (transpose) writeAxisMatrix(source, axis, out, 1, group.size, offsets[e]!);
-    else writeAxisMatrix(source, axis, out, width, 1, offsets[e]!);
+    if (transpose) writeAxisMatrix(source, axis, out, 1, group.size, offset);
+    else writeAxisMatrix(source, axis, out, width, 1, offset);
   });
   return out;
 }

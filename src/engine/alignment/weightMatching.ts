@@ -91,13 +91,15 @@ export async function weightMatching(
 }
 
 /**
- * Σ over every parameter tensor of ⟨θA, π(θB)⟩, in double precision. Tensors no group touches add
- * the same constant for every π; they are kept so the number is the whole models' inner product.
+ * Σ over every parameter tensor of ⟨θA, π(θB)⟩, in double precision; running statistics are no
+ * weights and are left out. Tensors no group touches add the same constant for every π; they are
+ * kept so the number is the whole models' inner product.
  */
 export function weightObjective(a: Params, b: Params, spec: PermutationSpec, perms: readonly Permutation[]): number {
   const layout = specLayout(spec, a, b);
   let sum = 0;
   for (const [name, ta] of a) {
+    if (layout.statistics.has(name)) continue;
     const tb = b.get(name);
     if (!tb || tb.data.length !== ta.data.length) throw new Error(`'${name}' of A has no counterpart of the same size in B`);
     sum += dot(ta.data, layout.axisGroups.has(name) ? permutedTensor(layout, b, name, perms).data : tb.data);
@@ -105,11 +107,12 @@ export function weightObjective(a: Params, b: Params, spec: PermutationSpec, per
   return sum;
 }
 
-/** Per group, the groups that share a tensor with it (itself included when it permutes two axes of one tensor). */
+/** Per group, the groups that share a weight with it (itself included when it permutes two axes of one tensor). */
 function neighbourGroups(layout: SpecLayout): number[][] {
   return layout.spec.groups.map((group) => {
     const found = new Set<number>();
-    for (const { tensor, axis } of group.axes) {
+    for (const { tensor, axis, statistic } of group.axes) {
+      if (statistic) continue;
       layout.axisGroups.get(tensor)!.forEach((q, other) => {
         if (q !== null && other !== axis) found.add(q);
       });
@@ -120,7 +123,7 @@ function neighbourGroups(layout: SpecLayout): number[][] {
 
 /** The part of the objective that depends on group p: the tensors it touches, each counted once. */
 function groupObjective(layout: SpecLayout, a: Params, b: Params, p: number, perms: readonly Permutation[]): number {
-  const names = new Set(layout.spec.groups[p]!.axes.map((entry) => entry.tensor));
+  const names = new Set(layout.spec.groups[p]!.axes.filter((entry) => !entry.statistic).map((entry) => entry.tensor));
   let sum = 0;
   for (const name of names) sum += dot(a.get(name)!.data, permutedTensor(layout, b, name, perms).data);
   return sum;

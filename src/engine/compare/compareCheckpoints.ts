@@ -3,24 +3,34 @@ import { activationMatching } from '../alignment/activationMatching';
 import type { AlignmentResult } from '../alignment/alignmentResult';
 import { covarianceMatching } from '../alignment/covarianceMatching';
 import { naiveAlignment } from '../alignment/naive';
+import { unitCorrelations, type Samples } from '../alignment/unitCorrelations';
 import { weightMatching } from '../alignment/weightMatching';
 import { initBackend, type BackendName } from '../backend/tfBackend';
-import { forwardMlp } from '../model/forward';
+import type { SampleShape } from '../architecture/inputShape';
 import { applyPermutation } from '../model/applyPermutation';
-import type { Activation, MlpArchitecture } from '../model/mlp';
-import { mlpChannelSpaces } from '../model/mlpSpaces';
+import type { Activation } from '../model/mlp';
+import { layerUnits, type WeightedNode } from '../model/network';
+import { channelSpacesWithValues, networkChannelSpaces } from '../model/networkSpaces';
 import type { Params } from '../model/params';
 import { derivePermutationSpec, type PermutationSpec } from '../model/permutationSpec';
 import { dimS } from '../metrics/dimS';
 import { checkEquivalence, gaussianInputs } from '../metrics/equivalence';
 import { alphaGrid } from '../metrics/interpolation';
-import { matchingCosts, type GroupFeatures } from '../metrics/matchingCosts';
+import { matchingCosts } from '../metrics/matchingCosts';
 import { PathEvaluator } from '../metrics/pathEvaluator';
 import type { Dataset } from '../datasets/dataset';
 import { InputError } from '../io/inputError';
-import { WEIGHTS_ONLY_METHODS, type CompareReport, type MethodName, type MethodResult } from '../../shared/compareReport';
+import {
+  alignmentOf,
+  isRepaired,
+  WEIGHTS_ONLY_METHODS,
+  type AlignmentName,
+  type CompareReport,
+  type MethodName,
+  type MethodResult,
+} from '../../shared/compareReport';
 import { loadCheckpointPair, type CheckpointPair } from './loadPair';
-import { loadData, summariseDataset } from './loadData';
+import { checkDataFits, normalized, openData, summariseDataset, type Normalization } from './loadData';
 
 export interface CompareOptions {
   readonly a: string;
@@ -30,20 +40,29 @@ export interface CompareOptions {
    * only, where only the methods that need no data run and nothing is measured along the path.
    */
   readonly data?: string | null;
-  /** Data the data-driven methods fit on (activation, covariance, correlations); default `data`. */
+  /** Data the data-driven methods fit on (activation, covariance, correlations, BatchNorm reset, REPAIR); default `data`. */
   readonly fitData?: string | null;
   readonly methods: readonly MethodName[];
   /** Points on the α grid, 0 and 1 included. */
   readonly alphas: number;
+  /** The activation of inferred networks. */
   readonly activation: Activation;
   readonly backend: BackendName | 'auto';
   /** Seeds weight matching's group order. */
   readonly seed: number;
+  /** An architecture description for both checkpoints (default: each one's `.arch.json` beside it, else inference). */
+  readonly description?: string | null;
+  /** One sample's shape (C×H×W or features), when the data does not settle it or there is none. */
+  readonly inputShape?: readonly number[] | null;
+  /** Per-channel input normalisation applied to the data. */
+  readonly normalization?: Normalization | null;
+  /** Recompute the BatchNorm statistics of every interpolated network on the fit data (default true). */
+  readonly bnReset?: boolean;
   /** Most fit samples the data-driven methods use (default 2000). */
   readonly fitSamples?: number;
   /** Most evaluation samples LLFC averages over (default 2000). */
   readonly llfcSamples?: number;
-  /** Stages in words ("weight matching: sweep 3", "weight path and LLFC: α 12/25"), fractions rising from 0 to 1 over the whole call. */
+  /** Stages in words ("weight matching: sweep 3", "weight path and LLFC: batch 2/4"), fractions rising from 0 to 1 over the whole call. */
   readonly onProgress?: (stage: string, fraction: number) => void;
   readonly signal?: AbortSignal;
 }
@@ -51,6 +70,7 @@ export interface CompareOptions {
 export interface Comparison {
   readonly report: CompareReport;
   readonly pair: CheckpointPair;
+  readonly spec: PermutationSpec;
   /** π(θB) per method, under A's tensor names: what the exports write. */
   readonly aligned: ReadonlyMap<MethodName, Params>;
 }
@@ -64,17 +84,12 @@ const EQUIVALENCE_SEED = 0x5eed;
 const METHODS_START = 0.05;
 const METHODS_END = 0.95;
 
-const STAGE: Readonly<Record<MethodName, string>> = {
+const STAGE: Readonly<Record<AlignmentName, string>> = {
   naive: 'naive (no alignment)',
   weight: 'weight matching',
   activation: 'activation matching',
   covariance: 'covariance matching',
 };
-
-interface Samples {
-  readonly inputs: Float32Array;
-  readonly count: number;
-}
 
 function firstSamples(dataset: Dataset, limit: number): Samples & { labels: Int32Array } {
   const count = Math.min(limit, dataset.count);
@@ -90,24 +105,26 @@ function checkMethodsHaveData(methods: readonly MethodName[], data: string | nul
   }
   const needing = methods.filter((m) => !WEIGHTS_ONLY_METHODS.includes(m));
   if (needing.length > 0) {
+    const matching = needing.filter((m) => !isRepaired(m));
+    const names = [...(matching.length > 0 ? [`${matching.join(' and ')} matching`] : []), ...needing.filter(isRepaired)];
     throw new InputError(
-      `${needing.join(' and ')} matching ${needing.length > 1 ? 'fit' : 'fits'} on data, and none was given: choose evaluation (or fit) data, or compare weights only with ${WEIGHTS_ONLY_METHODS.join(' and ')}`,
+      `${names.join(' and ')} ${needing.length > 1 ? 'fit' : 'fits'} on data, and none was given: choose evaluation (or fit) data, or compare weights only with ${WEIGHTS_ONLY_METHODS.join(' and ')}`,
     );
   }
 }
 
 async function align(
-  method: MethodName,
+  method: AlignmentName,
   pair: CheckpointPair,
   spec: PermutationSpec,
   fit: Samples | null,
+  correlations: readonly Float64Array[] | null,
   seed: number,
   onSweep: (sweep: number) => void,
 ): Promise<AlignmentResult> {
-  const { architecture } = pair.a;
-  const fitted = (): Samples => {
-    if (!fit) throw new Error(`${method} matching reached without fit data`);
-    return fit;
+  const fitted = <T>(value: T | null): T => {
+    if (value === null) throw new Error(`${method} matching reached without fit data`);
+    return value;
   };
   switch (method) {
     case 'naive':
@@ -115,75 +132,89 @@ async function align(
     case 'weight':
       return weightMatching(pair.a.params, pair.b.params, spec, { seed, onSweep });
     case 'activation':
-      return activationMatching(architecture, pair.a.params, pair.b.params, spec, fitted().inputs, fitted().count);
+      return activationMatching(spec, fitted(correlations));
     case 'covariance':
-      return covarianceMatching(architecture, pair.a.params, pair.b.params, spec, fitted().inputs, fitted().count);
+      return covarianceMatching(pair.network, pair.a.params, pair.b.params, spec, fitted(fit));
   }
-}
-
-/** Post-activation features of A and of the original B per hidden layer, for matched-unit correlations. */
-async function hiddenFeatures(architecture: MlpArchitecture, pair: CheckpointPair, fit: Samples): Promise<GroupFeatures> {
-  const a = await forwardMlp(architecture, pair.a.params, fit.inputs, fit.count, { features: true });
-  const b = await forwardMlp(architecture, pair.b.params, fit.inputs, fit.count, { features: true });
-  return { count: fit.count, a: a.features, b: b.features };
 }
 
 /**
  * The whole comparison: read and check both checkpoints and the data, align B to A by every
- * method asked for, check each alignment preserves B's function, and measure the linear path,
- * per-layer barriers, LLFC, matching quality and Dim(S). Without data (weights only), the path
- * measurements are null or empty and the equivalence check runs on seeded random inputs.
+ * method asked for, check each alignment preserves B's function, and measure the linear path
+ * (BatchNorm statistics reset, REPAIR for the '+repair' methods), per-layer barriers, LLFC,
+ * matching quality and Dim(S). Without data (weights only), the path measurements are null or
+ * empty and the equivalence check runs on seeded random inputs.
  */
 export async function compareCheckpoints(options: CompareOptions): Promise<Comparison> {
   const progress = options.onProgress ?? (() => {});
   const dataFile = options.data ?? null;
   checkMethodsHaveData(options.methods, dataFile, options.fitData ?? null);
   const backend = await initBackend(options.backend);
-  progress('reading checkpoints', 0);
-  const pair = await loadCheckpointPair(options.a, options.b, options.activation);
-  const { architecture } = pair.a;
-  let data: { readonly evaluation: Dataset; readonly fit: Dataset } | null = null;
+  let data: { evaluation: Dataset; fit: Dataset } | null = null;
   if (dataFile !== null) {
-    progress('reading data', 0.02);
-    data = await loadData(dataFile, options.fitData ?? undefined, architecture);
+    progress('reading data', 0);
+    data = await openData(dataFile, options.fitData ?? undefined);
+  }
+  const sample: SampleShape | null = options.inputShape ? { shape: options.inputShape, file: null } : data ? { shape: data.evaluation.inputShape, file: data.evaluation.file } : null;
+  progress('reading checkpoints', data ? 0.01 : 0);
+  const pair = await loadCheckpointPair(options.a, options.b, { activation: options.activation, description: options.description ?? null, sample });
+  const { network } = pair;
+  if (data) {
+    checkDataFits(data.evaluation, network, 'evaluation');
+    if (data.fit !== data.evaluation) checkDataFits(data.fit, network, 'fit');
+    if (options.normalization) {
+      const evaluation = normalized(data.evaluation, options.normalization, network);
+      data = { evaluation, fit: data.fit === data.evaluation ? evaluation : normalized(data.fit, options.normalization, network) };
+    }
   }
   const fit = data && firstSamples(data.fit, options.fitSamples ?? 2000);
-  const spec = derivePermutationSpec(mlpChannelSpaces(architecture));
+  const spec = derivePermutationSpec(networkChannelSpaces(network));
   const alphas = alphaGrid(options.alphas);
   const warnings: string[] = [];
+  const hasBatchNorm = network.nodes.some((n) => n.op === 'batchnorm');
+  const bnReset = options.bnReset ?? true;
 
-  let features: GroupFeatures | undefined;
+  let correlations: Float64Array[] | null = null;
   if (fit) {
-    progress('features for matched-unit correlations', 0.04);
-    features = await hiddenFeatures(architecture, pair, fit);
+    progress('unit correlations on the fit data', 0.03);
+    correlations = await unitCorrelations(network, pair.a.params, pair.b.params, spec, fit);
   }
+  const inputSize = network.input.reduce((x, y) => x * y, 1);
   const probe = data
     ? firstSamples(data.evaluation, EQUIVALENCE_SAMPLES)
-    : { inputs: gaussianInputs(EQUIVALENCE_SAMPLES * architecture.inputSize, EQUIVALENCE_SEED), count: EQUIVALENCE_SAMPLES };
-  const evaluator = data && PathEvaluator.create(architecture, pair.a.params, data.evaluation);
+    : { inputs: gaussianInputs(EQUIVALENCE_SAMPLES * inputSize, EQUIVALENCE_SEED), count: EQUIVALENCE_SAMPLES };
+  const evaluator = data && PathEvaluator.create(network, pair.a.params, data.evaluation, { fit, bnReset });
   const methods: Partial<Record<MethodName, MethodResult>> = {};
   const aligned = new Map<MethodName, Params>();
+  const alignments = new Map<AlignmentName, { result: AlignmentResult; seconds: number; permutedB: Params; equivalence: { equivalent: boolean; error: number } }>();
   try {
     for (const [index, method] of options.methods.entries()) {
       options.signal?.throwIfAborted();
+      const base = alignmentOf(method);
       const share = (fraction: number) => METHODS_START + ((METHODS_END - METHODS_START) * (index + fraction)) / options.methods.length;
-      // Alignment time is unknown ahead (sweeps until nothing improves): its share is held at its start.
-      progress(STAGE[method], share(0));
-      const started = performance.now();
-      const result = await align(method, pair, spec, fit, options.seed, (sweep) => progress(`${STAGE[method]}: sweep ${sweep}`, share(0)));
-      const seconds = (performance.now() - started) / 1000;
-      const permutedB = applyPermutation(pair.b.params, spec, result.perms);
-      progress(`${method}: equivalence check`, share(evaluator ? 0.1 : 0.5));
-      const equivalence = await checkEquivalence(architecture, pair.b.params, permutedB, probe.inputs, probe.count);
-      if (!equivalence.equivalent) {
-        warnings.push(
-          `${method}: INVALID — the permuted B does not reproduce B's outputs (relative difference ${equivalence.error.toExponential(2)}); its measurements are not of B`,
-        );
+      let done = alignments.get(base);
+      if (!done) {
+        // Alignment time is unknown ahead (sweeps until nothing improves): its share is held at its start.
+        progress(STAGE[base], share(0));
+        const started = performance.now();
+        const result = await align(base, pair, spec, fit, correlations, options.seed, (sweep) => progress(`${STAGE[base]}: sweep ${sweep}`, share(0)));
+        const seconds = (performance.now() - started) / 1000;
+        const permutedB = applyPermutation(pair.b.params, spec, result.perms);
+        progress(`${base}: equivalence check`, share(evaluator ? 0.1 : 0.5));
+        const equivalence = await checkEquivalence(network, pair.b.params, permutedB, probe.inputs, probe.count);
+        if (!equivalence.equivalent) {
+          warnings.push(
+            `${base}: INVALID — the permuted B does not reproduce B's outputs (relative difference ${equivalence.error.toExponential(2)}); its measurements are not of B`,
+          );
+        }
+        done = { result, seconds, permutedB, equivalence };
+        alignments.set(base, done);
       }
       const measured = evaluator
-        ? await evaluator.measure(permutedB, {
+        ? await evaluator.measure(done.permutedB, {
             alphas,
             llfcSamples: options.llfcSamples ?? 2000,
+            repair: isRepaired(method),
             onProgress: (stage, fraction) => progress(`${method} ${stage}`, share(0.1 + 0.85 * fraction)),
             ...(options.signal ? { signal: options.signal } : {}),
           })
@@ -195,19 +226,23 @@ export async function compareCheckpoints(options: CompareOptions): Promise<Compa
         barrier: measured?.barrier ?? null,
         layerBarriers: measured?.layerBarriers ?? [],
         llfc: measured?.llfc ?? [],
-        matching: matchingCosts(pair.a.params, pair.b.params, spec, result.perms, features),
-        equivalent: equivalence.equivalent,
-        equivalenceError: equivalence.error,
-        seconds,
-        details: result.details,
+        matching: matchingCosts(pair.a.params, pair.b.params, spec, done.result.perms, correlations ?? undefined),
+        equivalent: done.equivalence.equivalent,
+        equivalenceError: done.equivalence.error,
+        seconds: done.seconds,
+        details: done.result.details,
+        ...(isRepaired(method) ? { varianceCollapse: measured?.varianceCollapse ?? [] } : {}),
       };
-      aligned.set(method, permutedB);
+      aligned.set(method, done.permutedB);
     }
   } finally {
     evaluator?.dispose();
   }
   progress('Dim(S)', METHODS_END);
-  const dimensions = await dimS(pair.a.params, pair.b.params, architecture.layers);
+  const units = layerUnits(network);
+  const weighted = units.map((u) => network.nodes[u.node] as WeightedNode);
+  const dimensions = await dimS(pair.a.params, pair.b.params, weighted.map((n) => ({ name: n.id, weight: n.weight, bias: n.bias })));
+  const { spaces, values } = channelSpacesWithValues(network);
   const report: CompareReport = {
     version: 1,
     createdAt: new Date().toISOString(),
@@ -215,8 +250,30 @@ export async function compareCheckpoints(options: CompareOptions): Promise<Compa
     checkpoints: pair.summaries,
     data: data && fit && { evaluation: summariseDataset(data.evaluation), fit: { ...summariseDataset(data.fit), count: fit.count } },
     equivalenceInputs: data ? 'evaluation' : 'random',
-    architecture: { kind: 'mlp', activation: architecture.activation, inputSize: architecture.inputSize, outputSize: architecture.outputSize },
-    layers: architecture.layers.map((layer, l) => ({ name: layer.name, width: layer.outFeatures, permuted: l < architecture.layers.length - 1 })),
+    architecture: {
+      kind: network.kind,
+      activation: options.activation,
+      inputSize,
+      inputShape: network.input,
+      outputSize: spaces.spaces[values[network.nodes.length - 1]!]!.size,
+      description: pair.a.descriptionFile,
+      notes: pair.a.notes,
+      normalization: options.normalization ?? null,
+    },
+    layers: units.map((unit, l) => {
+      const space = spaces.spaces[values[unit.node]!]!;
+      const node = weighted[l]!;
+      return {
+        name: node.id,
+        kind: node.op === 'conv2d' ? 'conv' : 'linear',
+        width: space.size,
+        permuted: space.permutable,
+        group: space.permutable ? space.name : null,
+        batchNorm: unit.batchNorm === null ? null : network.nodes[unit.batchNorm]!.id,
+      };
+    }),
+    groups: spec.groups.map((g) => ({ name: g.name, size: g.size, layers: g.layers })),
+    bnReset: hasBatchNorm && data ? bnReset : null,
     alphas,
     backend: backend.name,
     backendDetail: backend.detail,
@@ -225,5 +282,5 @@ export async function compareCheckpoints(options: CompareOptions): Promise<Compa
     warnings,
   };
   progress('done', 1);
-  return { report, pair, aligned };
+  return { report, pair, spec, aligned };
 }

@@ -4,16 +4,25 @@ import { interpolateParams } from '../metrics/interpolation';
 import type { Params } from '../model/params';
 import type { CheckpointPair } from './loadPair';
 
-/** Params under A's names back to B's names and B's own layout ([in, out] kernels transposed back). */
+/**
+ * Params under A's names back to B's names and B's own layout ([in, out] kernels transposed
+ * back, a linear weight after a flattened map 2-D again), with B's BatchNorm step counters.
+ */
 function asB(pair: CheckpointPair, params: Params): WritableTensor[] {
-  return [...params].map(([name, tensor]) => {
-    const bName = pair.bNames.get(name) ?? name;
-    if (!pair.bKernels.has(bName)) return { name: bName, dtype: 'F32', shape: tensor.shape, data: tensor.data };
+  const tensors = [...params].map(([name, tensor]): WritableTensor => {
+    const stored = pair.bStored.get(name);
+    if (!stored) throw new Error(`'${name}' has no counterpart in B`);
+    if (!stored.transposed) return { name: stored.name, dtype: 'F32', shape: stored.shape, data: tensor.data };
     const [rows, cols] = tensor.shape as [number, number];
     const data = new Float32Array(tensor.data.length);
     for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) data[c * rows + r] = tensor.data[r * cols + c]!;
-    return { name: bName, dtype: 'F32', shape: [cols, rows], data };
+    return { name: stored.name, dtype: 'F32', shape: stored.shape, data };
   });
+  const counters = pair.bCounters.map((c): WritableTensor => {
+    if (!(c.data instanceof BigInt64Array)) throw new Error(`BatchNorm counter '${c.name}' is ${c.dtype}, not I64`);
+    return { name: c.name, dtype: 'I64', shape: c.shape, data: c.data };
+  });
+  return [...tensors, ...counters];
 }
 
 /** Writes π(B), aligned to A by `method`, as safetensors with B's tensor names. */

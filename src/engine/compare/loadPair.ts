@@ -1,71 +1,123 @@
+import type { SampleShape } from '../architecture/inputShape';
+import { readNetwork, type LoadedNetwork } from '../architecture/loadNetwork';
+import type { TensorData } from '../formats/checkpoint';
 import { openCheckpoint } from '../formats/openCheckpoint';
 import { FormatError } from '../io/formatError';
-import { readMlp } from '../model/inferMlp';
-import type { Activation, Mlp } from '../model/mlp';
-import type { Tensor32 } from '../model/params';
+import type { Activation } from '../model/mlp';
+import { nodeTensors, type Network, type NetworkNode } from '../model/network';
+import type { Params, Tensor32 } from '../model/params';
 import type { CheckpointSummary } from '../../shared/compareReport';
 
+export interface ModelOptions {
+  /** The activation of inferred networks, which checkpoints do not store. */
+  readonly activation: Activation;
+  /** An architecture description for both checkpoints; absent: each one's own beside it, else inference. */
+  readonly description?: string | null;
+  /** One data sample's shape, for the input size. */
+  readonly sample?: SampleShape | null;
+}
+
+/** How B stores one tensor, so that exports give it back as it was. */
+export interface StoredAs {
+  readonly name: string;
+  readonly shape: readonly number[];
+  /** A linear kernel stored [in, out] (TensorFlow, JAX). */
+  readonly transposed: boolean;
+}
+
 export interface CheckpointPair {
-  readonly a: Mlp;
+  /** A's network, under A's tensor names. */
+  readonly network: Network;
+  readonly a: LoadedNetwork;
   /** B's parameters under A's tensor names (layers matched by position), so one spec serves both. */
-  readonly b: Mlp;
-  /** B's own name for each of A's tensor names, for exports "with B's tensor names". */
-  readonly bNames: ReadonlyMap<string, string>;
-  /** Tensors B stores as [in, out] kernels (TensorFlow, JAX): exports transpose them back. */
-  readonly bKernels: ReadonlySet<string>;
+  readonly b: { readonly params: Params };
+  /** For each of A's tensor names, B's own name and layout. */
+  readonly bStored: ReadonlyMap<string, StoredAs>;
+  /** B's BatchNorm step counters, which exports carry over unchanged. */
+  readonly bCounters: readonly (TensorData & { readonly name: string })[];
   readonly summaries: { readonly a: CheckpointSummary; readonly b: CheckpointSummary };
 }
 
-async function readOne(file: string, activation: Activation) {
+async function readOne(file: string, options: ModelOptions) {
   const checkpoint = await openCheckpoint(file);
   try {
-    return { mlp: await readMlp(checkpoint, activation), format: checkpoint.format };
+    return { loaded: await readNetwork(checkpoint, options), format: checkpoint.format, shapes: new Map(checkpoint.tensors.map((t) => [t.name, t.shape])) };
   } finally {
     await checkpoint.close();
   }
 }
 
-/**
- * Reads both checkpoints as MLPs and checks they have the same architecture, naming the first
- * tensor that differs. Names may differ (a PyTorch A against a TensorFlow.js B): layers are
- * matched by position.
- */
-export async function loadCheckpointPair(fileA: string, fileB: string, activation: Activation): Promise<CheckpointPair> {
-  const [a, b] = await Promise.all([readOne(fileA, activation), readOne(fileB, activation)]);
-  const layersA = a.mlp.architecture.layers;
-  const layersB = b.mlp.architecture.layers;
-  if (layersA.length !== layersB.length) {
-    throw new FormatError(
-      fileB,
-      `has ${layersB.length} linear layers but ${fileA} has ${layersA.length}; the two checkpoints must share one architecture`,
-    );
+const shapeText = (shape: readonly number[]) => `[${shape.join(', ')}]`;
+
+/** What a node's tensors are for, so A's and B's can be paired whatever their names. */
+function roles(node: NetworkNode): [string, string][] {
+  if (node.op === 'batchnorm') {
+    return [['weight', node.weight], ['bias', node.bias], ['running mean', node.runningMean], ['running variance', node.runningVar]].filter((r): r is [string, string] => r[1] !== null);
   }
-  const bNames = new Map<string, string>();
+  if (node.op === 'conv2d' || node.op === 'linear') return [['weight', node.weight], ...(node.bias ? [['bias', node.bias] as [string, string]] : [])];
+  return [];
+}
+
+/** A layer's shape-defining settings and connections, without names: what A and B must agree on. */
+function structure(node: NetworkNode): string {
+  const { id: _id, ...rest } = node;
+  const names = new Set(nodeTensors(node));
+  return JSON.stringify(Object.fromEntries(Object.entries(rest).filter(([, v]) => !(typeof v === 'string' && names.has(v)) && v !== null)));
+}
+
+function describeNode(node: NetworkNode): string {
+  return node.op === 'activation' ? node.fn : node.op;
+}
+
+/**
+ * Reads both checkpoints and checks they hold one architecture, naming the first layer or tensor
+ * that differs. Names may differ (a PyTorch A against a TensorFlow.js B): layers are matched by
+ * position in the network.
+ */
+export async function loadCheckpointPair(fileA: string, fileB: string, options: ModelOptions): Promise<CheckpointPair> {
+  const [a, b] = await Promise.all([readOne(fileA, options), readOne(fileB, options)]);
+  const na = a.loaded.network.nodes;
+  const nb = b.loaded.network.nodes;
+  const weighted = (nodes: readonly NetworkNode[]) => nodes.filter((n) => n.op === 'linear' || n.op === 'conv2d').length;
+  const kinds = (nodes: readonly NetworkNode[]) => (nodes.some((n) => n.op === 'conv2d') ? 'layers with weights' : 'linear layers');
+  if (weighted(na) !== weighted(nb)) {
+    throw new FormatError(fileB, `has ${weighted(nb)} ${kinds(nb)} but ${fileA} has ${weighted(na)}; the two checkpoints must share one architecture`);
+  }
+  if (na.length !== nb.length || a.loaded.network.input.join() !== b.loaded.network.input.join()) {
+    throw new FormatError(fileB, `has a network of ${nb.length} layers on ${b.loaded.network.input.join('×')} inputs but ${fileA} has ${na.length} on ${a.loaded.network.input.join('×')}; the two checkpoints must share one architecture`);
+  }
   const params = new Map<string, Tensor32>();
-  layersA.forEach((la, l) => {
-    const lb = layersB[l]!;
-    if (la.inFeatures !== lb.inFeatures || la.outFeatures !== lb.outFeatures) {
-      throw new FormatError(
-        fileB,
-        `tensor '${lb.weight}' is [${lb.outFeatures}, ${lb.inFeatures}] (out, in) but its counterpart '${la.weight}' in A is [${la.outFeatures}, ${la.inFeatures}]; the two checkpoints must share one architecture`,
-      );
+  const bStored = new Map<string, StoredAs>();
+  na.forEach((la, i) => {
+    const lb = nb[i]!;
+    const ra = roles(la);
+    const rb = roles(lb);
+    if (la.op !== lb.op || (la.op === 'activation' && lb.op === 'activation' && la.fn !== lb.fn)) {
+      throw new FormatError(fileB, `layer '${lb.id}' is a ${describeNode(lb)} where ${fileA} has a ${describeNode(la)} ('${la.id}'); the two checkpoints must share one architecture`);
     }
-    if ((la.bias === null) !== (lb.bias === null)) {
-      throw new FormatError(fileB, `layer '${lb.name}' ${lb.bias ? 'has' : 'lacks'} a bias but its counterpart '${la.name}' in A ${la.bias ? 'has' : 'lacks'} one`);
+    if (ra.length !== rb.length || ra.some(([role], k) => role !== rb[k]![0])) {
+      throw new FormatError(fileB, `layer '${lb.id}' has ${rb.map(([r]) => r).join(', ')} but its counterpart '${la.id}' in A has ${ra.map(([r]) => r).join(', ')}`);
     }
-    bNames.set(la.weight, lb.weight);
-    params.set(la.weight, b.mlp.params.get(lb.weight)!);
-    if (la.bias && lb.bias) {
-      bNames.set(la.bias, lb.bias);
-      params.set(la.bias, b.mlp.params.get(lb.bias)!);
+    ra.forEach(([, nameA], k) => {
+      const nameB = rb[k]![1];
+      const ta = a.loaded.params.get(nameA)!;
+      const tb = b.loaded.params.get(nameB)!;
+      if (ta.shape.join() !== tb.shape.join()) {
+        throw new FormatError(fileB, `tensor '${nameB}' is ${shapeText(tb.shape)} but its counterpart '${nameA}' in A is ${shapeText(ta.shape)}; the two checkpoints must share one architecture`);
+      }
+      params.set(nameA, tb);
+      bStored.set(nameA, { name: nameB, shape: b.shapes.get(nameB)!, transposed: b.loaded.transposed.has(nameB) });
+    });
+    if (structure(la) !== structure(lb)) {
+      throw new FormatError(fileB, `layer '${lb.id}' (${structure(lb)}) is not laid out as its counterpart '${la.id}' in A (${structure(la)}); the two checkpoints must share one architecture`);
     }
   });
-  const bKernels = new Set(b.mlp.layout.layers.filter((l) => l.layout === 'in-out').map((l) => l.weight));
   return {
-    a: { architecture: a.mlp.architecture, params: a.mlp.params },
-    b: { architecture: a.mlp.architecture, params },
-    bNames,
-    bKernels,
+    network: a.loaded.network,
+    a: a.loaded,
+    b: { params },
+    bStored,
+    bCounters: b.loaded.counterValues,
     summaries: { a: { file: fileA, format: a.format }, b: { file: fileB, format: b.format } },
   };
 }

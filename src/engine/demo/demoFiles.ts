@@ -5,7 +5,8 @@ import { writeSafetensors } from '../export/writeSafetensors';
 import { openSafetensors } from '../formats/safetensors/openSafetensors';
 import { FormatError } from '../io/formatError';
 import { accuracy } from '../metrics/classification';
-import { forwardMlp } from '../model/forward';
+import { forwardNetwork } from '../model/forward';
+import { mlpNetwork } from '../model/mlpNetwork';
 import { DIGIT_PIXELS, loadMnistDigits, type DigitSet } from './mnistDigits';
 import { DEFAULT_BATCH_SIZE, DEFAULT_EPOCHS, DEFAULT_HIDDEN, DEFAULT_LEARNING_RATE, trainMlp } from './trainMlp';
 
@@ -100,7 +101,7 @@ export async function ensureDemoPair(cacheDir: string = DEMO_CACHE_DIR, options:
       onEpoch: (epoch, total) => say(`training demo model ${name}: epoch ${epoch}/${total}`),
       signal: options.signal,
     });
-    const { logits } = await forwardMlp(trained.architecture, trained.params, digits.test.inputs, digits.test.count);
+    const { logits } = await forwardNetwork(mlpNetwork(trained.architecture), trained.params, digits.test.inputs, digits.test.count);
     const testAccuracy = accuracy(logits, digits.test.labels, digits.test.numClasses);
     say(`demo model ${name}: ${(100 * testAccuracy).toFixed(1)}% test accuracy after ${trained.seconds.toFixed(1)} s`);
     await writeSafetensors(files[key], trained.params, {

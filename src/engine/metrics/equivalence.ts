@@ -1,6 +1,6 @@
 import { seededRandom } from '../alignment/seededRandom';
-import { forwardMlp } from '../model/forward';
-import type { MlpArchitecture } from '../model/mlp';
+import { forwardNetwork } from '../model/forward';
+import type { Network } from '../model/network';
 import type { Params } from '../model/params';
 
 /** Below this relative output difference, π(B) computes the same function as B (float32 rounding). */
@@ -12,19 +12,20 @@ const TINY = 1e-12;
 /**
  * Whether the permuted network reproduces B: the largest relative difference over samples,
  * ‖logits(π(B)) − logits(B)‖ / max(‖logits(B)‖, 1e-12), with Euclidean norms per sample; a
- * NaN anywhere makes the error NaN and the check fail.
+ * NaN anywhere makes the error NaN and the check fail. BatchNorm runs in eval mode, so running
+ * statistics that were not permuted with their channels show.
  */
 export async function checkEquivalence(
-  architecture: MlpArchitecture,
+  network: Network,
   paramsB: Params,
   permutedB: Params,
   inputs: Float32Array,
   count: number,
 ): Promise<{ readonly equivalent: boolean; readonly error: number }> {
   if (count < 1) throw new Error('the equivalence check needs at least one sample');
-  const reference = (await forwardMlp(architecture, paramsB, inputs, count)).logits;
-  const permuted = (await forwardMlp(architecture, permutedB, inputs, count)).logits;
-  const width = architecture.outputSize;
+  const reference = (await forwardNetwork(network, paramsB, inputs, count)).logits;
+  const permuted = (await forwardNetwork(network, permutedB, inputs, count)).logits;
+  const width = reference.length / count;
   let error = 0;
   for (let i = 0; i < count; i++) {
     let diff = 0;

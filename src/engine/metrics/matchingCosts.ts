@@ -1,47 +1,40 @@
 import type { LayerMatching } from '../../shared/compareReport';
-import { matchedCorrelations } from '../alignment/correlation';
 import { permutedParams, specLayout } from '../alignment/specLayout';
 import { identityPermutations } from '../model/applyPermutation';
 import type { Params } from '../model/params';
 import type { Permutation, PermutationSpec } from '../model/permutationSpec';
 
-/** Each group's units on the fit data (count × size, post-activation), in the spec's group order. */
-export interface GroupFeatures {
-  readonly count: number;
-  readonly a: readonly Float32Array[];
-  readonly b: readonly Float32Array[];
-}
-
 /**
  * How well each group's units are matched: the report's `LayerMatching`, one per group.
  * The group's layer weights are the tensors whose axis 0 it permutes, biases (1-D) left out, as
  * the report defines costBefore/After on the weight matrix; unitCosts cover every slice the group
- * touches. A relative distance whose reference norm is 0 is reported as the absolute distance,
- * since no ratio exists.
+ * touches but running statistics. A relative distance whose reference norm is 0 is reported as
+ * the absolute distance, since no ratio exists. `correlations` (from `unitCorrelations`, A's
+ * units against the unpermuted B's) give the matched units' mean correlations.
  */
 export function matchingCosts(
   a: Params,
   b: Params,
   spec: PermutationSpec,
   perms: readonly Permutation[],
-  features?: GroupFeatures,
+  correlations?: readonly Float64Array[],
 ): LayerMatching[] {
   const permutedB = permutedParams(specLayout(spec, a, b), b, perms);
   const identity = identityPermutations(spec);
   return spec.groups.map((group, g) => {
     const writing = group.axes.filter(({ tensor, axis }) => axis === 0 && a.get(tensor)!.shape.length >= 2).map((e) => e.tensor);
-    let correlationBefore: number | null = null;
-    let correlationAfter: number | null = null;
-    if (features) {
-      correlationBefore = mean(matchedCorrelations(features.a[g]!, features.b[g]!, group.size, features.count, identity[g]!));
-      correlationAfter = mean(matchedCorrelations(features.a[g]!, features.b[g]!, group.size, features.count, perms[g]!));
-    }
+    const matched = (perm: Permutation): number | null => {
+      if (!correlations) return null;
+      let sum = 0;
+      for (let i = 0; i < group.size; i++) sum += correlations[g]![i * group.size + perm[i]!]!;
+      return group.size === 0 ? 0 : sum / group.size;
+    };
     return {
       layer: group.name,
       costBefore: relativeDistance(a, b, writing),
       costAfter: relativeDistance(a, permutedB, writing),
-      correlationBefore,
-      correlationAfter,
+      correlationBefore: matched(identity[g]!),
+      correlationAfter: matched(perms[g]!),
       permutation: Array.from(perms[g]!),
       unitCosts: unitCosts(a, permutedB, group),
     };
@@ -67,7 +60,8 @@ function relativeDistance(a: Params, b: Params, names: readonly string[]): numbe
 function unitCosts(a: Params, permutedB: Params, group: PermutationSpec['groups'][number]): number[] {
   const difference = new Float64Array(group.size);
   const reference = new Float64Array(group.size);
-  for (const { tensor, axis } of group.axes) {
+  for (const { tensor, axis, statistic } of group.axes) {
+    if (statistic) continue;
     const { shape, data: x } = a.get(tensor)!;
     const y = permutedB.get(tensor)!.data;
     const inner = shape.slice(axis + 1).reduce((p, q) => p * q, 1);
@@ -83,8 +77,4 @@ function unitCosts(a: Params, permutedB: Params, group: PermutationSpec['groups'
 function ratio(squaredDifference: number, squaredReference: number): number {
   const d = Math.sqrt(squaredDifference);
   return squaredReference > 0 ? d / Math.sqrt(squaredReference) : d;
-}
-
-function mean(values: Float64Array): number {
-  return values.length === 0 ? 0 : values.reduce((s, v) => s + v, 0) / values.length;
 }

@@ -1,34 +1,48 @@
 import { tf } from '../backend/tfBackend';
-import type { LayerBarrier, LlfcLayer } from '../../shared/compareReport';
-import { checkBatchSize, checkCount, DEFAULT_BATCH_SIZE } from '../model/forward';
-import { activate, dense, disposeLayers, type LayerTensors, lerp, lerpLayer, uploadLayers, uploadRows } from '../model/forwardTensors';
-import type { MlpArchitecture } from '../model/mlp';
+import type { LayerBarrier, LlfcLayer, VarianceCollapse } from '../../shared/compareReport';
+import { batchSizeFor, checkBatchSize, checkCount } from '../model/forward';
+import { downstreamOf, featureName, layerUnits, type LayerUnit, type Network } from '../model/network';
+import { valueShapes } from '../model/networkShapes';
+import { disposeTensors, hasTensors, lerp, uploadNetwork, type NetworkTensors } from '../model/networkTensors';
 import type { Params } from '../model/params';
+import type { BatchNormMode } from '../model/runNetwork';
 import { type Barriers, barriers, type PathCurve } from './barriers';
+import { batchStatistics, type StatisticsByAlpha } from './batchStatistics';
 import { accuracy, crossEntropy } from './classification';
 import { CosineMeans, rowProducts } from './featureCosines';
 import { alphaGrid } from './interpolation';
+import { sweep, type InterpolationFamily, type SweepData } from './interpolationSweep';
+import { repairTensors, withRepairLayers } from './repairLayers';
+import { channelDeviations, collapseRatio } from './varianceCollapse';
 
-/** Labelled evaluation samples: count × inputSize flattened inputs (a `Dataset` fits). */
+/** Labelled evaluation samples: count × input size, row-major in PyTorch's layout (a `Dataset` fits). */
 export interface EvaluationData {
   readonly inputs: Float32Array;
   readonly labels: Int32Array;
   readonly count: number;
 }
 
+export interface EvaluatorOptions {
+  /** Fit data, for BatchNorm resets and REPAIR's statistics. */
+  readonly fit?: SweepData | null;
+  /** Recompute the BatchNorm statistics of every interpolated network on the fit data (default false). */
+  readonly bnReset?: boolean;
+  /** Evaluation samples per batch (default `batchSizeFor`). */
+  readonly batchSize?: number;
+}
+
 export interface MeasureOptions {
   /** Default: `alphaGrid(25)`. Must run from 0 to 1. */
   readonly alphas?: readonly number[];
-  /** Whether to measure every layer's barrier with only that layer interpolated (default true). */
+  /** Whether to measure every layer's barrier with only that layer interpolated (default true; never with REPAIR). */
   readonly layerBarriers?: boolean;
   /** LLFC uses the first this-many evaluation samples (default: all of them). */
   readonly llfcSamples?: number;
-  /**
-   * Called after each α of each stage ("path and LLFC: α 12/25", "per-layer barriers: layer 2/3
-   * (fc2), α 3/25"), with the fraction of the whole call done.
-   */
+  /** REPAIR every interpolated network (needs fit data). */
+  readonly repair?: boolean;
+  /** Called after each batch of each pass ("path and LLFC: batch 2/4"), with the fraction of the whole call done. */
   readonly onProgress?: (stage: string, fraction: number) => void;
-  /** Checked between forward passes; an abort rejects with the signal's reason, every tensor freed. */
+  /** Checked between batches; an abort rejects with the signal's reason, every tensor freed. */
   readonly signal?: AbortSignal;
 }
 
@@ -37,77 +51,65 @@ export interface PathMeasurement {
   /** Along θ(α) = θA + α·(π(θB) − θA), which is (1−α)·θA + α·π(θB) up to rounding. */
   readonly path: PathCurve;
   readonly barrier: Barriers;
-  /** Per hidden layer. */
+  /** Per activation. */
   readonly llfc: readonly LlfcLayer[];
-  /** Per dense layer, the output layer included; empty when not asked. */
+  /** Per layer with weights, the output layer included; empty when not asked, and with REPAIR. */
   readonly layerBarriers: readonly LayerBarrier[];
+  /** With REPAIR: per repaired layer. */
+  readonly varianceCollapse: readonly VarianceCollapse[] | null;
 }
 
-/** The LLFC rows of one batch (its first `rows`) and both endpoints' hidden features on them. */
-interface EndpointFeatures {
-  readonly rows: number;
-  readonly fA: readonly tf.Tensor2D[];
-  readonly fB: readonly tf.Tensor2D[];
-}
-
-/** One batch of evaluation rows and A's pre-activations on them, every layer's (logits last). */
-interface Batch {
-  readonly start: number;
-  readonly end: number;
-  readonly zA: readonly tf.Tensor2D[];
+/** One pass over some data, weighed for the progress fraction by the forward passes it runs. */
+interface Pass {
+  readonly stage: string;
+  readonly weight: number;
 }
 
 /**
  * Measures interpolation paths from one network A to any number of B's (one per alignment
- * method) on fixed evaluation data. A's parameters and A's pre-activations at every layer are
- * computed once and kept on the backend, since neither depends on B nor on α:
- * - the first layer is linear in α, so the path mixes x·W_Aᵀ + b_A and x·W_Bᵀ + b_B instead of
- *   multiplying by W(α) for every α;
- * - a per-layer barrier holds the layers before l at A, so layer l's input is A's own and its
- *   output is again linear in α: only the layers after l run per α.
- * Memory: count × (sum of layer widths) floats on the backend for A's pre-activations.
+ * method) on fixed evaluation data. A's tensors are uploaded once. Each measurement runs the
+ * interpolated networks batch by batch, every α of a batch in turn (see `sweep`), so nothing
+ * the size of the data stays on the backend. With BatchNorm reset, every network on the path
+ * (endpoints included) first gets its statistics recomputed on the fit data; a per-layer barrier
+ * recomputes those of the BatchNorms its layer feeds. With REPAIR, the endpoints' statistics at
+ * every hidden layer's output are measured first, and each interpolated network gets a REPAIR
+ * layer there that restores the interpolated mean and standard deviation.
  */
 export class PathEvaluator {
   private disposed = false;
+  private readonly batchSize: number;
+  private readonly classes: number;
 
   private constructor(
-    private readonly architecture: MlpArchitecture,
-    private readonly layersA: readonly LayerTensors[],
-    private readonly batches: readonly Batch[],
+    private readonly network: Network,
+    private readonly tensorsA: NetworkTensors,
     private readonly data: EvaluationData,
-  ) {}
+    private readonly options: EvaluatorOptions,
+  ) {
+    this.batchSize = options.batchSize ?? batchSizeFor(network);
+    const shapes = valueShapes(network);
+    this.classes = shapes[shapes.length - 1]![0]!;
+  }
 
-  static create(architecture: MlpArchitecture, paramsA: Params, data: EvaluationData, batchSize = DEFAULT_BATCH_SIZE): PathEvaluator {
-    checkCount(data.inputs, data.count, architecture.inputSize);
-    checkBatchSize(batchSize);
+  static create(network: Network, paramsA: Params, data: EvaluationData, options: EvaluatorOptions = {}): PathEvaluator {
+    const shapes = valueShapes(network);
+    const size = network.input.reduce((x, y) => x * y, 1);
+    checkCount(data.inputs, data.count, size);
+    if (options.batchSize !== undefined) checkBatchSize(options.batchSize);
     if (data.count < 1) throw new Error('no evaluation samples');
     if (data.labels.length < data.count) throw new Error(`${data.count} samples but ${data.labels.length} labels`);
-    if (architecture.layers.length < 1) throw new Error('the network has no layers');
+    if (network.nodes.length < 1) throw new Error('the network has no layers');
+    const classes = shapes[shapes.length - 1]![0]!;
     const labels = data.labels.subarray(0, data.count);
-    const outside = labels.findIndex((y) => y < 0 || y >= architecture.outputSize);
-    if (outside >= 0) throw new Error(`sample ${outside} has label ${labels[outside]}, outside the ${architecture.outputSize} outputs`);
-    const layersA = uploadLayers(architecture, paramsA);
-    const batches: Batch[] = [];
-    try {
-      for (let start = 0; start < data.count; start += batchSize) {
-        const end = Math.min(data.count, start + batchSize);
-        const zA = tf.tidy(() => {
-          const z: tf.Tensor2D[] = [];
-          let h = uploadRows(data.inputs, architecture.inputSize, start, end);
-          layersA.forEach((layer, l) => {
-            z.push(dense(h, layer));
-            if (l < layersA.length - 1) h = activate(z[l]!, architecture.activation);
-          });
-          return z;
-        });
-        batches.push({ start, end, zA });
-      }
-    } catch (error) {
-      disposeLayers(layersA);
-      for (const batch of batches) tf.dispose([...batch.zA]);
-      throw error;
-    }
-    return new PathEvaluator(architecture, layersA, batches, { ...data, labels });
+    const outside = labels.findIndex((y) => y < 0 || y >= classes);
+    if (outside >= 0) throw new Error(`sample ${outside} has label ${labels[outside]}, outside the ${classes} outputs`);
+    if (options.fit) checkCount(options.fit.inputs, options.fit.count, size);
+    return new PathEvaluator(network, uploadNetwork(network, paramsA), { ...data, labels }, options);
+  }
+
+  /** Whether BatchNorm statistics are recomputed: asked for, and the network has a BatchNorm. */
+  get resetsBatchNorm(): boolean {
+    return (this.options.bnReset ?? false) && this.network.nodes.some((n) => n.op === 'batchnorm');
   }
 
   /** The path from A to `paramsB` (pass π(θB)), its barriers, LLFC and, when asked, per-layer barriers. */
@@ -115,34 +117,88 @@ export class PathEvaluator {
     if (this.disposed) throw new Error('the path evaluator was disposed');
     const alphas = options.alphas ?? alphaGrid();
     if (alphas.length < 2 || alphas[0] !== 0 || alphas[alphas.length - 1] !== 1) throw new Error('the α grid must run from 0 to 1');
-    const withLayers = options.layerBarriers ?? true;
-    const layerCount = this.architecture.layers.length;
-    const totalSteps = alphas.length * (1 + (withLayers ? layerCount : 0));
-    let steps = 0;
-    const step = async (stage: string): Promise<void> => {
-      options.onProgress?.(stage, ++steps / totalSteps);
+    const fit = this.options.fit ?? null;
+    if ((this.resetsBatchNorm || options.repair) && (!fit || fit.count < 1)) throw new Error('BatchNorm reset and REPAIR need fit data');
+    const repair = options.repair ?? false;
+    const withLayers = (options.layerBarriers ?? true) && !repair;
+    const units = layerUnits(this.network);
+    options.signal?.throwIfAborted();
+
+    const plan = this.plan(alphas.length, repair, withLayers ? units : []);
+    const total = plan.reduce((s, p) => s + p.weight, 0);
+    let done = 0;
+    const pass = (index: number) => async (batch: number, batches: number): Promise<void> => {
+      const p = plan[index]!;
+      options.onProgress?.(`${p.stage}: batch ${batch}/${batches}`, Math.min(1, (done + (p.weight * batch) / batches) / total));
+      if (batch === batches) done += p.weight;
       // A macrotask turn lets an abort message reach the signal.
       await new Promise((resolve) => setImmediate(resolve));
       options.signal?.throwIfAborted();
     };
-    options.signal?.throwIfAborted();
+    let passIndex = 0;
+    const next = () => pass(passIndex++);
 
-    const layersB = uploadLayers(this.architecture, paramsB);
+    const tensorsB = uploadNetwork(this.network, paramsB);
     const owned: tf.Tensor[] = [];
     try {
-      const z0B = this.batches.map((batch) =>
-        keep(owned, tf.tidy(() => dense(uploadRows(this.data.inputs, this.architecture.inputSize, batch.start, batch.end), layersB[0]!))),
-      );
-      const llfcEnd = Math.min(this.data.count, Math.max(0, Math.floor(options.llfcSamples ?? this.data.count)));
-      const endpointFeatures = this.endpointFeatures(layersB, z0B, llfcEnd, owned);
-      const { curve, llfc } = await this.fullPath(alphas, layersB, z0B, endpointFeatures, step);
+      const everything = this.network.nodes.map(hasTensors);
+      const plain: InterpolationFamily = { network: this.network, a: this.tensorsA, b: tensorsB, interpolated: everything };
+      let path: { curve: PathCurve; llfc: LlfcLayer[] };
+      let varianceCollapse: VarianceCollapse[] | null = null;
+      if (!repair) {
+        const stats = this.resetsBatchNorm ? await batchStatistics(plain, fit!, alphas, this.batchModes(this.network), next()) : null;
+        path = await this.evaluate(plain, alphas, stats, options.llfcSamples, next());
+      } else {
+        const repaired = withRepairLayers(this.network);
+        const track = new Map<number, 'batch' | 'track'>([...this.batchModes(repaired.network)]);
+        for (const p of repaired.points) track.set(p.repair, 'track');
+        const trackFamily: InterpolationFamily = {
+          network: repaired.network,
+          a: repairTensors(repaired, this.tensorsA, identityTargets(repaired), owned),
+          b: repairTensors(repaired, tensorsB, identityTargets(repaired), owned),
+          interpolated: repaired.network.nodes.map(hasTensors),
+        };
+        const [targetsA, targetsB] = await batchStatistics(trackFamily, fit!, [0, 1], track, next());
+        const family: InterpolationFamily = {
+          network: repaired.network,
+          a: repairTensors(repaired, this.tensorsA, targetsA!, owned),
+          b: repairTensors(repaired, tensorsB, targetsB!, owned),
+          interpolated: repaired.network.nodes.map(hasTensors),
+        };
+        const reset = new Map<number, 'batch' | 'track'>([...this.batchModes(repaired.network)]);
+        for (const p of repaired.points) reset.set(p.repair, 'batch');
+        const grid = alphas.includes(0.5) ? alphas : [...alphas, 0.5];
+        const stats = await batchStatistics(family, fit!, grid, reset, next());
+        path = await this.evaluate(family, alphas, stats, options.llfcSamples, next(), repaired.moved);
+
+        // Variance collapse at the midpoint: the plain endpoints and midpoint against the repaired midpoint.
+        const ends = [0, 0.5, 1];
+        const plainStats = this.resetsBatchNorm ? await batchStatistics(plain, fit!, ends, this.batchModes(this.network), next()) : null;
+        const points = repaired.points.map((p) => p.node);
+        const plainDeviations = await channelDeviations(plain, fit!, this.batchSize, ends, points, (k) => statsModes(plainStats?.[k]), next());
+        const middle = stats[grid.indexOf(0.5)]!;
+        const [repairedDeviations] = await channelDeviations(family, fit!, this.batchSize, [0.5], repaired.points.map((p) => p.repair), () => statsModes(middle), next());
+        varianceCollapse = repaired.points.map((p, n) => ({
+          layer: p.layer,
+          before: collapseRatio(plainDeviations[1]![n]!, plainDeviations[0]![n]!, plainDeviations[2]![n]!),
+          after: collapseRatio(repairedDeviations![n]!, plainDeviations[0]![n]!, plainDeviations[2]![n]!),
+        }));
+      }
       const layerBarriers: LayerBarrier[] = [];
       if (withLayers) {
-        for (let l = 0; l < layerCount; l++) layerBarriers.push(await this.layerBarrier(l, alphas, layersB, z0B, step));
+        for (const unit of units) {
+          const interpolated = this.network.nodes.map((_, i) => i === unit.node || i === unit.batchNorm);
+          const family: InterpolationFamily = { ...plain, interpolated };
+          const fed = this.fedBatchNorms(unit);
+          const stats = fed.size > 0 ? await batchStatistics(family, fit!, alphas, fed, next()) : null;
+          const { curve } = await this.evaluate(family, alphas, stats, 0, next());
+          const barrier = barriers(alphas, curve);
+          layerBarriers.push({ layer: this.network.nodes[unit.node]!.id, loss: barrier.loss, accuracy: barrier.accuracy, path: curve });
+        }
       }
-      return { alphas: [...alphas], path: curve, barrier: barriers(alphas, curve), llfc, layerBarriers };
+      return { alphas: [...alphas], path: path.curve, barrier: barriers(alphas, path.curve), llfc: path.llfc, layerBarriers, varianceCollapse };
     } finally {
-      disposeLayers(layersB);
+      disposeTensors(tensorsB);
       tf.dispose(owned);
     }
   }
@@ -151,180 +207,168 @@ export class PathEvaluator {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    disposeLayers(this.layersA);
-    for (const batch of this.batches) tf.dispose([...batch.zA]);
+    disposeTensors(this.tensorsA);
   }
 
-  /** Per batch that holds LLFC rows: the hidden features of A and of B on those rows. */
-  private endpointFeatures(
-    layersB: readonly LayerTensors[],
-    z0B: readonly tf.Tensor2D[],
-    llfcEnd: number,
-    owned: tf.Tensor[],
-  ): (EndpointFeatures | null)[] {
-    const { activation } = this.architecture;
-    return this.batches.map((batch, b) => {
-      const rows = Math.min(batch.end, llfcEnd) - batch.start;
-      if (rows <= 0) return null;
-      const fA: tf.Tensor2D[] = [];
-      const fB: tf.Tensor2D[] = [];
-      tf.tidy(() => {
-        let h = activate(firstRows(z0B[b]!, rows), activation);
-        for (let l = 0; l < layersB.length - 1; l++) {
-          if (l > 0) h = activate(dense(h, layersB[l]!), activation);
-          fB.push(keep(owned, tf.keep(h)));
-          fA.push(keep(owned, tf.keep(activate(firstRows(batch.zA[l]!, rows), activation))));
-        }
-      });
-      return { rows, fA, fB };
-    });
+  /** The passes `measure` will make, in order, each weighed by its forward passes. */
+  private plan(alphaCount: number, repair: boolean, layers: readonly LayerUnit[]): Pass[] {
+    const evalBatches = Math.ceil(this.data.count / this.batchSize);
+    const fitBatches = Math.ceil((this.options.fit?.count ?? 0) / this.batchSize);
+    const reset = this.resetsBatchNorm;
+    const passes: Pass[] = [];
+    if (!repair) {
+      if (reset) passes.push({ stage: 'BatchNorm reset', weight: fitBatches * alphaCount });
+      passes.push({ stage: 'path and LLFC', weight: evalBatches * alphaCount });
+    } else {
+      passes.push({ stage: 'REPAIR: endpoint statistics', weight: fitBatches * 2 });
+      passes.push({ stage: 'REPAIR: statistics along the path', weight: fitBatches * (alphaCount + 1) });
+      passes.push({ stage: 'path and LLFC (REPAIR)', weight: evalBatches * alphaCount });
+      if (reset) passes.push({ stage: 'BatchNorm reset at the midpoint', weight: fitBatches * 3 });
+      passes.push({ stage: 'variance collapse', weight: fitBatches * 3 });
+      passes.push({ stage: 'variance collapse (REPAIR)', weight: fitBatches });
+    }
+    for (const [l, unit] of layers.entries()) {
+      const stage = `per-layer barriers: layer ${l + 1}/${layers.length} (${this.network.nodes[unit.node]!.id})`;
+      if (this.fedBatchNorms(unit).size > 0) passes.push({ stage: `${stage}, BatchNorm reset`, weight: fitBatches * alphaCount });
+      passes.push({ stage, weight: evalBatches * alphaCount });
+    }
+    return passes;
   }
 
-  private async fullPath(
+  /** Every BatchNorm of `network` in batch mode when BatchNorm is reset: those a reset recomputes. */
+  private batchModes(network: Network): Map<number, 'batch' | 'track'> {
+    const out = new Map<number, 'batch' | 'track'>();
+    if (!this.resetsBatchNorm) return out;
+    network.nodes.forEach((node, i) => node.op === 'batchnorm' && out.set(i, 'batch'));
+    return out;
+  }
+
+  /** The BatchNorms a per-layer barrier resets: those its layer feeds, its own included. */
+  private fedBatchNorms(unit: LayerUnit): Map<number, 'batch' | 'track'> {
+    const fed = downstreamOf(this.network, [unit.node]);
+    return new Map([...this.batchModes(this.network)].filter(([i]) => fed[i]));
+  }
+
+  /**
+   * Loss and accuracy of every network of the family at every α on the evaluation data and,
+   * for the first `llfcSamples` samples (0: none), LLFC at every activation. `moved` maps the
+   * plain network's nodes into the family's (REPAIR adds layers), for the LLFC names.
+   */
+  private async evaluate(
+    family: InterpolationFamily,
     alphas: readonly number[],
-    layersB: readonly LayerTensors[],
-    z0B: readonly tf.Tensor2D[],
-    endpoints: readonly (EndpointFeatures | null)[],
-    step: (stage: string) => Promise<void>,
+    stats: StatisticsByAlpha | null,
+    llfcSamples: number | undefined,
+    onBatch: (batch: number, batches: number) => Promise<void>,
+    moved?: readonly number[],
   ): Promise<{ curve: PathCurve; llfc: LlfcLayer[] }> {
-    const { activation, layers } = this.architecture;
-    const hiddenCount = layers.length - 1;
-    const loss: number[] = [];
-    const acc: number[] = [];
-    const cosine: number[][] = layers.slice(0, hiddenCount).map(() => []);
-    const scale: number[][] = layers.slice(0, hiddenCount).map(() => []);
-
-    const baselines = layers.slice(0, hiddenCount).map(() => new CosineMeans());
-    for (const endpoint of endpoints) {
-      if (!endpoint) continue;
-      for (let l = 0; l < hiddenCount; l++) {
-        const products = rowProducts(endpoint.fA[l]!, endpoint.fB[l]!);
-        try {
-          await addProducts(baselines[l]!, products);
-        } finally {
-          tf.dispose(products);
-        }
-      }
-    }
-
-    for (const [i, alpha] of alphas.entries()) {
-      // The first layer is mixed at its output instead, so only the later layers are interpolated.
-      const mixed = this.layersA.map((layerA, l) => (l === 0 ? null : lerpLayer(layerA, layersB[l]!, alpha)));
-      const logits = new Float32Array(this.data.count * this.architecture.outputSize);
-      const means = layers.slice(0, hiddenCount).map(() => new CosineMeans());
-      try {
-        for (const [b, batch] of this.batches.entries()) {
-          const endpoint = endpoints[b];
-          const outputs = tf.tidy(() => {
-            const products: tf.Tensor1D[][] = [];
-            let z = lerp(batch.zA[0]!, z0B[b]!, alpha);
-            for (let l = 1; l < layers.length; l++) {
-              const h = activate(z, activation);
-              if (endpoint) {
-                const f = firstRows(h, endpoint.rows);
-                products.push(rowProducts(f, lerp(endpoint.fA[l - 1]!, endpoint.fB[l - 1]!, alpha)));
-              }
-              z = dense(h, mixed[l]!);
-            }
-            return { z, products };
-          });
-          try {
-            logits.set(await outputs.z.data<'float32'>(), batch.start * this.architecture.outputSize);
-            for (const [l, products] of outputs.products.entries()) await addProducts(means[l]!, products);
-          } finally {
-            tf.dispose([outputs.z, ...outputs.products.flat()]);
-          }
-        }
-      } finally {
-        for (const layer of mixed) if (layer) disposeLayers([layer]);
-      }
-      loss.push(crossEntropy(logits, this.data.labels, this.architecture.outputSize));
-      acc.push(accuracy(logits, this.data.labels, this.architecture.outputSize));
-      means.forEach((m, l) => {
-        cosine[l]!.push(m.cosine);
-        scale[l]!.push(m.scale);
-      });
-      await step(`path and LLFC: α ${i + 1}/${alphas.length}`);
-    }
-    const llfc = layers.slice(0, hiddenCount).map((layer, l) => ({
-      layer: layer.name,
-      cosine: cosine[l]!,
-      scale: scale[l]!,
-      baseline: baselines[l]!.cosine,
-    }));
-    return { curve: { loss, accuracy: acc }, llfc };
-  }
-
-  /** Only layer l interpolated: its output is linear in α, and the layers after it are A's. */
-  private async layerBarrier(
-    l: number,
-    alphas: readonly number[],
-    layersB: readonly LayerTensors[],
-    z0B: readonly tf.Tensor2D[],
-    step: (stage: string) => Promise<void>,
-  ): Promise<LayerBarrier> {
-    const { activation, layers, outputSize } = this.architecture;
-    const computed: tf.Tensor2D[] = [];
+    const n = alphas.length;
+    // The endpoints first: every other α's LLFC mixes their features.
+    const order = [0, n - 1, ...alphas.slice(1, -1).map((_, i) => i + 1)];
+    const ordered = order.map((k) => alphas[k]!);
+    const llfcEnd = Math.min(this.data.count, Math.max(0, Math.floor(llfcSamples ?? this.data.count)));
+    const plainPoints = this.network.nodes.flatMap((node, i) => (node.op === 'activation' ? [i] : []));
+    const points = plainPoints.map((i) => (moved ? moved[i]! : i));
+    const logitsNode = family.network.nodes.length - 1;
+    const lossSum = new Float64Array(n);
+    const correct = new Float64Array(n);
+    const means = alphas.map(() => points.map(() => new CosineMeans()));
+    const baselines = points.map(() => new CosineMeans());
+    let endpoints: tf.Tensor2D[][] = [];
+    const statsByOrder = stats ? order.map((k) => stats[k]!) : null;
     try {
-      const zB = l === 0 ? z0B : computed;
-      if (l > 0) {
-        for (const batch of this.batches) computed.push(tf.tidy(() => dense(activate(batch.zA[l - 1]!, activation), layersB[l]!)));
-      }
-      const loss: number[] = [];
-      const acc: number[] = [];
-      for (const [i, alpha] of alphas.entries()) {
-        const logits = new Float32Array(this.data.count * outputSize);
-        for (const [b, batch] of this.batches.entries()) {
-          const z = tf.tidy(() => {
-            let out = lerp(batch.zA[l]!, zB[b]!, alpha);
-            for (let k = l + 1; k < layers.length; k++) out = dense(activate(out, activation), this.layersA[k]!);
-            return out;
+      await sweep(family, this.data, this.batchSize, ordered, {
+        modes: (step) => statsModes(statsByOrder?.[step.k]),
+        pick: (run, step) => {
+          const rows = Math.min(step.end, llfcEnd) - step.start;
+          const logits = run.values[logitsNode]!;
+          if (rows <= 0) return { logits, features: [], products: [] };
+          const features = points.map((p) => {
+            const v = run.values[p]!;
+            return tf.reshape(rows === v.shape[0] ? v : tf.slice(v, 0, rows), [rows, -1]) as tf.Tensor2D;
           });
-          try {
-            logits.set(await z.data<'float32'>(), batch.start * outputSize);
-          } finally {
-            z.dispose();
+          const alpha = step.alpha;
+          const products = features.map((f, q) =>
+            step.k < 2 ? rowProducts(f, f) : rowProducts(f, lerp(endpoints[0]![q]!, endpoints[1]![q]!, alpha)),
+          );
+          return { logits, features: step.k < 2 ? features : [], products };
+        },
+        consume: async (kept, step) => {
+          const k = order[step.k]!;
+          const batchLogits = (await kept.logits.data()) as Float32Array;
+          const labels = this.data.labels.subarray(step.start, step.end);
+          const rows = step.end - step.start;
+          lossSum[k]! += crossEntropy(batchLogits, labels, this.classes) * rows;
+          correct[k]! += accuracy(batchLogits, labels, this.classes) * rows;
+          for (const [q, products] of kept.products.entries()) await addProducts(means[k]![q]!, products);
+          if (step.k < 2 && kept.features.length > 0) {
+            endpoints[step.k] = kept.features.map((f) => tf.keep(tf.clone(f)));
+            if (step.k === 1) {
+              for (const [q, fA] of endpoints[0]!.entries()) {
+                const products = rowProducts(fA, endpoints[1]![q]!);
+                try {
+                  await addProducts(baselines[q]!, products);
+                } finally {
+                  tf.dispose(products);
+                }
+              }
+            }
           }
-        }
-        loss.push(crossEntropy(logits, this.data.labels, outputSize));
-        acc.push(accuracy(logits, this.data.labels, outputSize));
-        await step(`per-layer barriers: layer ${l + 1}/${layers.length} (${layers[l]!.name}), α ${i + 1}/${alphas.length}`);
-      }
-      const curve = { loss, accuracy: acc };
-      const barrier = barriers(alphas, curve);
-      return { layer: layers[l]!.name, loss: barrier.loss, accuracy: barrier.accuracy, path: curve };
+        },
+        onBatch: async (batch, batches) => {
+          tf.dispose(endpoints.flat());
+          endpoints = [];
+          await onBatch(batch, batches);
+        },
+      });
     } finally {
-      tf.dispose(computed);
+      tf.dispose(endpoints.flat());
     }
+    const count = this.data.count;
+    const curve = { loss: Array.from(lossSum, (s) => s / count), accuracy: Array.from(correct, (c) => c / count) };
+    const llfc = llfcEnd === 0 ? [] : plainPoints.map((p, q) => ({
+      layer: featureName(this.network, p),
+      cosine: means.map((m) => m[q]!.cosine),
+      scale: means.map((m) => m[q]!.scale),
+      baseline: baselines[q]!.cosine,
+    }));
+    return { curve, llfc };
   }
+}
+
+/** The BatchNorm modes that evaluate with the statistics recomputed for one α (none: eval mode). */
+function statsModes(stats: ReadonlyMap<number, { mean: Float32Array; variance: Float32Array }> | undefined | null): Map<number, BatchNormMode> {
+  const modes = new Map<number, BatchNormMode>();
+  if (!stats) return modes;
+  for (const [node, s] of stats) modes.set(node, { kind: 'stats', mean: tf.tensor1d(s.mean), variance: tf.tensor1d(s.variance) });
+  return modes;
+}
+
+/** Placeholder targets for the pass that measures them: the REPAIR layers only track there. */
+function identityTargets(repaired: ReturnType<typeof withRepairLayers>): Map<number, { mean: Float32Array; variance: Float32Array }> {
+  return new Map(repaired.points.map((p) => {
+    const node = repaired.network.nodes[p.repair]!;
+    const c = node.op === 'batchnorm' ? node.channels : 0;
+    return [p.repair, { mean: new Float32Array(c), variance: new Float32Array(c).fill(1) }];
+  }));
 }
 
 /**
  * One B against A, A's work not shared: `PathEvaluator` directly when several B's meet the same A.
  */
 export async function measurePath(
-  architecture: MlpArchitecture,
+  network: Network,
   paramsA: Params,
   paramsB: Params,
   data: EvaluationData,
-  options: MeasureOptions & { readonly batchSize?: number } = {},
+  options: MeasureOptions & EvaluatorOptions = {},
 ): Promise<PathMeasurement> {
-  const evaluator = PathEvaluator.create(architecture, paramsA, data, options.batchSize);
+  const evaluator = PathEvaluator.create(network, paramsA, data, options);
   try {
     return await evaluator.measure(paramsB, options);
   } finally {
     evaluator.dispose();
   }
-}
-
-/** A copy costs as much as the products that follow it, so a whole batch is used as it is. */
-function firstRows(x: tf.Tensor2D, rows: number): tf.Tensor2D {
-  return rows === x.shape[0] ? x : tf.slice(x, [0, 0], [rows, -1]);
-}
-
-function keep<T extends tf.Tensor>(owned: tf.Tensor[], tensor: T): T {
-  owned.push(tensor);
-  return tensor;
 }
 
 async function addProducts(means: CosineMeans, products: readonly tf.Tensor1D[]): Promise<void> {

@@ -1,77 +1,74 @@
 import { tf } from '../backend/tfBackend';
-import { activate, dense, disposeLayers, uploadLayers, uploadRows } from './forwardTensors';
-import type { MlpArchitecture } from './mlp';
+import type { Network } from './network';
+import { valueShapes } from './networkShapes';
+import { disposeTensors, uploadNetwork, uploadSamples } from './networkTensors';
 import type { Params } from './params';
+import { runNetwork } from './runNetwork';
 
 export interface ForwardOutput {
-  /** count × outputSize, row-major. */
+  /** count × classes, row-major. */
   readonly logits: Float32Array;
-  /** Per hidden layer (all but the last), count × width, after the activation; empty unless asked. */
-  readonly features: readonly Float32Array[];
-  /** Per hidden layer, before the activation; present only when asked. */
-  readonly preactivations?: readonly Float32Array[];
+  /**
+   * Per node asked for in `capture`, its values: count × (the node's value size), each sample's
+   * values in the backend's order, height × width × channel for a map, so the same array read as
+   * (count·H·W) × C holds one row per spatial position.
+   */
+  readonly captured: readonly Float32Array[];
 }
 
 export interface ForwardOptions {
-  readonly features?: boolean;
-  readonly preactivations?: boolean;
-  /** Samples per forward pass (default 1024): bounds the backend memory a call holds. */
+  /** Nodes whose values to return besides the logits. */
+  readonly capture?: readonly number[];
+  /** Samples per forward pass (default `batchSizeFor`): bounds the backend memory a call holds. */
   readonly batchSize?: number;
 }
 
 export const DEFAULT_BATCH_SIZE = 1024;
+/** Values one batch may hold per node (16 MiB of float32), which caps convolutional batches. */
+const VALUES_PER_BATCH = 1 << 22;
+
+/** Samples per batch: up to 1024, fewer where a node's values would pass VALUES_PER_BATCH. */
+export function batchSizeFor(network: Network): number {
+  const largest = Math.max(1, ...valueShapes(network).map((shape) => shape.reduce((x, y) => x * y, 1)));
+  return Math.max(1, Math.min(DEFAULT_BATCH_SIZE, Math.floor(VALUES_PER_BATCH / largest)));
+}
 
 /**
- * Runs the MLP on `count` flattened inputs (count × inputSize, row-major), in batches, the
- * parameters uploaded once. Call `initBackend` first.
+ * Runs the network, BatchNorm in eval mode, on `count` samples (count × input size, row-major
+ * in PyTorch's layout), in batches, the parameters uploaded once. Call `initBackend` first.
  */
-export async function forwardMlp(
-  architecture: MlpArchitecture,
+export async function forwardNetwork(
+  network: Network,
   params: Params,
   inputs: Float32Array,
   count: number,
   options: ForwardOptions = {},
 ): Promise<ForwardOutput> {
-  const { layers, inputSize, outputSize } = architecture;
-  checkCount(inputs, count, inputSize);
-  const batchSize = checkBatchSize(options.batchSize ?? DEFAULT_BATCH_SIZE);
-  const hidden = layers.slice(0, -1);
-  const logits = new Float32Array(count * outputSize);
-  const features = options.features ? hidden.map((layer) => new Float32Array(count * layer.outFeatures)) : [];
-  const preactivations = options.preactivations ? hidden.map((layer) => new Float32Array(count * layer.outFeatures)) : undefined;
-
-  const uploaded = uploadLayers(architecture, params);
+  const shapes = valueShapes(network);
+  checkCount(inputs, count, network.input.reduce((x, y) => x * y, 1));
+  const batchSize = checkBatchSize(options.batchSize ?? batchSizeFor(network));
+  const output = network.nodes.length - 1;
+  const capture = options.capture ?? [];
+  const sizes = [output, ...capture].map((i) => shapes[i]!.reduce((x, y) => x * y, 1));
+  const results = sizes.map((size) => new Float32Array(count * size));
+  const tensors = uploadNetwork(network, params);
   try {
     for (let start = 0; start < count; start += batchSize) {
       const end = Math.min(count, start + batchSize);
-      // Targets stay outside tidy, which would walk every element of a typed array it is handed.
-      const targets: Float32Array[] = [];
-      const tensors = tf.tidy(() => {
-        const kept: tf.Tensor2D[] = [];
-        const keep = (target: Float32Array, tensor: tf.Tensor2D): void => {
-          targets.push(target);
-          kept.push(tensor);
-        };
-        let h = uploadRows(inputs, inputSize, start, end);
-        uploaded.forEach((layer, l) => {
-          const z = dense(h, layer);
-          if (l === uploaded.length - 1) return keep(logits, z);
-          h = activate(z, architecture.activation);
-          if (preactivations) keep(preactivations[l]!, z);
-          if (options.features) keep(features[l]!, h);
-        });
-        return kept;
+      const kept = tf.tidy(() => {
+        const { values } = runNetwork(network, tensors, uploadSamples(network, inputs, start, end));
+        return [output, ...capture].map((i) => values[i]!);
       });
       try {
-        for (let i = 0; i < tensors.length; i++) targets[i]!.set(await tensors[i]!.data<'float32'>(), start * tensors[i]!.shape[1]);
+        for (const [k, tensor] of kept.entries()) results[k]!.set(await tensor.data<'float32'>(), start * sizes[k]!);
       } finally {
-        tf.dispose(tensors);
+        tf.dispose(kept);
       }
     }
   } finally {
-    disposeLayers(uploaded);
+    disposeTensors(tensors);
   }
-  return preactivations ? { logits, features, preactivations } : { logits, features };
+  return { logits: results[0]!, captured: results.slice(1) };
 }
 
 export function checkCount(inputs: Float32Array, count: number, inputSize: number): void {

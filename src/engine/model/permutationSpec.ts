@@ -8,16 +8,24 @@
 export interface PermutedAxis {
   readonly tensor: string;
   readonly axis: number;
+  /**
+   * A BatchNorm running statistic: permuted with its channels, but not a weight, so weight
+   * matching, matching costs and unit similarities leave it out.
+   */
+  readonly statistic?: true;
 }
 
 /**
  * A set of units that must be permuted together: for an MLP's hidden layer l, the rows of W_l,
- * the entries of b_l and the columns of W_{l+1}.
+ * the entries of b_l and the columns of W_{l+1}; for a ResNet stage, the channels every block
+ * of the stage adds into.
  */
 export interface PermutationGroup {
-  /** Names the units for people: the layer whose outputs they are ("fc1", "layers.0"). */
+  /** Names the units for people: the first layer whose outputs they are ("fc1", "layers.0", "conv1"). */
   readonly name: string;
   readonly size: number;
+  /** Every layer writing into these units, in network order: one for a plain layer, several for a residual stage. */
+  readonly layers: readonly string[];
   readonly axes: readonly PermutedAxis[];
 }
 
@@ -39,9 +47,15 @@ export type Permutation = Int32Array;
  * into one space, so they share its permutation.
  */
 export interface ChannelSpaces {
-  readonly spaces: readonly { readonly name: string; readonly size: number; readonly permutable: boolean }[];
-  /** For each parameter tensor, the index of the space each axis lies in, or null. */
-  readonly tensors: readonly { readonly name: string; readonly axes: readonly (number | null)[] }[];
+  readonly spaces: readonly {
+    readonly name: string;
+    readonly size: number;
+    readonly permutable: boolean;
+    /** The layers whose outputs lie in the space. */
+    readonly layers: readonly string[];
+  }[];
+  /** For each parameter tensor, the index of the space each axis lies in, or null; `statistic` marks running statistics. */
+  readonly tensors: readonly { readonly name: string; readonly axes: readonly (number | null)[]; readonly statistic?: true }[];
 }
 
 /** One group per permutable space, touching every tensor axis that lies in it. */
@@ -49,12 +63,12 @@ export function derivePermutationSpec(model: ChannelSpaces): PermutationSpec {
   const axesBySpace = model.spaces.map((): PermutedAxis[] => []);
   for (const tensor of model.tensors) {
     tensor.axes.forEach((space, axis) => {
-      if (space !== null) axesBySpace[space]!.push({ tensor: tensor.name, axis });
+      if (space !== null) axesBySpace[space]!.push(tensor.statistic ? { tensor: tensor.name, axis, statistic: true } : { tensor: tensor.name, axis });
     });
   }
   return {
     groups: model.spaces.flatMap((space, index) =>
-      space.permutable ? [{ name: space.name, size: space.size, axes: axesBySpace[index]! }] : [],
+      space.permutable ? [{ name: space.name, size: space.size, layers: space.layers, axes: axesBySpace[index]! }] : [],
     ),
   };
 }

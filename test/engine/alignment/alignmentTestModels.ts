@@ -2,13 +2,16 @@
 // noise), so the permutation that undoes the shuffle is known exactly.
 import { applyPermutation, invertPermutation } from '../../../src/engine/model/applyPermutation';
 import type { Activation, MlpArchitecture } from '../../../src/engine/model/mlp';
-import { mlpChannelSpaces } from '../../../src/engine/model/mlpSpaces';
+import { mlpNetwork } from '../../../src/engine/model/mlpNetwork';
+import type { Network } from '../../../src/engine/model/network';
+import { networkChannelSpaces } from '../../../src/engine/model/networkSpaces';
 import type { Params, Tensor32 } from '../../../src/engine/model/params';
 import { derivePermutationSpec, type Permutation, type PermutationSpec } from '../../../src/engine/model/permutationSpec';
 import { mlpArchitecture, randomParams, seededRandom, shuffled } from '../model/mlpTestModels';
 
 export interface ShuffledPair {
   readonly architecture: MlpArchitecture;
+  readonly network: Network;
   readonly spec: PermutationSpec;
   readonly a: Params;
   readonly b: Params;
@@ -18,13 +21,13 @@ export interface ShuffledPair {
 
 export function shuffledPair(sizes: readonly number[], activation: Activation, seed: number, noise = 0): ShuffledPair {
   const architecture = mlpArchitecture(sizes, activation);
-  const spec = derivePermutationSpec(mlpChannelSpaces(architecture));
+  const spec = derivePermutationSpec(networkChannelSpaces(mlpNetwork(architecture)));
   const a = randomParams(architecture, seed);
   const random = seededRandom(seed + 1000);
   const shuffles = spec.groups.map((group) => shuffled(group.size, random));
   let b: Params = applyPermutation(a, spec, shuffles);
   if (noise > 0) b = withNoise(b, noise, seededRandom(seed + 2000));
-  return { architecture, spec, a, b, expected: shuffles.map(invertPermutation) };
+  return { architecture, network: mlpNetwork(architecture), spec, a, b, expected: shuffles.map(invertPermutation) };
 }
 
 /** Each value plus uniform noise of ±noise times the tensor's largest magnitude. */

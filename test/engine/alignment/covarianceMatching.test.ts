@@ -1,8 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { covarianceCosts, covarianceMatching, secondMoment } from '../../../src/engine/alignment/covarianceMatching';
+import { covarianceCosts, covarianceMatching } from '../../../src/engine/alignment/covarianceMatching';
 import { initBackend } from '../../../src/engine/backend/tfBackend';
-import { mlpChannelSpaces } from '../../../src/engine/model/mlpSpaces';
+import { mlpNetwork } from '../../../src/engine/model/mlpNetwork';
+import { networkChannelSpaces } from '../../../src/engine/model/networkSpaces';
 import type { Params } from '../../../src/engine/model/params';
 import { derivePermutationSpec } from '../../../src/engine/model/permutationSpec';
 import { mlpArchitecture } from '../model/mlpTestModels';
@@ -14,23 +15,20 @@ const INPUTS = Float32Array.of(1, 3);
 const ROWS_A = Float32Array.of(1, 0, 0, 1);
 const ROWS_B = Float32Array.of(0, 1, 2, 0);
 
-test('second moment and covariance costs on a hand-computed 2-unit case', async () => {
+test('covariance costs on a hand-computed 2-unit case', async () => {
   await initBackend();
-  const sigma = await secondMoment(INPUTS, 2, 1, true);
-  assert.deepEqual(Array.from(sigma), [5, 2, 2, 1]);
-  assert.deepEqual(Array.from(await secondMoment(INPUTS, 2, 1, false)), [5]);
-  const cost = await covarianceCosts(ROWS_A, ROWS_B, 2, 2, sigma);
+  const cost = await covarianceCosts(ROWS_A, ROWS_B, 2, 2, Float32Array.of(5, 2, 2, 1));
   assert.deepEqual(Array.from(cost), [2, 5, 0, 13]);
 });
 
 test('covariance matching picks the cheaper assignment, layer by layer', async () => {
   await initBackend();
   const architecture = mlpArchitecture([1, 2, 1], 'relu');
-  const spec = derivePermutationSpec(mlpChannelSpaces(architecture));
+  const spec = derivePermutationSpec(networkChannelSpaces(mlpNetwork(architecture)));
   const t = (shape: number[], values: number[]) => ({ shape, data: Float32Array.from(values) });
   const a: Params = new Map([['fc1.weight', t([2, 1], [1, 0])], ['fc1.bias', t([2], [0, 1])], ['fc2.weight', t([1, 2], [1, 1])], ['fc2.bias', t([1], [0])]]);
   const b: Params = new Map([['fc1.weight', t([2, 1], [0, 2])], ['fc1.bias', t([2], [1, 0])], ['fc2.weight', t([1, 2], [1, 1])], ['fc2.bias', t([1], [0])]]);
-  const result = await covarianceMatching(architecture, a, b, spec, INPUTS, 2);
+  const result = await covarianceMatching(mlpNetwork(architecture), a, b, spec, { inputs: INPUTS, count: 2 });
   // Identity costs 2 + 13 = 15; the swap 5 + 0 = 5.
   assert.deepEqual(Array.from(result.perms[0]!), [1, 0]);
   assert.equal(result.details['costTotal.fc1'], 5);
@@ -39,5 +37,4 @@ test('covariance matching picks the cheaper assignment, layer by layer', async (
 
 test('covariance costs refuse mismatched sizes', async () => {
   await assert.rejects(covarianceCosts(ROWS_A, ROWS_B, 2, 3, Float32Array.of(1)), /two 2×3 matrices and a 3×3 Σ/);
-  await assert.rejects(secondMoment(INPUTS, 3, 1, true), /2 inputs are not 3 samples of 1/);
 });

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { activationMatching } from '../../../src/engine/alignment/activationMatching';
 import { covarianceMatching } from '../../../src/engine/alignment/covarianceMatching';
 import { naiveAlignment } from '../../../src/engine/alignment/naive';
+import { unitCorrelations } from '../../../src/engine/alignment/unitCorrelations';
 import { weightMatching } from '../../../src/engine/alignment/weightMatching';
 import { initBackend, tf } from '../../../src/engine/backend/tfBackend';
 import { checkEquivalence } from '../../../src/engine/metrics/equivalence';
@@ -16,8 +17,9 @@ const COUNT = 300;
 
 const methods = {
   weight: (p: ReturnType<typeof shuffledPair>) => weightMatching(p.a, p.b, p.spec, { seed: 3 }),
-  activation: (p: ReturnType<typeof shuffledPair>, x: Float32Array) => activationMatching(p.architecture, p.a, p.b, p.spec, x, COUNT),
-  covariance: (p: ReturnType<typeof shuffledPair>, x: Float32Array) => covarianceMatching(p.architecture, p.a, p.b, p.spec, x, COUNT),
+  activation: async (p: ReturnType<typeof shuffledPair>, x: Float32Array) =>
+    activationMatching(p.spec, await unitCorrelations(p.network, p.a, p.b, p.spec, { inputs: x, count: COUNT })),
+  covariance: (p: ReturnType<typeof shuffledPair>, x: Float32Array) => covarianceMatching(p.network, p.a, p.b, p.spec, { inputs: x, count: COUNT }),
 };
 
 for (const [name, align] of Object.entries(methods)) {
@@ -43,7 +45,7 @@ for (const [name, align] of Object.entries(methods)) {
       assert.ok(layer.costBefore > 0.5, `${layer.layer} differs before alignment`);
       assert.ok(layer.unitCosts.every((c) => c === 0));
     }
-    const equivalence = await checkEquivalence(pair.architecture, pair.b, permuted, inputs, COUNT);
+    const equivalence = await checkEquivalence(pair.network, pair.b, permuted, inputs, COUNT);
     assert.ok(equivalence.equivalent);
     // B sums its inputs in its own order, so only rounding separates it from π(B) (= A).
     assert.ok(equivalence.error < 1e-5);

@@ -13,10 +13,11 @@ import { openDataset } from '../../../src/engine/datasets/openDataset';
 import { openCheckpoint } from '../../../src/engine/formats/openCheckpoint';
 import { dimS } from '../../../src/engine/metrics/dimS';
 import { matchingCosts } from '../../../src/engine/metrics/matchingCosts';
-import { forwardMlp } from '../../../src/engine/model/forward';
-import { readMlp } from '../../../src/engine/model/inferMlp';
+import { unitCorrelations } from '../../../src/engine/alignment/unitCorrelations';
+import { readNetwork } from '../../../src/engine/architecture/loadNetwork';
 import type { Activation } from '../../../src/engine/model/mlp';
-import { mlpChannelSpaces } from '../../../src/engine/model/mlpSpaces';
+import { networkChannelSpaces } from '../../../src/engine/model/networkSpaces';
+import type { WeightedNode } from '../../../src/engine/model/network';
 import { derivePermutationSpec } from '../../../src/engine/model/permutationSpec';
 
 const FIXTURES = join(__dirname, '..', '..', '..', '..', 'test', 'fixtures', 'compare');
@@ -44,10 +45,10 @@ function close(actual: number, wanted: number, tolerance: number, what: string):
   assert.ok(Math.abs(actual - wanted) <= tolerance * Math.max(1, Math.abs(wanted)), `${what}: ${actual} vs ${wanted}`);
 }
 
-async function readNetwork(file: string, activation: Activation) {
+async function readOne(file: string, activation: Activation) {
   const checkpoint = await openCheckpoint(file);
   try {
-    return await readMlp(checkpoint, activation);
+    return await readNetwork(checkpoint, { activation });
   } finally {
     await checkpoint.close();
   }
@@ -55,18 +56,19 @@ async function readNetwork(file: string, activation: Activation) {
 
 async function load(network: ExpectedNetwork) {
   await initBackend();
-  const a = await readNetwork(join(FIXTURES, network.checkpoints.a), network.activation);
-  const b = await readNetwork(join(FIXTURES, network.checkpoints.b), network.activation);
+  const a = await readOne(join(FIXTURES, network.checkpoints.a), network.activation);
+  const b = await readOne(join(FIXTURES, network.checkpoints.b), network.activation);
   const data = await openDataset(join(FIXTURES, 'eval.npz'));
-  const spec = derivePermutationSpec(mlpChannelSpaces(a.architecture));
-  return { a, b, data, spec, architecture: a.architecture };
+  const spec = derivePermutationSpec(networkChannelSpaces(a.network));
+  const correlations = await unitCorrelations(a.network, a.params, b.params, spec, data);
+  return { a, b, data, spec, net: a.network, correlations };
 }
 
 for (const [name, network] of Object.entries(expected.networks)) {
   test(`${name}: activation and covariance matching find the reference's permutations and totals`, async () => {
-    const { a, b, data, spec, architecture } = await load(network);
-    const activation = await activationMatching(architecture, a.params, b.params, spec, data.inputs, data.count);
-    const covariance = await covarianceMatching(architecture, a.params, b.params, spec, data.inputs, data.count);
+    const { a, b, data, spec, net, correlations } = await load(network);
+    const activation = activationMatching(spec, correlations);
+    const covariance = await covarianceMatching(net, a.params, b.params, spec, data);
     for (const [method, result] of [['activation', activation], ['covariance', covariance]] as const) {
       const reference = network.methods[method]!;
       result.perms.forEach((perm, g) => assert.deepEqual(Array.from(perm), reference.matching[g]!.permutation, `${method} group ${g}`));
@@ -82,12 +84,10 @@ for (const [name, network] of Object.entries(expected.networks)) {
   });
 
   test(`${name}: matching costs and Dim(S) equal the reference's`, async () => {
-    const { a, b, data, spec, architecture } = await load(network);
-    const fa = (await forwardMlp(architecture, a.params, data.inputs, data.count, { features: true })).features;
-    const fb = (await forwardMlp(architecture, b.params, data.inputs, data.count, { features: true })).features;
+    const { a, b, spec, net, correlations } = await load(network);
     for (const [method, reference] of Object.entries(network.methods)) {
       const perms = reference.matching.map((m) => Int32Array.from(m.permutation));
-      const costs = matchingCosts(a.params, b.params, spec, perms, { count: data.count, a: fa, b: fb });
+      const costs = matchingCosts(a.params, b.params, spec, perms, correlations);
       costs.forEach((layer, g) => {
         const want = reference.matching[g]!;
         const where = `${method} ${layer.layer}`;
@@ -101,7 +101,8 @@ for (const [name, network] of Object.entries(expected.networks)) {
       });
       close(weightObjective(a.params, b.params, spec, perms), reference.details.weightObjective!, 1e-9, `${method} weightObjective`);
     }
-    const dims = await dimS(a.params, b.params, architecture.layers);
+    const layers = net.nodes.filter((n): n is WeightedNode => n.op === 'linear').map((n) => ({ name: n.id, weight: n.weight, bias: n.bias }));
+    const dims = await dimS(a.params, b.params, layers);
     dims.forEach((d, l) => {
       assert.equal(d.layer, network.dimS[l]!.layer);
       close(d.a, network.dimS[l]!.a, 1e-5, `Dim(S) A ${d.layer}`);

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { weightMatching, weightObjective } from '../../../src/engine/alignment/weightMatching';
 import { initBackend } from '../../../src/engine/backend/tfBackend';
 import { applyPermutation, identityPermutations } from '../../../src/engine/model/applyPermutation';
-import { mlpChannelSpaces } from '../../../src/engine/model/mlpSpaces';
+import { mlpNetwork } from '../../../src/engine/model/mlpNetwork';
+import { networkChannelSpaces } from '../../../src/engine/model/networkSpaces';
 import type { Params } from '../../../src/engine/model/params';
 import { derivePermutationSpec, type Permutation, type PermutationSpec } from '../../../src/engine/model/permutationSpec';
 import { mlpArchitecture, randomParams } from '../model/mlpTestModels';
@@ -39,7 +40,7 @@ test('weight matching recovers a known permutation through 10% noise', async () 
 test('weight matching on unrelated models: the objective never decreases and ends at a local optimum of every group', async () => {
   await initBackend();
   const architecture = mlpArchitecture([3, 5, 6, 4, 2], 'relu');
-  const spec = derivePermutationSpec(mlpChannelSpaces(architecture));
+  const spec = derivePermutationSpec(networkChannelSpaces(mlpNetwork(architecture)));
   const a = randomParams(architecture, 31);
   const b = randomParams(architecture, 32);
   const result = await weightMatching(a, b, spec, { seed: 5 });
@@ -64,7 +65,7 @@ test('weight matching on unrelated models: the objective never decreases and end
 test('weight matching is deterministic for a seed, and the seed is reported', async () => {
   await initBackend();
   const architecture = mlpArchitecture([8, 16, 16, 16, 3], 'relu');
-  const spec = derivePermutationSpec(mlpChannelSpaces(architecture));
+  const spec = derivePermutationSpec(networkChannelSpaces(mlpNetwork(architecture)));
   const a = randomParams(architecture, 41);
   const b = randomParams(architecture, 42);
   const first = await weightMatching(a, b, spec, { seed: 9 });
@@ -77,7 +78,7 @@ test('weight matching is deterministic for a seed, and the seed is reported', as
 test('weight matching respects the sweep cap', async () => {
   await initBackend();
   const architecture = mlpArchitecture([8, 16, 16, 3], 'relu');
-  const spec = derivePermutationSpec(mlpChannelSpaces(architecture));
+  const spec = derivePermutationSpec(networkChannelSpaces(mlpNetwork(architecture)));
   const result = await weightMatching(randomParams(architecture, 51), randomParams(architecture, 52), spec, { maxSweeps: 1 });
   assert.equal(result.details.sweeps, 1);
   assert.equal(result.objectiveBySweep.length, 2);
@@ -85,7 +86,7 @@ test('weight matching respects the sweep cap', async () => {
 
 test('weightObjective counts tensors outside the spec once, unpermuted', () => {
   const architecture = mlpArchitecture([2, 2, 1], 'relu');
-  const spec = derivePermutationSpec(mlpChannelSpaces(architecture));
+  const spec = derivePermutationSpec(networkChannelSpaces(mlpNetwork(architecture)));
   const t = (shape: number[], values: number[]) => ({ shape, data: Float32Array.from(values) });
   const a: Params = new Map([
     ['fc1.weight', t([2, 2], [1, 2, 3, 4])], ['fc1.bias', t([2], [1, -1])],
@@ -103,7 +104,7 @@ test('weightObjective counts tensors outside the spec once, unpermuted', () => {
 
 test('weight matching refuses a spec that does not fit the models', async () => {
   const architecture = mlpArchitecture([4, 6, 2], 'relu');
-  const spec = derivePermutationSpec(mlpChannelSpaces(architecture));
+  const spec = derivePermutationSpec(networkChannelSpaces(mlpNetwork(architecture)));
   const a = randomParams(architecture, 1);
   const b = new Map(randomParams(architecture, 2));
   b.delete('fc2.weight');

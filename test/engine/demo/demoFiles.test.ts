@@ -7,8 +7,9 @@ import { openDataset } from '../../../src/engine/datasets/openDataset';
 import { ensureDemoPair } from '../../../src/engine/demo/demoFiles';
 import { openSafetensors } from '../../../src/engine/formats/safetensors/openSafetensors';
 import { accuracy } from '../../../src/engine/metrics/classification';
-import { forwardMlp } from '../../../src/engine/model/forward';
-import { readMlp } from '../../../src/engine/model/inferMlp';
+import { forwardNetwork } from '../../../src/engine/model/forward';
+import { readNetwork } from '../../../src/engine/architecture/loadNetwork';
+import type { LinearNode } from '../../../src/engine/model/network';
 import { tempDir } from '../../helpers/paths';
 
 // A small recipe keeps the test quick; the default one is measured by test/bench/demoTraining.bench.ts.
@@ -34,10 +35,11 @@ test('makes two different models and the held-out digits, readable by the engine
   for (const file of [files.a, files.b]) {
     const checkpoint = await openSafetensors(file);
     try {
-      const mlp = await readMlp(checkpoint, 'relu');
-      assert.deepEqual(mlp.architecture.layers.map((l) => [l.name, l.inFeatures, l.outFeatures]), [['layers.0', 784, 24], ['layers.1', 24, 10]]);
+      const mlp = await readNetwork(checkpoint, { activation: 'relu' });
+      const linear = mlp.network.nodes.filter((n): n is LinearNode => n.op === 'linear');
+      assert.deepEqual(linear.map((l) => [l.id, l.inFeatures, l.outFeatures]), [['layers.0', 784, 24], ['layers.1', 24, 10]]);
       // The accuracy recorded at training time is what the engine measures from the files.
-      const { logits } = await forwardMlp(mlp.architecture, mlp.params, data.inputs, data.count);
+      const { logits } = await forwardNetwork(mlp.network, mlp.params, data.inputs, data.count);
       const measured = accuracy(logits, data.labels, 10);
       assert.equal(measured.toFixed(4), checkpoint.metadata.test_accuracy);
       assert.ok(measured > 0.8, `accuracy ${measured}`);

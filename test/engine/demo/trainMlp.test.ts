@@ -5,7 +5,8 @@ import { initBackend, tf } from '../../../src/engine/backend/tfBackend';
 import { loadMnistDigits, type DigitSet } from '../../../src/engine/demo/mnistDigits';
 import { lossAndGradients, trainMlp } from '../../../src/engine/demo/trainMlp';
 import { accuracy } from '../../../src/engine/metrics/classification';
-import { forwardMlp } from '../../../src/engine/model/forward';
+import { forwardNetwork } from '../../../src/engine/model/forward';
+import { mlpNetwork } from '../../../src/engine/model/mlpNetwork';
 import { fixture } from '../../helpers/paths';
 
 function firstRows(set: DigitSet, count: number): DigitSet {
@@ -75,7 +76,7 @@ test('a small network learns the digits, in PyTorch layout, the same for the sam
   assert.ok(one.epochLosses[1]! < one.epochLosses[0]!, `losses ${one.epochLosses}`);
 
   // Measured by the engine's own forward pass on digits the network never saw.
-  const { logits } = await forwardMlp(one.architecture, one.params, held.inputs, held.count);
+  const { logits } = await forwardNetwork(mlpNetwork(one.architecture), one.params, held.inputs, held.count);
   const acc = accuracy(logits, held.labels, 10);
   assert.ok(acc > 0.75, `test accuracy ${acc}`);
 

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { initBackend } from '../../../src/engine/backend/tfBackend';
 import { dimS, layerDimension, participationRatio } from '../../../src/engine/metrics/dimS';
 import { applyPermutation } from '../../../src/engine/model/applyPermutation';
-import { mlpChannelSpaces } from '../../../src/engine/model/mlpSpaces';
+import { mlpNetwork } from '../../../src/engine/model/mlpNetwork';
+import { networkChannelSpaces } from '../../../src/engine/model/networkSpaces';
 import type { Params } from '../../../src/engine/model/params';
 import { derivePermutationSpec } from '../../../src/engine/model/permutationSpec';
 import { mlpArchitecture, randomParams, seededRandom, shuffled } from '../model/mlpTestModels';
@@ -60,7 +61,7 @@ test('the bias is one more coordinate of each unit', async () => {
 test('Dim(S) is unchanged by permuting units and inputs, for A and B', async () => {
   await initBackend();
   const architecture = mlpArchitecture([9, 12, 7, 3], 'relu');
-  const spec = derivePermutationSpec(mlpChannelSpaces(architecture));
+  const spec = derivePermutationSpec(networkChannelSpaces(mlpNetwork(architecture)));
   const a = randomParams(architecture, 61);
   const random = seededRandom(62);
   const b = applyPermutation(a, spec, spec.groups.map((g) => shuffled(g.size, random)));

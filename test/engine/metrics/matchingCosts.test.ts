@@ -2,13 +2,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { matchingCosts } from '../../../src/engine/metrics/matchingCosts';
 import { identityPermutations } from '../../../src/engine/model/applyPermutation';
-import { mlpChannelSpaces } from '../../../src/engine/model/mlpSpaces';
+import { mlpNetwork } from '../../../src/engine/model/mlpNetwork';
+import { networkChannelSpaces } from '../../../src/engine/model/networkSpaces';
 import type { Params } from '../../../src/engine/model/params';
 import { derivePermutationSpec } from '../../../src/engine/model/permutationSpec';
 import { mlpArchitecture, randomParams } from '../model/mlpTestModels';
 
 const architecture = mlpArchitecture([2, 2, 1], 'relu');
-const spec = derivePermutationSpec(mlpChannelSpaces(architecture));
+const spec = derivePermutationSpec(networkChannelSpaces(mlpNetwork(architecture)));
 const t = (shape: number[], values: number[]) => ({ shape, data: Float32Array.from(values) });
 const A: Params = new Map([['fc1.weight', t([2, 2], [1, 0, 0, 1])], ['fc1.bias', t([2], [0, 0])], ['fc2.weight', t([1, 2], [1, 2])], ['fc2.bias', t([1], [0])]]);
 // A with its two hidden units swapped.
@@ -16,7 +17,7 @@ const B: Params = new Map([['fc1.weight', t([2, 2], [0, 1, 1, 0])], ['fc1.bias',
 
 test('identical models cost nothing', () => {
   const big = mlpArchitecture([6, 8, 7, 3], 'relu');
-  const bigSpec = derivePermutationSpec(mlpChannelSpaces(big));
+  const bigSpec = derivePermutationSpec(networkChannelSpaces(mlpNetwork(big)));
   const params = randomParams(big, 3);
   const costs = matchingCosts(params, params, bigSpec, identityPermutations(bigSpec));
   assert.deepEqual(costs.map((c) => c.layer), ['fc1', 'fc2']);
@@ -48,9 +49,9 @@ test('hand-computed weight distances before and after the swap', () => {
 
 test('mean correlation of matched units before and after', () => {
   // A's units: a ramp and an alternation; B's: the same, swapped, the ramp doubled.
-  const fa = Float32Array.of(1, 1, 2, 0, 3, 1, 4, 0);
-  const fb = Float32Array.of(1, 2, 0, 4, 1, 6, 0, 8);
-  const [layer] = matchingCosts(A, B, spec, [Int32Array.of(1, 0)], { count: 4, a: [fa], b: [fb] });
+  const r = -1 / Math.sqrt(5);
+  const correlations = Float64Array.of(r, 1, 1, r);
+  const [layer] = matchingCosts(A, B, spec, [Int32Array.of(1, 0)], [correlations]);
   // Ramp against alternation: −1 / √5 for both units; matched, each is perfectly correlated.
   assert.ok(Math.abs(layer!.correlationBefore! + 1 / Math.sqrt(5)) < 1e-12);
   assert.ok(Math.abs(layer!.correlationAfter! - 1) < 1e-12);

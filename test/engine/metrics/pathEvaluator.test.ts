@@ -4,22 +4,23 @@ import { initBackend, tf } from '../../../src/engine/backend/tfBackend';
 import { accuracy, crossEntropy } from '../../../src/engine/metrics/classification';
 import { alphaGrid, interpolateParams } from '../../../src/engine/metrics/interpolation';
 import { measurePath, PathEvaluator, type PathMeasurement } from '../../../src/engine/metrics/pathEvaluator';
-import { forwardMlp } from '../../../src/engine/model/forward';
 import type { MlpArchitecture } from '../../../src/engine/model/mlp';
 import type { Params, Tensor32 } from '../../../src/engine/model/params';
 import { applyPermutation } from '../../../src/engine/model/applyPermutation';
-import { mlpChannelSpaces } from '../../../src/engine/model/mlpSpaces';
+import { mlpNetwork } from '../../../src/engine/model/mlpNetwork';
+import { networkChannelSpaces } from '../../../src/engine/model/networkSpaces';
 import { derivePermutationSpec } from '../../../src/engine/model/permutationSpec';
-import { mlpArchitecture, randomInputs, randomParams, referenceForward, seededRandom, shuffled } from '../model/mlpTestModels';
+import { mlpArchitecture, mlpForward, randomInputs, randomParams, referenceForward, seededRandom, shuffled } from '../model/mlpTestModels';
 
 const architecture = mlpArchitecture([10, 12, 9, 8, 4], 'relu');
+const network = mlpNetwork(architecture);
 const paramsA = randomParams(architecture, 1, 2);
 // The last sample is all zeros: with negative first-layer biases, its fc1 features vanish.
 paramsA.get('fc1.bias')!.data.forEach((v, i, d) => (d[i] = -Math.abs(v) - 0.1));
 // B computes the same function with its hidden units shuffled: the naive path between two
 // such networks leaves the low-loss region, so the barriers are real.
 const random = seededRandom(4);
-const spec = derivePermutationSpec(mlpChannelSpaces(architecture));
+const spec = derivePermutationSpec(networkChannelSpaces(mlpNetwork(architecture)));
 const paramsB = applyPermutation(paramsA, spec, spec.groups.map((g) => shuffled(g.size, random)));
 const count = 37;
 const inputs = randomInputs(count, 10, 3);
@@ -31,7 +32,7 @@ const alphas = alphaGrid(5);
 
 /** Loss and accuracy of one network on the data, through the plain forward pass. */
 async function score(params: Params): Promise<{ loss: number; accuracy: number }> {
-  const { logits } = await forwardMlp(architecture, params, inputs, count);
+  const { logits } = await mlpForward(architecture, params, inputs, count);
   return { loss: crossEntropy(logits, labels, 4), accuracy: accuracy(logits, labels, 4) };
 }
 
@@ -44,7 +45,7 @@ let measured: PathMeasurement;
 
 test('the path matches interpolated networks run directly (the first-layer shortcut included)', async () => {
   await initBackend('wasm');
-  measured = await measurePath(architecture, paramsA, paramsB, data, { alphas, batchSize: 8 });
+  measured = await measurePath(network, paramsA, paramsB, data, { alphas, batchSize: 8 });
   assert.deepEqual(measured.alphas, alphas);
   const direct = await Promise.all(alphas.map((alpha) => score(interpolateParams(paramsA, paramsB, alpha))));
   assertClose(measured.path.loss, direct.map((d) => d.loss), 1e-5, 'loss');
@@ -82,7 +83,7 @@ test('per-layer barriers match networks with only that layer interpolated', asyn
 test('a layer that A and B share has a per-layer barrier of exactly 0', async () => {
   const shared = new Map(paramsB);
   for (const name of ['fc2.weight', 'fc2.bias']) shared.set(name, paramsA.get(name)!);
-  const result = await measurePath(architecture, paramsA, shared, data, { alphas: alphaGrid(7), batchSize: 8 });
+  const result = await measurePath(network, paramsA, shared, data, { alphas: alphaGrid(7), batchSize: 8 });
   const fc2 = result.layerBarriers[1]!;
   assert.equal(fc2.loss, 0);
   assert.equal(fc2.accuracy, 0);
@@ -132,7 +133,7 @@ test('LLFC matches a direct double-precision computation, zero feature vectors l
 });
 
 test('LLFC on a capped sample count uses the first samples only', async () => {
-  const capped = await measurePath(architecture, paramsA, paramsB, data, { alphas, batchSize: 8, llfcSamples: 20, layerBarriers: false });
+  const capped = await measurePath(network, paramsA, paramsB, data, { alphas, batchSize: 8, llfcSamples: 20, layerBarriers: false });
   assert.deepEqual(capped.layerBarriers, []);
   assert.deepEqual(capped.path, measured.path);
   const expected = directLlfc(architecture, paramsA, paramsB, 20);
@@ -150,14 +151,14 @@ test('a layer whose features are all zero has NaN LLFC', async () => {
     params.set('fc1.bias', { shape: [4], data: new Float32Array(4).fill(-1) });
     return params;
   };
-  const result = await measurePath(arch, dead(1), dead(2), { inputs: randomInputs(5, 3, 1), labels: new Int32Array(5), count: 5 }, { alphas });
+  const result = await measurePath(mlpNetwork(arch), dead(1), dead(2), { inputs: randomInputs(5, 3, 1), labels: new Int32Array(5), count: 5 }, { alphas });
   const [fc1] = result.llfc;
   assert.ok(fc1!.cosine.every(Number.isNaN) && fc1!.scale.every(Number.isNaN) && Number.isNaN(fc1!.baseline));
   assert.ok(result.path.loss.every(Number.isFinite));
 });
 
 test('the batch size does not change the measurement', async () => {
-  const whole = await measurePath(architecture, paramsA, paramsB, data, { alphas, batchSize: 1000 });
+  const whole = await measurePath(network, paramsA, paramsB, data, { alphas, batchSize: 1000 });
   assertClose(whole.path.loss, measured.path.loss, 1e-6, 'loss');
   assert.deepEqual(whole.path.accuracy, measured.path.accuracy);
   whole.llfc.forEach((layer, l) => assertClose(layer.cosine, measured.llfc[l]!.cosine, 1e-6, 'cosine'));
@@ -166,7 +167,7 @@ test('the batch size does not change the measurement', async () => {
 
 test('one evaluator serves several B, reports progress and frees every tensor', async () => {
   const before = tf.memory().numTensors;
-  const evaluator = PathEvaluator.create(architecture, paramsA, data, 8);
+  const evaluator = PathEvaluator.create(network, paramsA, data, { batchSize: 8 });
   const stages: [string, number][] = [];
   const first = await evaluator.measure(paramsB, { alphas, onProgress: (stage, fraction) => stages.push([stage, fraction]) });
   const second = await evaluator.measure(paramsA, { alphas, layerBarriers: false });
@@ -177,9 +178,10 @@ test('one evaluator serves several B, reports progress and frees every tensor', 
   assert.equal(second.barrier.loss, 0);
   assert.deepEqual(second.path.loss, alphas.map(() => first.path.loss[0]));
   assert.equal(stages.length, 5 * 5);
-  assert.deepEqual(stages[0], ['path and LLFC: α 1/5', 1 / 25]);
-  assert.deepEqual(stages[7], ['per-layer barriers: layer 1/4 (fc1), α 3/5', 8 / 25]);
-  assert.deepEqual(stages[24], ['per-layer barriers: layer 4/4 (fc4), α 5/5', 1]);
+  // 37 samples in batches of 8: five batches for the path and for each layer's barrier.
+  assert.deepEqual(stages[0], ['path and LLFC: batch 1/5', 1 / 25]);
+  assert.deepEqual(stages[7], ['per-layer barriers: layer 1/4 (fc1): batch 3/5', 8 / 25]);
+  assert.deepEqual(stages[24], ['per-layer barriers: layer 4/4 (fc4): batch 5/5', 1]);
   await assert.rejects(evaluator.measure(paramsB), /disposed/);
 });
 
@@ -187,23 +189,23 @@ test('an abort stops between forward passes and frees every tensor', async () =>
   const before = tf.memory().numTensors;
   const controller = new AbortController();
   const stages: string[] = [];
-  const run = measurePath(architecture, paramsA, paramsB, data, {
+  const run = measurePath(network, paramsA, paramsB, data, {
     alphas,
     signal: controller.signal,
     onProgress: (stage) => {
       stages.push(stage);
-      if (stage === 'per-layer barriers: layer 2/4 (fc2), α 1/5') controller.abort();
+      if (stage === 'per-layer barriers: layer 2/4 (fc2): batch 1/1') controller.abort();
     },
   });
   await assert.rejects(run, { name: 'AbortError' });
-  assert.equal(stages.at(-1), 'per-layer barriers: layer 2/4 (fc2), α 1/5');
+  assert.equal(stages.at(-1), 'per-layer barriers: layer 2/4 (fc2): batch 1/1');
   assert.equal(tf.memory().numTensors, before);
 });
 
 test('labels outside the outputs and missing samples are refused before any work', () => {
   const before = tf.memory().numTensors;
-  assert.throws(() => PathEvaluator.create(architecture, paramsA, { ...data, labels: labels.map((y, i) => (i === 5 ? 4 : y)) }), /sample 5 has label 4, outside the 4 outputs/);
-  assert.throws(() => PathEvaluator.create(architecture, paramsA, { ...data, count: 0 }), /no evaluation samples/);
-  assert.throws(() => PathEvaluator.create(architecture, paramsA, { ...data, count: 40 }), /40 samples of 10 values need 400 inputs, got 370/);
+  assert.throws(() => PathEvaluator.create(network, paramsA, { ...data, labels: labels.map((y, i) => (i === 5 ? 4 : y)) }), /sample 5 has label 4, outside the 4 outputs/);
+  assert.throws(() => PathEvaluator.create(network, paramsA, { ...data, count: 0 }), /no evaluation samples/);
+  assert.throws(() => PathEvaluator.create(network, paramsA, { ...data, count: 40 }), /40 samples of 10 values need 400 inputs, got 370/);
   assert.equal(tf.memory().numTensors, before);
 });

@@ -4,7 +4,8 @@ import { weightMatching } from '../../../src/engine/alignment/weightMatching';
 import { loadCheckpointPair } from '../../../src/engine/compare/loadPair';
 import { matchingCosts } from '../../../src/engine/metrics/matchingCosts';
 import { unitSimilarity } from '../../../src/engine/metrics/unitSimilarity';
-import { mlpChannelSpaces } from '../../../src/engine/model/mlpSpaces';
+import { mlpNetwork } from '../../../src/engine/model/mlpNetwork';
+import { networkChannelSpaces } from '../../../src/engine/model/networkSpaces';
 import type { Params } from '../../../src/engine/model/params';
 import { derivePermutationSpec } from '../../../src/engine/model/permutationSpec';
 import { pairCost } from '../../../src/shared/unitSimilarity';
@@ -12,7 +13,7 @@ import { fixture } from '../../helpers/paths';
 import { mlpArchitecture, randomParams, seededRandom, shuffled } from '../model/mlpTestModels';
 
 const architecture = mlpArchitecture([3, 4, 5, 2], 'relu');
-const spec = derivePermutationSpec(mlpChannelSpaces(architecture));
+const spec = derivePermutationSpec(networkChannelSpaces(mlpNetwork(architecture)));
 const A = randomParams(architecture, 1);
 const B = randomParams(architecture, 2);
 const random = seededRandom(7);
@@ -96,8 +97,8 @@ test('B identical to A up to a permutation: the matched pairs have cosine 1', as
 });
 
 test('pairCost of the matched pairs is the report\'s unitCosts, on the trained fixture pair', async () => {
-  const pair = await loadCheckpointPair(fixture('compare', 'a.pt'), fixture('compare', 'b.pt'), 'relu');
-  const pairSpec = derivePermutationSpec(mlpChannelSpaces(pair.a.architecture));
+  const pair = await loadCheckpointPair(fixture('compare', 'a.pt'), fixture('compare', 'b.pt'), { activation: 'relu' });
+  const pairSpec = derivePermutationSpec(networkChannelSpaces(pair.network));
   const { perms: found } = await weightMatching(pair.a.params, pair.b.params, pairSpec, { seed: 0 });
   const matching = matchingCosts(pair.a.params, pair.b.params, pairSpec, found);
   for (const [g, layer] of matching.entries()) {

@@ -2,6 +2,8 @@
 // pass that the TensorFlow.js results are checked against.
 import type { Activation, DenseLayer, MlpArchitecture } from '../../../src/engine/model/mlp';
 import type { Params, Tensor32 } from '../../../src/engine/model/params';
+import { forwardNetwork } from '../../../src/engine/model/forward';
+import { mlpNetwork } from '../../../src/engine/model/mlpNetwork';
 import { mulberry32 as seededRandom } from '../../helpers/randomMatrices';
 
 export { seededRandom };
@@ -109,4 +111,22 @@ export function maxRelativeError(actual: Float32Array, expected: readonly (reado
   const flat = expected.flat();
   if (actual.length !== flat.length) throw new Error(`compared ${actual.length} values with ${flat.length}`);
   return flat.reduce((worst, e, i) => Math.max(worst, Math.abs(actual[i]! - e) / Math.max(1, Math.abs(e))), 0);
+}
+
+/**
+ * The engine's forward pass on an MLP as a network graph, with its hidden layers' features
+ * (after the activation) and pre-activations split out as the tests compare them.
+ */
+export async function mlpForward(
+  architecture: MlpArchitecture,
+  params: Params,
+  inputs: Float32Array,
+  count: number,
+  options: { readonly batchSize?: number } = {},
+): Promise<{ logits: Float32Array; features: Float32Array[]; preactivations: Float32Array[] }> {
+  const hidden = architecture.layers.length - 1;
+  const preactivations = Array.from({ length: hidden }, (_, l) => 2 * l);
+  const features = Array.from({ length: hidden }, (_, l) => 2 * l + 1);
+  const out = await forwardNetwork(mlpNetwork(architecture), params, inputs, count, { capture: [...features, ...preactivations], ...options });
+  return { logits: out.logits, features: out.captured.slice(0, hidden), preactivations: out.captured.slice(hidden) };
 }

@@ -1,0 +1,176 @@
+import type { Activation } from './mlp';
+
+/** Height and width, in that order. */
+export type Pair = readonly [number, number];
+
+/**
+ * Where a node reads its value: an earlier node's index, or INPUT for the network's input. Nodes
+ * are stored in an order where every node comes after what it reads, so one pass computes them.
+ */
+export const INPUT = -1;
+
+/** y = conv(x, W) + b with W stored [out, in, kh, kw], as PyTorch's Conv2d (groups = 1, no dilation). */
+export interface ConvNode {
+  readonly op: 'conv2d';
+  readonly id: string;
+  readonly input: number;
+  readonly weight: string;
+  readonly bias: string | null;
+  readonly inChannels: number;
+  readonly outChannels: number;
+  readonly kernel: Pair;
+  readonly stride: Pair;
+  readonly padding: Pair;
+}
+
+/**
+ * y = x · Wᵀ + b. W is [out, in], or [out, C, H, W] when the layer reads a flattened C×H×W map:
+ * the engine keeps the map's axes apart, so a channel permutation reorders one axis.
+ */
+export interface LinearNode {
+  readonly op: 'linear';
+  readonly id: string;
+  readonly input: number;
+  readonly weight: string;
+  readonly bias: string | null;
+  readonly inFeatures: number;
+  readonly outFeatures: number;
+}
+
+/** Per channel: (x − running_mean) / √(running_var + eps) · weight + bias, as BatchNorm1d/2d in eval mode. */
+export interface BatchNormNode {
+  readonly op: 'batchnorm';
+  readonly id: string;
+  readonly input: number;
+  /** Null when the layer has no affine parameters (affine=False). */
+  readonly weight: string | null;
+  readonly bias: string | null;
+  readonly runningMean: string;
+  readonly runningVar: string;
+  readonly eps: number;
+  readonly channels: number;
+}
+
+export interface ActivationNode {
+  readonly op: 'activation';
+  readonly id: string;
+  readonly input: number;
+  readonly fn: Activation;
+}
+
+/** Max or average pooling without ceil mode; an average pool has no padding (PyTorch counts padded zeros, TensorFlow does not). */
+export interface PoolNode {
+  readonly op: 'maxpool' | 'avgpool';
+  readonly id: string;
+  readonly input: number;
+  readonly kernel: Pair;
+  readonly stride: Pair;
+  readonly padding: Pair;
+}
+
+/** The mean over every spatial position: C×H×W → C (AdaptiveAvgPool2d(1) followed by flatten). */
+export interface GlobalAvgPoolNode {
+  readonly op: 'globalavgpool';
+  readonly id: string;
+  readonly input: number;
+}
+
+/** C×H×W → C·H·W in PyTorch's order (channel-major). */
+export interface FlattenNode {
+  readonly op: 'flatten';
+  readonly id: string;
+  readonly input: number;
+}
+
+/** The sum of two values of one shape: a residual connection. */
+export interface AddNode {
+  readonly op: 'add';
+  readonly id: string;
+  readonly inputs: readonly [number, number];
+}
+
+export type NetworkNode = ConvNode | LinearNode | BatchNormNode | ActivationNode | PoolNode | GlobalAvgPoolNode | FlattenNode | AddNode;
+
+/** A node with weights: what the per-layer barriers, Dim(S) and the matching tables list. */
+export type WeightedNode = ConvNode | LinearNode;
+
+/**
+ * A feed-forward network as a graph of nodes; the last node's value is the logits. An MLP is a
+ * chain of linear and activation nodes; a VGG or ResNet adds convolutions, BatchNorm, pooling and
+ * residual additions. Every permutation group, forward pass and measurement is derived from this.
+ */
+export interface Network {
+  readonly kind: 'mlp' | 'conv';
+  /** One sample's shape: [features], or [channels, height, width]. */
+  readonly input: readonly number[];
+  readonly nodes: readonly NetworkNode[];
+}
+
+/** The indices a node reads. */
+export function nodeInputs(node: NetworkNode): readonly number[] {
+  return node.op === 'add' ? node.inputs : [node.input];
+}
+
+export function isWeighted(node: NetworkNode): node is WeightedNode {
+  return node.op === 'conv2d' || node.op === 'linear';
+}
+
+/** Every tensor name a node reads its parameters and statistics from. */
+export function nodeTensors(node: NetworkNode): string[] {
+  switch (node.op) {
+    case 'conv2d':
+    case 'linear':
+      return [node.weight, ...(node.bias ? [node.bias] : [])];
+    case 'batchnorm':
+      return [...(node.weight ? [node.weight] : []), ...(node.bias ? [node.bias] : []), node.runningMean, node.runningVar];
+    default:
+      return [];
+  }
+}
+
+/** For every node, the nodes that read it. */
+export function consumers(network: Network): number[][] {
+  const out = network.nodes.map((): number[] => []);
+  network.nodes.forEach((node, i) => {
+    for (const input of nodeInputs(node)) if (input !== INPUT) out[input]!.push(i);
+  });
+  return out;
+}
+
+/** The nodes whose value depends on any of `sources` (the sources included), as a mask over nodes. */
+export function downstreamOf(network: Network, sources: Iterable<number>): boolean[] {
+  const mask = network.nodes.map(() => false);
+  for (const s of sources) mask[s] = true;
+  network.nodes.forEach((node, i) => {
+    if (!mask[i] && nodeInputs(node).some((input) => input !== INPUT && mask[input])) mask[i] = true;
+  });
+  return mask;
+}
+
+/**
+ * A weighted layer and the BatchNorm that directly normalises its output (when it is that
+ * BatchNorm's only reader): one unit for per-layer barriers, Dim(S) and REPAIR.
+ */
+export interface LayerUnit {
+  readonly node: number;
+  readonly batchNorm: number | null;
+}
+
+export function layerUnits(network: Network): LayerUnit[] {
+  const readers = consumers(network);
+  return network.nodes.flatMap((node, i) => {
+    if (!isWeighted(node)) return [];
+    const only = readers[i]!.length === 1 ? readers[i]![0]! : null;
+    return [{ node: i, batchNorm: only !== null && network.nodes[only]!.op === 'batchnorm' ? only : null }];
+  });
+}
+
+/**
+ * What a layer's activations are called in the report: the weighted layer (or residual sum) they
+ * come from, seen through BatchNorm, so an MLP's features keep the names of its linear layers.
+ */
+export function featureName(network: Network, index: number): string {
+  const node = network.nodes[index]!;
+  if ((node.op === 'activation' || node.op === 'batchnorm') && node.input !== INPUT) return featureName(network, node.input);
+  return node.id;
+}

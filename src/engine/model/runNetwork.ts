@@ -1,0 +1,147 @@
+import { tf } from '../backend/tfBackend';
+import { INPUT, type Network, type NetworkNode, type Pair } from './network';
+import { activate, type NetworkTensors, type NodeTensors } from './networkTensors';
+
+/**
+ * How a BatchNorm node normalises during one run:
+ * - eval: by its running statistics (PyTorch's eval mode);
+ * - stats: by the given statistics instead (recomputed ones, after a BatchNorm reset);
+ * - batch: by the batch's own statistics, which the run reports (PyTorch's train mode, as a
+ *   BatchNorm reset runs the network);
+ * - track: passes its input through unchanged and reports the batch's statistics (REPAIR's
+ *   measurement of the endpoints);
+ * - identity: passes its input through (a REPAIR layer in a network without REPAIR).
+ */
+export type BatchNormMode =
+  | { readonly kind: 'eval' }
+  | { readonly kind: 'stats'; readonly mean: tf.Tensor1D; readonly variance: tf.Tensor1D }
+  | { readonly kind: 'batch' }
+  | { readonly kind: 'track' }
+  | { readonly kind: 'identity' };
+
+const EVAL: BatchNormMode = { kind: 'eval' };
+
+/** One BatchNorm's batch statistics: the mean and biased variance per channel over `count` values each. */
+export interface BatchMoments {
+  readonly mean: tf.Tensor1D;
+  readonly variance: tf.Tensor1D;
+  readonly count: number;
+}
+
+export interface RunOptions {
+  /** Per BatchNorm node (default eval). */
+  readonly modes?: ReadonlyMap<number, BatchNormMode>;
+  /** Values already known (e.g. computed once for every α), used instead of computing the node. */
+  readonly given?: ReadonlyMap<number, tf.Tensor>;
+  /** Only these nodes are computed (default all); the value of any node they read must be computed or given. */
+  readonly compute?: readonly boolean[];
+}
+
+export interface RunResult {
+  /** Per node, its value for the batch, or undefined where not computed. */
+  readonly values: readonly (tf.Tensor | undefined)[];
+  /** The batch statistics of every BatchNorm run in batch or track mode. */
+  readonly moments: ReadonlyMap<number, BatchMoments>;
+}
+
+/**
+ * Runs the network's nodes in order on one batch (flat rows, or NHWC maps from `uploadSamples`).
+ * Creates tensors without freeing them: call inside tf.tidy and keep what is needed.
+ */
+export function runNetwork(network: Network, tensors: NetworkTensors, input: tf.Tensor, options: RunOptions = {}): RunResult {
+  const values: (tf.Tensor | undefined)[] = [];
+  const moments = new Map<number, BatchMoments>();
+  const read = (index: number, by: NetworkNode): tf.Tensor => {
+    const value = index === INPUT ? input : values[index];
+    if (!value) throw new Error(`'${by.id}' reads a value that was not computed`);
+    return value;
+  };
+  network.nodes.forEach((node, i) => {
+    const given = options.given?.get(i);
+    if (given) return void (values[i] = given);
+    if (options.compute && !options.compute[i]) return void (values[i] = undefined);
+    if (node.op === 'add') return void (values[i] = tf.add(read(node.inputs[0], node), read(node.inputs[1], node)));
+    const x = read(node.input, node);
+    const t = tensors[i] ?? null;
+    switch (node.op) {
+      case 'conv2d': {
+        const { weight, bias } = weighted(t, node);
+        values[i] = tf.fused.conv2d({
+          x: x as tf.Tensor4D,
+          filter: weight as tf.Tensor4D,
+          strides: [...node.stride],
+          pad: padding(node.padding),
+          ...(bias ? { bias } : {}),
+        });
+        return;
+      }
+      case 'linear': {
+        const { weight, bias } = weighted(t, node);
+        values[i] = tf.fused.matMul({ a: x as tf.Tensor2D, b: weight as tf.Tensor2D, ...(bias ? { bias } : {}) });
+        return;
+      }
+      case 'batchnorm':
+        values[i] = batchNorm(x, i, node.eps, batchNormTensors(t, node), options.modes?.get(i) ?? EVAL, moments);
+        return;
+      case 'activation':
+        values[i] = activate(x, node.fn);
+        return;
+      case 'maxpool':
+        values[i] = tf.maxPool(x as tf.Tensor4D, [...node.kernel], [...node.stride], padding(node.padding));
+        return;
+      case 'avgpool':
+        values[i] = tf.avgPool(x as tf.Tensor4D, [...node.kernel], [...node.stride], 'valid');
+        return;
+      case 'globalavgpool':
+        values[i] = tf.mean(x, [1, 2]);
+        return;
+      case 'flatten':
+        values[i] = tf.reshape(x, [x.shape[0]!, -1]);
+        return;
+    }
+  });
+  return { values, moments };
+}
+
+function weighted(t: NodeTensors | null, node: NetworkNode): Extract<NodeTensors, { kind: 'weighted' }> {
+  if (t?.kind !== 'weighted') throw new Error(`'${node.id}' has no weights on the backend`);
+  return t;
+}
+
+function batchNormTensors(t: NodeTensors | null, node: NetworkNode): Extract<NodeTensors, { kind: 'batchnorm' }> {
+  if (t?.kind !== 'batchnorm') throw new Error(`'${node.id}' has no BatchNorm tensors on the backend`);
+  return t;
+}
+
+/** Symmetric zero padding as TensorFlow.js takes it: 'valid' for none, else explicit per side. */
+function padding([h, w]: Pair): 'valid' | [[number, number], [number, number], [number, number], [number, number]] {
+  return h === 0 && w === 0 ? 'valid' : [[0, 0], [h, h], [w, w], [0, 0]];
+}
+
+function batchNorm(
+  x: tf.Tensor,
+  index: number,
+  eps: number,
+  t: Extract<NodeTensors, { kind: 'batchnorm' }>,
+  mode: BatchNormMode,
+  moments: Map<number, BatchMoments>,
+): tf.Tensor {
+  if (mode.kind === 'identity') return x;
+  // Channels are the last axis of both layouts (flat rows and NHWC maps).
+  const axes = x.shape.slice(0, -1).map((_, k) => k);
+  const count = x.shape.slice(0, -1).reduce((p, q) => p * q, 1);
+  let mean: tf.Tensor1D;
+  let variance: tf.Tensor1D;
+  if (mode.kind === 'batch' || mode.kind === 'track') {
+    const m = tf.moments(x, axes);
+    moments.set(index, { mean: m.mean as tf.Tensor1D, variance: m.variance as tf.Tensor1D, count });
+    if (mode.kind === 'track') return x;
+    ({ mean, variance } = m as { mean: tf.Tensor1D; variance: tf.Tensor1D });
+  } else if (mode.kind === 'stats') {
+    ({ mean, variance } = mode);
+  } else {
+    ({ mean, variance } = t);
+  }
+  const scale = tf.mul(t.gamma, tf.rsqrt(tf.add(variance, eps)));
+  return tf.add(tf.mul(x, scale), tf.sub(t.beta, tf.mul(mean, scale)));
+}
