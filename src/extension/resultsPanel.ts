@@ -73,7 +73,7 @@ export class ResultsPanel implements vscode.Disposable {
   /** Sends a message; the state-setting ones are kept for replay. */
   post(message: HostToPanel): void {
     if (this.disposed) return;
-    if (message.type === 'running' || message.type === 'report' || message.type === 'failed') {
+    if (message.type === 'running' || message.type === 'report' || message.type === 'failed' || message.type === 'cancelled') {
       this.lastState = message;
       this.panel.title = `Merge Lens: ${message.title}`;
     }

@@ -198,6 +198,8 @@ describe('Merge Lens in code-server', { timeout: 1_200_000 }, () => {
       const message = (await error.textContent())!;
       assert.match(message, /corrupt\.safetensors/);
       assert.doesNotMatch(message, /failed unexpectedly/, 'an input error, told as one');
+      // The panel says it too, in place of results.
+      await activeWebview(page).locator('section.error[role="alert"]', { hasText: 'corrupt.safetensors' }).waitFor({ timeout: 30_000 });
       await screenshot(page, 'corrupt-error');
       await error.locator('.codicon-notifications-clear, .codicon-close').first().click().catch(() => page.keyboard.press('Escape'));
 
