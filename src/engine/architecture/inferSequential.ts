@@ -62,8 +62,13 @@ export function inferSequential(file: string, tensors: readonly TensorInfo[], mo
       for (const trailingPools of pools) candidates.push({ padding, trailingPools });
     }
   }
+  const seen = new Set<string>();
   const fitting = candidates.flatMap((candidate) => {
     const description: Description = { format: DESCRIPTION_FORMAT, version: 1, input: input!, layers: layersFor(ordered, firstLinear, candidate, activation, fail) };
+    // 1×1 convolutions pad by nothing either way: the same network is one candidate, not two.
+    const key = JSON.stringify(description.layers);
+    if (seen.has(key)) return [];
+    seen.add(key);
     try {
       resolveDescription(file, description, tensors, input!);
       return [{ candidate, description }];

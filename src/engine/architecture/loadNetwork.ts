@@ -117,8 +117,12 @@ function inferDescription(checkpoint: Checkpoint, tensors: readonly TensorInfo[]
 /** The input of a description that states none: from its first layer's tensor and the data. */
 function descriptionInput(file: string, description: Description, tensors: readonly TensorInfo[], sample: SampleShape | null): number[] {
   const first = description.layers.find((l) => l.op !== 'add' && (l.input === undefined || l.input === 'input'))!;
-  const weight = first.op === 'conv2d' || first.op === 'linear' ? tensors.find((t) => t.name === (first.weight ?? `${first.id}.weight`)) : undefined;
-  if (!weight) throw new FormatError(file, `states no "input" and its first layer '${first.id}' is not a convolution or linear layer to take the input size from`);
+  if (first.op !== 'conv2d' && first.op !== 'linear') {
+    throw new FormatError(file, `states no "input" and its first layer '${first.id}' is not a convolution or linear layer to take the input size from`);
+  }
+  const name = first.weight ?? `${first.id}.weight`;
+  const weight = tensors.find((t) => t.name === name);
+  if (!weight) throw new FormatError(file, `layer '${first.id}' needs tensor '${name}', which the checkpoint lacks`);
   if (first.op === 'linear') return [first.layout === 'in-out' ? weight.shape[0]! : weight.shape[1]!];
   const channels = weight.shape[1]!;
   return sample ? spatialInput(channels, sample) : [channels, DEFAULT_SIDE, DEFAULT_SIDE];
