@@ -97,7 +97,7 @@ export async function runCommand(page: Page, title: string, deadlineMs = 60_000)
   }
 }
 
-/** The open quick pick: waits for it to show `title`-matching rows, then picks the row whose label is `label`. */
+/** The open quick pick: waits for a row matching `label`, then picks it. */
 export async function pickQuickItem(page: Page, label: string | RegExp, timeout = 30_000): Promise<void> {
   const row = page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: label }).first();
   await row.waitFor({ timeout });
