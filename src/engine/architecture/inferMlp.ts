@@ -1,7 +1,7 @@
 import type { Checkpoint, TensorInfo } from '../formats/checkpoint';
 import { FormatError } from '../io/formatError';
-import type { Activation, DenseLayer, Mlp } from './mlp';
-import type { Tensor32 } from './params';
+import type { Activation, DenseLayer, Mlp } from '../model/mlp';
+import type { Tensor32 } from '../model/params';
 
 /** Compares names the way people number layers: "layers.2" before "layers.10". */
 export function naturalCompare(a: string, b: string): number {
