@@ -11,10 +11,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createRequire } from 'node:module';
 import { join, normalize } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { makeNonce, webviewHtml } from '../../src/extension/webviewHtml';
+import { CHROMIUM, CHROMIUM_ARGS, playwright } from '../helpers/chromium';
 import { repoRoot } from '../helpers/paths';
 import type { PageDocument, PageStorage, PageWindow } from './pageTypes';
 
@@ -22,14 +22,6 @@ declare const window: PageWindow;
 declare const document: PageDocument;
 declare const sessionStorage: PageStorage;
 
-/**
- * Loaded from node_modules at run time, not bundled into the test: playwright-core resolves its
- * own files (and optional modules) relative to itself, which a bundle breaks.
- */
-const { chromium } = createRequire(__filename)('playwright-core') as typeof import('playwright-core');
-
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 export type ThemeKind = 'light' | 'dark' | 'high-contrast';
 
@@ -193,7 +185,7 @@ export class WebviewHarness {
 
   /** Starts the loopback server and the browser. Fails with the apt-get line when chromium is missing. */
   static async start(): Promise<WebviewHarness> {
-    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: the webview tests need Debian's chromium (apt-get install chromium)`);
+    const { chromium } = playwright();
     const root = repoRoot();
     const server = createServer((request, response) => serve(root, request, response));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -5,16 +5,12 @@
  * seen go wrong.
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrowserContext, FrameLocator, Locator, Page } from 'playwright-core';
+import { CHROMIUM, CHROMIUM_ARGS, playwright } from '../helpers/chromium';
 import { repoRoot } from './codeServer';
 
-const { chromium } = createRequire(__filename)('playwright-core') as typeof import('playwright-core');
-
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 /** Where every scenario's screenshot goes (gitignored), beside the webview tests' ones. */
 export const SCREENSHOTS = join(repoRoot, 'test', 'screenshots', 'e2e');
@@ -35,6 +31,7 @@ export interface OpenOptions {
 
 /** A fresh browser profile on `url`, waiting until the workbench has drawn its explorer. */
 export async function openWorkbench(url: string, options: OpenOptions = {}): Promise<Workbench> {
+  const { chromium } = playwright();
   const profile = mkdtempSync(join(tmpdir(), 'merge-lens-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
