@@ -6,9 +6,10 @@ import { compareCheckpoints, type CompareOptions } from '../engine/compare/compa
 import { exportAligned, exportMerged } from '../engine/compare/exportModels';
 import { ensureDemoPair, DEMO_CACHE_DIR } from '../engine/demo/demoFiles';
 import { writeAtomically } from '../engine/export/atomicFile';
+import { parseShape } from '../engine/architecture/inputShape';
 import { ACTIVATIONS, type Activation } from '../engine/model/mlp';
 import { bestMethod } from '../shared/bestMethod';
-import { METHOD_NAMES, WEIGHTS_ONLY_METHODS, type MethodName } from '../shared/compareReport';
+import { ALL_METHOD_NAMES, isRepaired, METHOD_NAMES, WEIGHTS_ONLY_METHODS, type MethodName } from '../shared/compareReport';
 import { formatCompareTable } from './compareTable';
 import { renderHtmlReport } from './htmlReport';
 import { ProgressBar } from './progressBar';
@@ -24,6 +25,13 @@ const COMPARE_OPTIONS = {
   activation: { type: 'string', default: 'relu' },
   backend: { type: 'string', default: 'auto' },
   seed: { type: 'string', default: '0' },
+  arch: { type: 'string' },
+  'input-shape': { type: 'string' },
+  mean: { type: 'string' },
+  std: { type: 'string' },
+  'bn-reset': { type: 'string', default: 'on' },
+  'layer-barriers': { type: 'string', default: 'on' },
+  repair: { type: 'boolean', default: false },
   json: { type: 'string' },
   html: { type: 'string' },
   'export-aligned': { type: 'string' },
@@ -43,15 +51,26 @@ function integer(value: string, option: string, min: number): number {
   return n;
 }
 
-type Values = { [K in keyof typeof COMPARE_OPTIONS]?: string };
+type Values = { [K in keyof typeof COMPARE_OPTIONS]?: (typeof COMPARE_OPTIONS)[K]['type'] extends 'boolean' ? boolean : string };
+
+function numbers(value: string, option: string): number[] {
+  const list = value.split(',').map((v) => Number(v.trim()));
+  if (list.length === 0 || list.some((v) => !Number.isFinite(v))) throw new UsageError(`--${option} takes comma-separated numbers (one per input channel), not '${value}'`);
+  return list;
+}
 
 function compareOptions(a: string, b: string, data: string | null, values: Values): CompareOptions {
   // Without data, the default is every method that can run on weights alone; naming another is
   // refused by the engine (an InputError, exit status 2) before any file is read.
-  const methods = values.methods === undefined
+  const chosen: MethodName[] = values.methods === undefined
     ? [...(data === null ? WEIGHTS_ONLY_METHODS : METHOD_NAMES)]
-    : values.methods.split(',').map((m) => oneOf(m.trim(), METHOD_NAMES, 'methods'));
-  if (methods.length === 0) throw new UsageError('--methods names no method');
+    : values.methods.split(',').map((m) => oneOf(m.trim(), ALL_METHOD_NAMES, 'methods'));
+  if (chosen.length === 0) throw new UsageError('--methods names no method');
+  // --repair adds the REPAIR variant of every plain method, right after it.
+  const methods = values.repair ? chosen.flatMap((m) => (isRepaired(m) ? [m] : [m, `${m}+repair` as MethodName])) : chosen;
+  if ((values.mean === undefined) !== (values.std === undefined)) throw new UsageError('--mean and --std go together');
+  const inputShape = values['input-shape'] === undefined ? null : parseShape(values['input-shape']);
+  if (inputShape === null && values['input-shape'] !== undefined) throw new UsageError(`--input-shape takes C×H×W (e.g. 3x32x32) or a feature count, not '${values['input-shape']}'`);
   return {
     a,
     b,
@@ -62,6 +81,11 @@ function compareOptions(a: string, b: string, data: string | null, values: Value
     activation: oneOf<Activation>(values.activation!, ACTIVATIONS, 'activation'),
     backend: oneOf<BackendName | 'auto'>(values.backend!, BACKENDS, 'backend'),
     seed: integer(values.seed!, 'seed', 0),
+    description: values.arch ?? null,
+    inputShape,
+    normalization: values.mean === undefined ? null : { mean: numbers(values.mean, 'mean'), std: numbers(values.std!, 'std') },
+    bnReset: oneOf(values['bn-reset']!, ['on', 'off'], 'bn-reset') === 'on',
+    layerBarriers: oneOf(values['layer-barriers']!, ['on', 'off'], 'layer-barriers') === 'on',
   };
 }
 
@@ -70,7 +94,7 @@ function exportPlan(values: Values, methods: readonly MethodName[]) {
   const mergeAt = values['merge-at'] === undefined ? undefined : Number(values['merge-at']);
   if (mergeAt !== undefined && !(mergeAt >= 0 && mergeAt <= 1)) throw new UsageError(`--merge-at takes α between 0 and 1, not '${values['merge-at']}'`);
   if ((mergeAt === undefined) !== (values['export-merged'] === undefined)) throw new UsageError('--merge-at and --export-merged go together');
-  const method = values['export-method'] === undefined ? undefined : oneOf(values['export-method'], METHOD_NAMES, 'export-method');
+  const method = values['export-method'] === undefined ? undefined : oneOf(values['export-method'], ALL_METHOD_NAMES, 'export-method');
   if (method && !methods.includes(method)) throw new UsageError(`--export-method ${method} is not among --methods`);
   return { mergeAt, method };
 }
@@ -136,7 +160,7 @@ export async function runDemo(args: string[]): Promise<number> {
   const json = join(dir, 'report.json');
   const html = join(dir, 'report.html');
   const code = await run(compareOptions(files.a, files.b, files.data, {
-    methods: METHOD_NAMES.join(','), alphas: '25', activation: 'relu', backend: 'auto', seed: '0',
+    methods: METHOD_NAMES.join(','), alphas: '25', activation: 'relu', backend: 'auto', seed: '0', 'bn-reset': 'on', 'layer-barriers': 'on',
   }), { json, html });
   await writeFile(join(dir, 'README.txt'), 'Made by `merge-lens demo`: two MLPs trained on MNIST digits from seeds 1 and 2, their comparison (report.json) and figures (report.html).\n');
   return code;

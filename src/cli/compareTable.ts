@@ -24,11 +24,20 @@ export function formatCompareTable(report: CompareReport): string {
   const header = [
     `A: ${report.checkpoints.a.file}`,
     `B: ${report.checkpoints.b.file}`,
-    `MLP ${[report.architecture.inputSize, ...report.layers.map((l) => l.width)].join('-')} (${report.architecture.activation}) · ${data} · backend ${report.backendDetail}`,
+    `${architecture(report)} · ${data} · backend ${report.backendDetail}`,
     endpoints,
     '',
   ];
   return [...header, ...lines, ...report.warnings.map((w) => `warning: ${w}`)].join('\n');
+}
+
+/** One line: an MLP's widths, or a convolutional network's size, groups and BatchNorm handling. */
+function architecture(report: CompareReport): string {
+  const { architecture: arch, layers, groups } = report;
+  if (arch.kind === 'mlp') return `MLP ${[arch.inputSize, ...layers.map((l) => l.width)].join('-')} (${arch.activation})`;
+  const residual = groups.filter((g) => g.layers.length > 1).length;
+  const batchNorm = report.bnReset === null ? '' : ` · BatchNorm reset ${report.bnReset ? 'on' : 'off'}`;
+  return `conv network on ${arch.inputShape.join('×')} inputs: ${layers.length} layers, ${groups.length} permutation groups${residual > 0 ? ` (${residual} residual)` : ''}${batchNorm}`;
 }
 
 /** What a cell shows for a measurement the comparison did not make (weights only). */

@@ -7,6 +7,7 @@ import { FormatError } from '../engine/io/formatError';
 import { InputError } from '../engine/io/inputError';
 import { runCompare, runDemo } from './compareCommand';
 import { runDataset } from './datasetCommand';
+import { runDescribe } from './describeCommand';
 import { runInspect } from './inspectCommand';
 import { UsageError } from './usageError';
 
@@ -19,13 +20,22 @@ usage:
       (cached in DIR, default .merge-lens/demo), compare them with every method, write report.json
       and report.html there.
   merge-lens compare A B [--data EVAL] [--fit-data FIT] [--methods naive,weight,activation,covariance]
-                     [--alphas 25] [--activation relu|gelu|tanh|sigmoid|leaky_relu] [--seed 0]
+                     [--repair] [--bn-reset on|off] [--layer-barriers on|off] [--alphas 25] [--seed 0]
+                     [--activation relu|gelu|tanh|sigmoid|leaky_relu] [--arch DESCRIPTION]
+                     [--input-shape C×H×W] [--mean M1,M2,M3 --std S1,S2,S3]
                      [--backend auto|tensorflow|wasm|cpu] [--json OUT] [--html OUT]
                      [--export-aligned OUT] [--export-method NAME] [--merge-at α --export-merged OUT]
       Align B's hidden units to A's by each method and measure the linear path between them: loss and
-      accuracy barriers, per-layer barriers, LLFC, matching costs, Dim(S). Without --data, weights only:
-      naive and weight matching, matching costs and Dim(S), no path. Exports write safetensors
-      with B's tensor names, aligned by --export-method (default: the lowest valid loss barrier).
+      accuracy barriers, per-layer barriers, LLFC, matching costs, Dim(S). MLPs, VGG-style stacks and
+      ResNets are inferred from the tensors (or read from a description, --arch or A.arch.json beside
+      A). BatchNorm statistics are recomputed on the fit data for every interpolated network unless
+      --bn-reset off; --repair adds each method's REPAIR variant (naive+repair, weight+repair, ...).
+      Without --data, weights only: naive and weight matching, matching costs and Dim(S), no path.
+      Exports write safetensors with B's tensor names, aligned by --export-method (default: the
+      lowest valid loss barrier).
+  merge-lens describe CKPT [--data EVAL | --input-shape C×H×W] [--activation relu] [--arch FILE] [--out FILE]
+      Write the architecture description of the network CKPT holds, as inferred (what was assumed goes
+      to stderr), to edit and save as CKPT.arch.json beside the checkpoint.
   merge-lens inspect FILE [--json] [--stats all|none|SIZE]
       List the tensors of a checkpoint (safetensors, sharded safetensors index, PyTorch .pt/.pth/.bin/.ckpt,
       NumPy .npy/.npz, TensorFlow.js model.json) with dtype, shape, parameter count and statistics, grouped
@@ -48,6 +58,8 @@ async function main(argv: string[]): Promise<number> {
       return runCompare(rest);
     case 'demo':
       return runDemo(rest);
+    case 'describe':
+      return runDescribe(rest);
     case 'inspect':
     case 'dataset': {
       const { values, positionals } = parseArgs({

@@ -58,6 +58,8 @@ export interface CompareOptions {
   readonly normalization?: Normalization | null;
   /** Recompute the BatchNorm statistics of every interpolated network on the fit data (default true). */
   readonly bnReset?: boolean;
+  /** Measure every layer's barrier (default true): a pass per layer and α, most of a convolutional comparison's time. */
+  readonly layerBarriers?: boolean;
   /** Most fit samples the data-driven methods use (default 2000). */
   readonly fitSamples?: number;
   /** Most evaluation samples LLFC averages over (default 2000). */
@@ -213,6 +215,7 @@ export async function compareCheckpoints(options: CompareOptions): Promise<Compa
       const measured = evaluator
         ? await evaluator.measure(done.permutedB, {
             alphas,
+            layerBarriers: options.layerBarriers ?? true,
             llfcSamples: options.llfcSamples ?? 2000,
             repair: isRepaired(method),
             onProgress: (stage, fraction) => progress(`${method} ${stage}`, share(0.1 + 0.85 * fraction)),

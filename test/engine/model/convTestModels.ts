@@ -36,7 +36,7 @@ function basic(prefix: string, cin: number, cout: number): [string, number[]][] 
   return [[`${prefix}.conv1.weight`, [cout, cin, 3, 3]], ...bn(`${prefix}.bn1`, cout), [`${prefix}.conv2.weight`, [cout, cout, 3, 3]], ...bn(`${prefix}.bn2`, cout)];
 }
 
-/** Random values for a state_dict: weights U(±1/√fan_in), BatchNorm affine near 1 and 0, running variances positive. */
+/** Random values for a state_dict: weights U(±1/√fan_in), biases small and positive, BatchNorm affine near 1 and 0, running variances positive. */
 export function randomStateDict(shapes: Shapes, seed: number): WritableTensor[] {
   const random = mulberry32(seed);
   return shapes.map(([name, shape]): WritableTensor => {
@@ -48,6 +48,8 @@ export function randomStateDict(shapes: Shapes, seed: number): WritableTensor[] 
     if (name.endsWith('running_var')) data = uniform(0.5, 2);
     else if (name.endsWith('running_mean')) data = uniform(-0.3, 0.3);
     else if (shape.length === 1 && /bn|features\.[14]|shortcut\.1/.test(name)) data = name.endsWith('weight') ? uniform(0.6, 1.4) : uniform(-0.2, 0.2);
+    // Positive biases keep every ReLU unit alive on random inputs, so no two units tie at zero.
+    else if (shape.length === 1) data = uniform(0.05, 0.3);
     else data = uniform(-1 / Math.sqrt(fanIn), 1 / Math.sqrt(fanIn));
     return { name, dtype: 'F32', shape, data };
   });
