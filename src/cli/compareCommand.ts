@@ -25,6 +25,7 @@ const COMPARE_OPTIONS = {
   activation: { type: 'string', default: 'relu' },
   backend: { type: 'string', default: 'auto' },
   seed: { type: 'string', default: '0' },
+  restarts: { type: 'string', default: '1' },
   arch: { type: 'string' },
   'input-shape': { type: 'string' },
   mean: { type: 'string' },
@@ -81,6 +82,7 @@ function compareOptions(a: string, b: string, data: string | null, values: Value
     activation: oneOf<Activation>(values.activation!, ACTIVATIONS, 'activation'),
     backend: oneOf<BackendName | 'auto'>(values.backend!, BACKENDS, 'backend'),
     seed: integer(values.seed!, 'seed', 0),
+    restarts: integer(values.restarts!, 'restarts', 1),
     description: values.arch ?? null,
     inputShape,
     normalization: values.mean === undefined ? null : { mean: numbers(values.mean, 'mean'), std: numbers(values.std!, 'std') },
@@ -160,7 +162,7 @@ export async function runDemo(args: string[]): Promise<number> {
   const json = join(dir, 'report.json');
   const html = join(dir, 'report.html');
   const code = await run(compareOptions(files.a, files.b, files.data, {
-    methods: METHOD_NAMES.join(','), alphas: '25', activation: 'relu', backend: 'auto', seed: '0', 'bn-reset': 'on', 'layer-barriers': 'on',
+    methods: METHOD_NAMES.join(','), alphas: '25', activation: 'relu', backend: 'auto', seed: '0', restarts: '1', 'bn-reset': 'on', 'layer-barriers': 'on',
   }), { json, html });
   await writeFile(join(dir, 'README.txt'), 'Made by `merge-lens demo`: two MLPs trained on MNIST digits from seeds 1 and 2, their comparison (report.json) and figures (report.html).\n');
   return code;

@@ -20,7 +20,7 @@ usage:
       (cached in DIR, default .merge-lens/demo), compare them with every method, write report.json
       and report.html there.
   merge-lens compare A B [--data EVAL] [--fit-data FIT] [--methods naive,weight,activation,covariance]
-                     [--repair] [--bn-reset on|off] [--layer-barriers on|off] [--alphas 25] [--seed 0]
+                     [--repair] [--bn-reset on|off] [--layer-barriers on|off] [--alphas 25] [--seed 0] [--restarts 1]
                      [--activation relu|gelu|tanh|sigmoid|leaky_relu] [--arch DESCRIPTION]
                      [--input-shape C×H×W] [--mean M1,M2,M3 --std S1,S2,S3]
                      [--backend auto|tensorflow|wasm|cpu] [--json OUT] [--html OUT]

@@ -128,3 +128,24 @@ function groupObjective(layout: SpecLayout, a: Params, b: Params, p: number, per
   for (const name of names) sum += dot(a.get(name)!.data, permutedTensor(layout, b, name, perms).data);
   return sum;
 }
+
+/**
+ * Weight matching from `restarts` group orders (seeds seed, seed + 1, ...), keeping the highest
+ * objective: coordinate descent stops at a local optimum that depends on the order, and a few
+ * orders find a better one where groups interact (a ResNet's stages) for a few times the cost.
+ */
+export async function bestWeightMatching(
+  a: Params,
+  b: Params,
+  spec: PermutationSpec,
+  options: WeightMatchingOptions & { readonly restarts?: number } = {},
+): Promise<WeightMatchingResult> {
+  const restarts = options.restarts ?? 1;
+  if (!Number.isSafeInteger(restarts) || restarts < 1) throw new Error(`weight matching needs at least one start, got ${restarts}`);
+  let best: WeightMatchingResult | null = null;
+  for (let r = 0; r < restarts; r++) {
+    const result = await weightMatching(a, b, spec, { ...options, seed: (options.seed ?? 0) + r });
+    if (!best || Number(result.details.objective) > Number(best.details.objective)) best = result;
+  }
+  return restarts === 1 ? best! : { ...best!, details: { ...best!.details, restarts } };
+}

@@ -4,7 +4,7 @@ import type { AlignmentResult } from '../alignment/alignmentResult';
 import { covarianceMatching } from '../alignment/covarianceMatching';
 import { naiveAlignment } from '../alignment/naive';
 import { unitCorrelations, type Samples } from '../alignment/unitCorrelations';
-import { weightMatching } from '../alignment/weightMatching';
+import { bestWeightMatching } from '../alignment/weightMatching';
 import { initBackend, type BackendName } from '../backend/tfBackend';
 import type { SampleShape } from '../architecture/inputShape';
 import { applyPermutation } from '../model/applyPermutation';
@@ -50,6 +50,8 @@ export interface CompareOptions {
   readonly backend: BackendName | 'auto';
   /** Seeds weight matching's group order. */
   readonly seed: number;
+  /** Weight matching runs from this many group orders (seeds seed, seed + 1, ...) and keeps the best (default 1). */
+  readonly restarts?: number;
   /** An architecture description for both checkpoints (default: each one's `.arch.json` beside it, else inference). */
   readonly description?: string | null;
   /** One sample's shape (C×H×W or features), when the data does not settle it or there is none. */
@@ -122,6 +124,7 @@ async function align(
   fit: Samples | null,
   correlations: readonly Float64Array[] | null,
   seed: number,
+  restarts: number,
   onSweep: (sweep: number) => void,
 ): Promise<AlignmentResult> {
   const fitted = <T>(value: T | null): T => {
@@ -132,7 +135,7 @@ async function align(
     case 'naive':
       return naiveAlignment(spec);
     case 'weight':
-      return weightMatching(pair.a.params, pair.b.params, spec, { seed, onSweep });
+      return bestWeightMatching(pair.a.params, pair.b.params, spec, { seed, restarts, onSweep });
     case 'activation':
       return activationMatching(spec, fitted(correlations));
     case 'covariance':
@@ -199,7 +202,7 @@ export async function compareCheckpoints(options: CompareOptions): Promise<Compa
         // Alignment time is unknown ahead (sweeps until nothing improves): its share is held at its start.
         progress(STAGE[base], share(0));
         const started = performance.now();
-        const result = await align(base, pair, spec, fit, correlations, options.seed, (sweep) => progress(`${STAGE[base]}: sweep ${sweep}`, share(0)));
+        const result = await align(base, pair, spec, fit, correlations, options.seed, options.restarts ?? 1, (sweep) => progress(`${STAGE[base]}: sweep ${sweep}`, share(0)));
         const seconds = (performance.now() - started) / 1000;
         const permutedB = applyPermutation(pair.b.params, spec, result.perms);
         progress(`${base}: equivalence check`, share(evaluator ? 0.1 : 0.5));
