@@ -192,7 +192,7 @@ test('layers: per-layer barriers drawn; hovering a layer shows its matching cost
   await page.waitForSelector('.layer-tooltip:not([hidden])');
   const card = (await page.textContent('.layer-tooltip'))!;
   assert.equal(await page.getAttribute('.layer-tooltip', 'role'), 'tooltip');
-  assert.match(card, new RegExp(`layer ${layer} · 64 units · permuted`));
+  assert.match(card, new RegExp(`layer ${layer} · linear, 64 units · permuted`));
   for (const [method, r] of Object.entries(report.methods)) {
     const m = r.matching.find((x) => x.layer === layer)!;
     const row = await page.textContent(`.layer-tooltip tbody tr:nth-child(${Object.keys(report.methods).indexOf(method) + 1})`);
@@ -452,6 +452,36 @@ test('weights only: no path to draw is said so, and the layers and permutations 
   assert.match((await page.textContent('[data-tab="llfc"]'))!, /No LLFC/);
   await selectTab(session, 'permutations');
   await session.waitForPosted('requestSimilarity');
+  session.assertClean();
+  await session.close();
+});
+
+test('a ResNet: conv layers and residual groups in the layers and permutations tabs, the variance-collapse chart with REPAIR', async () => {
+  const { report: resnet } = await compareCheckpoints({
+    a: fixture('conv', 'resnet_a.pt'), b: fixture('conv', 'resnet_b.pt'), data: fixture('compare', 'eval.npz'),
+    methods: ['weight', 'weight+repair'], alphas: 5, activation: 'relu', backend: 'auto', seed: 0,
+    bnReset: false, layerBarriers: false, fitSamples: 300, llfcSamples: 50,
+  });
+  const shown: CompareReport = JSON.parse(JSON.stringify(resnet));
+  const session = await openPanel();
+  await showReport(session, shown);
+  const { page } = session;
+  assert.match((await page.textContent('.facts'))!, /convolutional, 1×28×28 input, 10 convolutions and 1 linear layer, 6 permutation groups \(2 residual\)/);
+  assert.match((await page.textContent('.facts'))!, /running statistics interpolated, not recomputed \(no reset\)/);
+
+  await selectTab(session, 'layers');
+  assert.ok(await paintedPixels(session, 'canvas[data-chart="variance-collapse"]') > 3000, 'the variance collapse is drawn');
+  const collapse = shown.methods['weight+repair']!.varianceCollapse!;
+  const data = (await page.textContent('[data-tab="layers"]'))!;
+  for (const v of collapse.slice(0, 3)) assert.ok(data.includes(fixed(v.before, 4)) && data.includes(fixed(v.after, 4)), `${v.layer}: ${v.before} → ${v.after}`);
+  // A block's second convolution writes into its stage: its card names the residual group it shares.
+  await session.send({ type: 'focusLayer', layer: 'layer1.0.conv2' } satisfies HostToPanel);
+  await page.waitForFunction(() => /Residual group conv1: 3 layers share one permutation of its 8 channels \(conv1, layer1\.0\.conv2, layer1\.1\.conv2\)/.test(document.querySelector('.layer-details')?.textContent ?? ''));
+  assert.match((await page.textContent('.layer-details'))!, /layer1\.0\.conv2 · convolution, 8 channels, BatchNorm layer1\.0\.bn2 · permuted/);
+
+  await selectTab(session, 'permutations');
+  await session.waitForPosted('requestSimilarity');
+  assert.match((await page.textContent('#permutation-group-layers'))!, /One permutation of 8 channels shared by 3 layers: conv1, layer1\.0\.conv2, layer1\.1\.conv2/);
   session.assertClean();
   await session.close();
 });

@@ -6,10 +6,17 @@ import { METHOD_STYLE, methodsOf } from './methods';
 
 export function layerDetails(report: CompareReport, layer: string): Node[] {
   const summary = report.layers.find((l) => l.name === layer);
-  const heading = element('p', `${layerLabel(layer)}${summary ? ` · ${summary.width} units · ${summary.permuted ? 'permuted' : 'not permuted (the outputs)'}` : ''}`, 'card-title');
+  const units = summary?.kind === 'conv' ? 'channels' : 'units';
+  const heading = element('p', `${layerLabel(layer)}${summary ? ` · ${summary.kind === 'conv' ? 'convolution' : 'linear'}, ${summary.width} ${units}${summary.batchNorm ? `, BatchNorm ${summary.batchNorm}` : ''} · ${summary.permuted ? 'permuted' : 'not permuted (the outputs)'}` : ''}`, 'card-title');
   const nodes: Node[] = [heading];
+  // A layer writing into a residual stage is matched with the stage's group, named by its first layer.
+  const groupName = summary?.group ?? layer;
+  const group = report.groups.find((g) => g.name === groupName);
+  if (group && group.layers.length > 1) {
+    nodes.push(element('p', `Residual group ${layerLabel(group.name)}: ${group.layers.length} layers share one permutation of its ${group.size} ${units} (${group.layers.map(layerLabel).join(', ')}).`, 'card-note'));
+  }
   const rows = methodsOf(report).flatMap(([method, r]) => {
-    const m = r.matching.find((x) => x.layer === layer);
+    const m = r.matching.find((x) => x.layer === groupName);
     return m
       ? [[METHOD_STYLE[method].label, formatNumber(m.costBefore, 4), formatNumber(m.costAfter, 4), formatOptional(m.correlationBefore, 4), formatOptional(m.correlationAfter, 4)]]
       : [];

@@ -1,8 +1,9 @@
 /**
- * Layers: per-layer barriers (only that layer interpolated, the rest held at A) and the relative
- * weight distance left after alignment, layer × method. Hovering a layer shows its matching costs.
+ * Layers: per-layer barriers (only that layer interpolated, the rest held at A), the relative
+ * weight distance left after alignment, layer × method, and for REPAIR methods the variance
+ * collapse before and after REPAIR. Hovering a layer shows its matching costs.
  */
-import type { CompareReport, MethodName } from '../../src/shared/compareReport';
+import { alignmentOf, isRepaired, type CompareReport, type MethodName } from '../../src/shared/compareReport';
 import { chartCanvas, groupedBarChart, type AxisSpec } from './charts';
 import { dataDetails, element, table } from './dom';
 import { formatNumber, formatPercent, layerLabel } from './format';
@@ -17,6 +18,9 @@ interface BarFigure {
   readonly axis: AxisSpec;
   readonly layers: readonly string[];
   readonly value: (method: MethodName, layer: string) => number;
+  /** The bars, when they are not one per method of the report (the variance collapse: before and after REPAIR). */
+  readonly series?: readonly (readonly [MethodName, (layer: string) => number])[];
+  readonly x?: string;
 }
 
 /** The report's layer order, restricted to the layers a measurement names. */
@@ -50,6 +54,21 @@ export function renderLayers(container: HTMLElement, ctx: TabContext): TabView {
       value: (method, layer) => report.methods[method]?.matching.find((m) => m.layer === layer)?.costAfter ?? NaN,
     },
   ];
+  // Before REPAIR is the plain interpolated network, so it is drawn as the plain method; after, as the REPAIR method.
+  const repaired = methods.filter(([m, r]) => isRepaired(m) && (r.varianceCollapse?.length ?? 0) > 0);
+  if (repaired.length > 0) {
+    const collapse = (method: MethodName, pick: 'before' | 'after') => (layer: string) =>
+      report.methods[method]?.varianceCollapse?.find((v) => v.layer === layer)?.[pick] ?? NaN;
+    figures.push({
+      id: 'variance-collapse',
+      label: `(${String.fromCharCode('a'.charCodeAt(0) + figures.length)}) Variance collapse at α = 0.5, before and after REPAIR`,
+      axis: { title: 'σ merged / mean σ of A and B' },
+      layers: orderedLayers(report, new Set(repaired.flatMap(([, r]) => r.varianceCollapse!.map((v) => v.layer)))),
+      value: () => NaN,
+      series: repaired.flatMap(([m]) => [[alignmentOf(m), collapse(m, 'before')], [m, collapse(m, 'after')]] as const),
+      x: 'layer (its output, after BatchNorm)',
+    });
+  }
 
   const details = element('div', undefined, 'layer-details');
   details.setAttribute('aria-live', 'polite');
@@ -63,7 +82,8 @@ export function renderLayers(container: HTMLElement, ctx: TabContext): TabView {
   for (const figure of figures) {
     const panel = element('div', undefined, 'panel');
     panel.append(element('p', figure.label, 'panel-label'));
-    const values = figure.layers.flatMap((l) => methods.map(([m]) => figure.value(m, l))).filter(Number.isFinite);
+    const series = figure.series ?? methods.map(([m]) => [m, (l: string) => figure.value(m, l)] as const);
+    const values = figure.layers.flatMap((l) => series.map(([, value]) => value(l))).filter(Number.isFinite);
     // An empty-looking chart must not read as a failure to draw.
     if (values.length > 0 && values.every((v) => v === 0)) panel.append(element('p', 'Every value is 0 here: each bar is a line on the axis.', 'note'));
     const { box, canvas } = chartCanvas(`${figure.axis.title} per layer, one bar per method; hover a layer for its matching costs`);
@@ -73,9 +93,9 @@ export function renderLayers(container: HTMLElement, ctx: TabContext): TabView {
     disposer.chart(
       groupedBarChart(canvas, {
         categories: figure.layers.map(layerLabel),
-        x: { title: 'layer interpolated' },
+        x: { title: figure.x ?? 'layer interpolated' },
         y: figure.axis,
-        series: methods.map(([method]) => ({ method, values: figure.layers.map((l) => figure.value(method, l)) })),
+        series: series.map(([method, value]) => ({ method, values: figure.layers.map(value) })),
         onHoverCategory: (index, event) => {
           if (index === null) return tooltip.hide();
           tooltip.element.dataset.layer = figure.layers[index]!;
@@ -85,15 +105,16 @@ export function renderLayers(container: HTMLElement, ctx: TabContext): TabView {
       }, ctx.theme),
     );
     const format = figure.axis.percent ? (v: number) => formatPercent(v, 2) : (v: number) => formatNumber(v, 4);
-    const rows = figure.layers.map((l) => [layerLabel(l), ...methods.map(([m]) => format(figure.value(m, l)))]);
-    panel.append(dataDetails(`Data: ${figure.axis.title} per layer`, table(null, ['Layer', ...methods.map(([m]) => METHOD_STYLE[m].label)], rows), canvas));
+    const rows = figure.layers.map((l) => [layerLabel(l), ...series.map(([, value]) => format(value(l)))]);
+    const heads = figure.series ? series.map(([m]) => `${METHOD_STYLE[m].label}${isRepaired(m) ? ' (after)' : ' (before REPAIR)'}`) : series.map(([m]) => METHOD_STYLE[m].label);
+    panel.append(dataDetails(`Data: ${figure.axis.title} per layer`, table(null, ['Layer', ...heads], rows), canvas));
     panels.append(panel);
   }
 
   const figure = element('figure', undefined, 'figure');
   figure.append(
     panels,
-    element('figcaption', `${barrierLayers.length > 0 ? 'Per-layer barriers: only the named layer is interpolated between A and aligned B, every other layer held at A. ' : ''}Weight distance: each layer's relative distance between A and aligned B (naive: no permutation). Hover a layer, or click it, for its matching costs and Dim(S).`, 'caption'),
+    element('figcaption', `${barrierLayers.length > 0 ? 'Per-layer barriers: only the named layer is interpolated between A and aligned B, every other layer held at A. ' : ''}Weight distance: each layer's relative distance between A and aligned B (naive: no permutation).${repaired.length > 0 ? ' Variance collapse: per layer, the mean over channels of the merged network\'s standard deviation over the mean of the endpoints\' at α = 0.5 on the fit data; below 1 the activations have collapsed, and REPAIR brings them back to about 1.' : ''} Hover a layer, or click it, for its matching costs and Dim(S).`, 'caption'),
   );
 
   const toolbar = element('div', undefined, 'toolbar');

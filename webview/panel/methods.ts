@@ -17,10 +17,10 @@ const ALIGNMENT_STYLE: Readonly<Record<AlignmentName, MethodStyle>> = {
   covariance: { label: 'covariance matching', colorVar: '--ml-covariance', dash: [], pointStyle: 'rectRot' },
 };
 
-/** A REPAIR variant looks like its alignment, dotted. */
+/** A REPAIR variant looks like its alignment, paler (panel.css), dotted. */
 export const METHOD_STYLE: Readonly<Record<MethodName, MethodStyle>> = Object.fromEntries([
   ...METHOD_NAMES.map((m) => [m, ALIGNMENT_STYLE[m]]),
-  ...METHOD_NAMES.map((m) => [`${m}+repair`, { ...ALIGNMENT_STYLE[m], label: `${ALIGNMENT_STYLE[m].label} + REPAIR`, dash: [1.5, 2.5] }]),
+  ...METHOD_NAMES.map((m) => [`${m}+repair`, { ...ALIGNMENT_STYLE[m], label: `${ALIGNMENT_STYLE[m].label} + REPAIR`, colorVar: `--ml-${m}-repair`, dash: [1.5, 2.5] }]),
 ]) as Record<MethodName, MethodStyle>;
 
 /** The methods the report holds, in the canonical order. */

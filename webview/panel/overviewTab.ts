@@ -107,6 +107,18 @@ function barrierTable(report: CompareReport, ctx: TabContext): HTMLElement {
   return section;
 }
 
+/** An MLP's widths; a convolutional network's input, layers and (residual) permutation groups. */
+function architecture(report: CompareReport): string {
+  const { architecture: arch, layers, groups } = report;
+  if (arch.kind === 'mlp') return `MLP ${[arch.inputSize, ...layers.map((l) => l.width)].join(' → ')}, ${arch.activation}`;
+  const residual = groups.filter((g) => g.layers.length > 1).length;
+  const source = arch.description ? `described by ${arch.description}` : 'inferred from the checkpoint';
+  const count = (n: number, one: string) => `${n} ${one}${n === 1 ? '' : 's'}`;
+  const convs = count(layers.filter((l) => l.kind === 'conv').length, 'convolution');
+  const linear = count(layers.filter((l) => l.kind === 'linear').length, 'linear layer');
+  return `convolutional, ${arch.inputShape.join('×')} input, ${convs} and ${linear}, ${count(groups.length, 'permutation group')}${residual > 0 ? ` (${residual} residual)` : ''}; ${source}`;
+}
+
 function facts(report: CompareReport, cached: boolean): HTMLElement {
   const list = element('dl', undefined, 'facts');
   const data = report.data
@@ -115,7 +127,8 @@ function facts(report: CompareReport, cached: boolean): HTMLElement {
   const rows: [string, string][] = [
     ['Model A', `${report.checkpoints.a.file} (${report.checkpoints.a.format})`],
     ['Model B', `${report.checkpoints.b.file} (${report.checkpoints.b.format})`],
-    ['Architecture', `${report.architecture.kind.toUpperCase()} ${[report.architecture.inputSize, ...report.layers.map((l) => l.width)].join(' → ')}, ${report.architecture.activation}`],
+    ['Architecture', architecture(report)],
+    ...(report.bnReset === null ? [] : [['BatchNorm', report.bnReset ? 'statistics recomputed on the fit data for every network along the path (reset)' : 'running statistics interpolated, not recomputed (no reset)'] as [string, string]]),
     ['Data', data],
     ['Backend', report.backendDetail],
     ['Result', `${report.tool}, ${report.createdAt}${cached ? ' (from the result cache)' : ''}`],

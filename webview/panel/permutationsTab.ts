@@ -98,7 +98,11 @@ export function renderPermutations(container: HTMLElement, ctx: TabContext): Tab
   let aligned = saved.aligned;
 
   const methodPicker = dropdown('permutation-method', methods.map(([m]) => [m, METHOD_STYLE[m].label]), method);
-  const layerPicker = dropdown('permutation-layer', layersOf(method).map((l) => [l, layerLabel(l)]), layer);
+  const groupLabel = (name: string) => {
+    const group = report.groups.find((g) => g.name === name);
+    return group && group.layers.length > 1 ? `${layerLabel(name)} (residual group, ${group.layers.length} layers)` : layerLabel(name);
+  };
+  const layerPicker = dropdown('permutation-layer', layersOf(method).map((l) => [l, groupLabel(l)]), layer);
   const alignedBox = element('vscode-checkbox', 'Columns in matched order (aligned)') as Checkbox;
   alignedBox.id = 'permutation-aligned';
   alignedBox.checked = aligned;
@@ -107,11 +111,19 @@ export function renderPermutations(container: HTMLElement, ctx: TabContext): Tab
 
   const body = element('div', undefined, 'permutation-body');
   body.setAttribute('aria-live', 'polite');
-  container.append(toolbar, body);
+  // A residual group is one permutation of every layer writing into the stage: one heatmap, its layers listed.
+  const spans = element('p', undefined, 'note');
+  spans.id = 'permutation-group-layers';
+  container.append(toolbar, spans, body);
 
   let shown: SimilarityEntry | undefined;
   const show = () => {
     ctx.update({ method, layer, aligned });
+    const group = report.groups.find((g) => g.name === layer);
+    spans.textContent = group && group.layers.length > 1
+      ? `One permutation of ${group.size} channels shared by ${group.layers.length} layers: ${group.layers.map(layerLabel).join(', ')}. The similarity concatenates every weight the group touches.`
+      : '';
+    spans.hidden = spans.textContent === '';
     let entry = similarityEntry(method, layer);
     if (!entry) {
       markPending(method, layer);
