@@ -95,7 +95,12 @@ function header(report: CompareReport): string {
   const facts: [string, string][] = [
     ['Model A', `${escapeHtml(a.file)} <span class="details">(${escapeHtml(a.format)})</span>`],
     ['Model B', `${escapeHtml(b.file)} <span class="details">(${escapeHtml(b.format)})</span>`],
-    ['Architecture', `${escapeHtml(arch.kind.toUpperCase())} ${escapeHtml(widths)}, ${escapeHtml(arch.activation)}`],
+    [
+      'Architecture',
+      arch.kind === 'mlp'
+        ? `MLP ${escapeHtml(widths)}, ${escapeHtml(arch.activation)}`
+        : `convolutional, ${escapeHtml(arch.inputShape.join('×'))} input, ${report.layers.length} layers with weights, ${report.groups.length} permutation groups (${report.groups.filter((g) => g.layers.length > 1).length} residual)${report.bnReset === null ? '' : `; BatchNorm reset ${report.bnReset ? 'on' : 'off'}`}`,
+    ],
     ['Evaluation data', data(report.data?.evaluation)],
     ['Alignment data', data(report.data?.fit)],
     ['Path', report.data

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { isCheckpointName } from '../engine/formats/checkpointFiles';
-import { WEIGHTS_ONLY_METHODS, type CompareReport, type MethodName } from '../shared/compareReport';
+import { isRepaired, WEIGHTS_ONLY_METHODS, type CompareReport, type MethodName } from '../shared/compareReport';
 import type { CompareArguments } from './commandArguments';
 import type { CompareRequest, Comparisons } from './comparisons';
 import { pickCheckpoint, pickDataset, pickMethods } from './pickers';
@@ -116,6 +116,17 @@ function compareRequest(a: string, b: string, data: string | null, methods: read
     activation: settings.activation,
     data,
     fitData: null,
-    settings: { methods: [...methods], alphas: settings.alphas, backend: settings.backend, seed: settings.seed, maxSamples: settings.maxSamples },
+    settings: {
+      // mergeLens.repair adds each method's REPAIR variant, which measures on data.
+      methods: settings.repair && data !== null ? methods.flatMap((m) => (isRepaired(m) ? [m] : [m, `${m}+repair` as MethodName])) : [...methods],
+      alphas: settings.alphas,
+      backend: settings.backend,
+      seed: settings.seed,
+      maxSamples: settings.maxSamples,
+      restarts: settings.restarts,
+      bnReset: settings.bnReset,
+      layerBarriers: settings.layerBarriers,
+      normalization: settings.inputNormalization,
+    },
   };
 }

@@ -12,6 +12,19 @@ export interface MergeLensSettings {
   readonly backend: BackendName | 'auto';
   readonly workers: number;
   readonly seed: number;
+  readonly restarts: number;
+  readonly bnReset: boolean;
+  readonly repair: boolean;
+  readonly layerBarriers: boolean;
+  readonly inputNormalization: { readonly mean: readonly number[]; readonly std: readonly number[] } | null;
+}
+
+/** `{ mean: number[], std: number[] }` of equal lengths with positive deviations, else none. */
+function normalization(value: unknown): MergeLensSettings['inputNormalization'] {
+  const v = value as { mean?: unknown; std?: unknown } | null;
+  const numbers = (x: unknown): x is number[] => Array.isArray(x) && x.length > 0 && x.every((n) => typeof n === 'number' && Number.isFinite(n));
+  if (!v || !numbers(v.mean) || !numbers(v.std) || v.mean.length !== v.std.length || v.std.some((s) => s <= 0)) return null;
+  return { mean: v.mean, std: v.std };
 }
 
 const BACKENDS: readonly (BackendName | 'auto')[] = ['auto', 'tensorflow', 'wasm', 'cpu'];
@@ -36,5 +49,10 @@ export function readSettings(): MergeLensSettings {
     backend: oneOf(config.get('backend'), BACKENDS, 'auto'),
     workers: integer(config.get('workers'), 1, 1, 8),
     seed: integer(config.get('seed'), 0, 0, 2 ** 31 - 1),
+    restarts: integer(config.get('restarts'), 1, 1, 16),
+    bnReset: config.get('bnReset') !== false,
+    repair: config.get('repair') === true,
+    layerBarriers: config.get('layerBarriers') !== false,
+    inputNormalization: normalization(config.get('inputNormalization')),
   };
 }

@@ -18,6 +18,14 @@ export interface CompareSettings {
   readonly seed: number;
   /** Most samples of the fit data (and of LLFC's evaluation data) used. */
   readonly maxSamples: number;
+  /** Weight matching's seeded starts, the best kept (default 1). */
+  readonly restarts?: number;
+  /** Recompute BatchNorm statistics along the path (default true). */
+  readonly bnReset?: boolean;
+  /** Measure per-layer barriers (default true). */
+  readonly layerBarriers?: boolean;
+  /** Per-channel input normalisation (default none). */
+  readonly normalization?: { readonly mean: readonly number[]; readonly std: readonly number[] } | null;
 }
 
 /** The two checkpoints and the model reading shared by every job on a pair. */
