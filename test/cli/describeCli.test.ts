@@ -3,6 +3,11 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { readNetwork } from '../../src/engine/architecture/loadNetwork';
+import { initBackend } from '../../src/engine/backend/tfBackend';
+import { openDataset } from '../../src/engine/datasets/openDataset';
+import { openCheckpoint } from '../../src/engine/formats/openCheckpoint';
+import { forwardNetwork } from '../../src/engine/model/forward';
 import { fixture, repoRoot, tempDir } from '../helpers/paths';
 
 function cli(...args: string[]) {
@@ -43,4 +48,30 @@ test('compare: data whose size fits no input of the network is refused, naming t
   const run = cli('compare', fixture('conv', 'vgg_a.pt'), fixture('conv', 'vgg_b.pt'), '--data', fixture('datasets', 'cifar', 'test_batch.bin'));
   assert.equal(run.code, 1);
   assert.match(run.stderr, /test_batch\.bin: inputs of 3×32×32 \(3072 values\) do not have the 1 channels the network's first convolution takes/);
+});
+
+test('compare exports an aligned VGG with B\'s names and layout: the flattened classifier 2-D again, the step counters kept, B\'s function', async () => {
+  const dir = tempDir();
+  const out = join(dir, 'aligned.safetensors');
+  const run = cli('compare', fixture('conv', 'vgg_a.pt'), fixture('conv', 'vgg_b.pt'), '--input-shape', '1x28x28', '--methods', 'weight', '--export-aligned', out);
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(run.stdout, /conv network on 1×28×28 inputs: 5 layers, 4 permutation groups/);
+  const [aligned, original] = [await openCheckpoint(out), await openCheckpoint(fixture('conv', 'vgg_b.pt'))];
+  try {
+    assert.deepEqual(aligned.tensors.map((t) => `${t.name}:${t.dtype}:${t.shape.join('x')}`).sort(), original.tensors.map((t) => `${t.name}:${t.dtype}:${t.shape.join('x')}`).sort());
+    assert.deepEqual(Array.from((await aligned.read('features.1.num_batches_tracked')).data as BigInt64Array), Array.from((await original.read('features.1.num_batches_tracked')).data as BigInt64Array));
+  } finally {
+    await aligned.close();
+    await original.close();
+  }
+  // π(B), read back as a network, computes B's function on the evaluation data.
+  await initBackend('wasm');
+  const data = await openDataset(fixture('compare', 'eval.npz'));
+  const logits: Float32Array[] = [];
+  for (const file of [out, fixture('conv', 'vgg_b.pt')]) {
+    const checkpoint = await openCheckpoint(file);
+    const loaded = await readNetwork(checkpoint, { activation: 'relu', sample: { shape: data.inputShape, file: null } }).finally(() => checkpoint.close());
+    logits.push((await forwardNetwork(loaded.network, loaded.params, data.inputs, 100)).logits);
+  }
+  logits[0]!.forEach((v, k) => assert.ok(Math.abs(v - logits[1]![k]!) < 1e-4 * (1 + Math.abs(v)), `logit ${k}: ${v} vs ${logits[1]![k]}`));
 });
