@@ -195,7 +195,8 @@ async function inputMoments(network: Network, shapes: readonly (readonly number[
           for (let from = 0; from < m.shape[0]; from += ROWS_PER_PRODUCT) {
             const product = tf.tidy(() => {
               const part = tf.slice(m, [from, 0], [Math.min(ROWS_PER_PRODUCT, m.shape[0] - from), -1]);
-              return tf.matMul(part, part, true, false);
+              // Transposed explicitly: wasm multiplies by a transposed operand several times slower.
+              return tf.matMul(tf.transpose(part), part);
             });
             const v = await product.data<'float32'>();
             product.dispose();

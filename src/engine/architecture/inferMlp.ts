@@ -1,7 +1,6 @@
-import type { Checkpoint, TensorInfo } from '../formats/checkpoint';
+import type { TensorInfo } from '../formats/checkpoint';
 import { FormatError } from '../io/formatError';
-import type { Activation, DenseLayer, Mlp } from '../model/mlp';
-import type { Tensor32 } from '../model/params';
+import type { DenseLayer } from '../model/mlp';
 
 /** Compares names the way people number layers: "layers.2" before "layers.10". */
 export function naturalCompare(a: string, b: string): number {
@@ -27,9 +26,9 @@ function splitWeightName(name: string): { prefix: string; layout: 'out-in' | 'in
   return { prefix: match[1]!, layout: match[2] === 'kernel' ? 'in-out' : 'out-in' };
 }
 
-function biasNameFor(checkpoint: Checkpoint, weight: string): TensorInfo | undefined {
+function biasNameFor(tensors: readonly TensorInfo[], weight: string): TensorInfo | undefined {
   const bias = weight.replace(/(weight|kernel)$/, 'bias');
-  return checkpoint.tensors.find((t) => t.name === bias);
+  return tensors.find((t) => t.name === bias);
 }
 
 const shapeText = (t: TensorInfo) => `${t.name} [${t.shape.join(', ')}]`;
@@ -45,23 +44,22 @@ export interface MlpLayout {
  * names' natural order, each with an optional bias, checked to connect by shape. Every tensor
  * must belong to the chain; anything else is reported, since this is then not an MLP.
  */
-export function inferMlpLayout(checkpoint: Checkpoint): MlpLayout {
-  const file = checkpoint.file;
-  const weights = checkpoint.tensors
+export function inferMlpLayout(file: string, tensors: readonly TensorInfo[]): MlpLayout {
+  const weights = tensors
     .filter((t) => t.shape.length === 2 && splitWeightName(t.name))
     .sort((a, b) => naturalCompare(a.name, b.name));
   if (weights.length === 0) {
-    const found = checkpoint.tensors.slice(0, 6).map(shapeText).join(', ');
+    const found = tensors.slice(0, 6).map(shapeText).join(', ');
     throw new FormatError(
       file,
-      `holds no 2-D weight matrices, so it is not a multi-layer perceptron (found ${checkpoint.tensors.length} tensors${found ? `: ${found}${checkpoint.tensors.length > 6 ? ', …' : ''}` : ''})`,
+      `holds no 2-D weight matrices, so it is not a multi-layer perceptron (found ${tensors.length} tensors${found ? `: ${found}${tensors.length > 6 ? ', …' : ''}` : ''})`,
     );
   }
   const layers = weights.map((w) => {
     const { prefix, layout } = splitWeightName(w.name)!;
     const [rows, cols] = w.shape as [number, number];
     const [outFeatures, inFeatures] = layout === 'out-in' ? [rows, cols] : [cols, rows];
-    const bias = biasNameFor(checkpoint, w.name);
+    const bias = biasNameFor(tensors, w.name);
     if (bias && (bias.shape.length !== 1 || bias.shape[0] !== outFeatures)) {
       throw new FormatError(file, `bias ${shapeText(bias)} does not fit weight ${shapeText(w)}, which has ${outFeatures} outputs`);
     }
@@ -77,7 +75,7 @@ export function inferMlpLayout(checkpoint: Checkpoint): MlpLayout {
     }
   }
   const used = new Set(layers.flatMap((l) => [l.weight, ...(l.bias ? [l.bias] : [])]));
-  const others = checkpoint.tensors.filter((t) => !used.has(t.name));
+  const others = tensors.filter((t) => !used.has(t.name));
   if (others.length > 0) {
     throw new FormatError(
       file,
@@ -85,48 +83,4 @@ export function inferMlpLayout(checkpoint: Checkpoint): MlpLayout {
     );
   }
   return { layers };
-}
-
-/** Counts NaN and infinite values, for the refusal message. */
-function nonFiniteCount(data: Float32Array): number {
-  let n = 0;
-  for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i]!)) n++;
-  return n;
-}
-
-function transpose(data: Float32Array, rows: number, cols: number): Float32Array {
-  const out = new Float32Array(data.length);
-  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = data[r * cols + c]!;
-  return out;
-}
-
-/**
- * Reads an MLP's parameters into the engine's layout ([out, in] weights, under the file's own
- * tensor names). NaN or infinite weights are refused: no measurement would mean anything.
- */
-export async function readMlp(checkpoint: Checkpoint, activation: Activation): Promise<Mlp & { readonly layout: MlpLayout }> {
-  const layout = inferMlpLayout(checkpoint);
-  const params = new Map<string, Tensor32>();
-  for (const layer of layout.layers) {
-    let weight = await checkpoint.readFloat32(layer.weight);
-    if (layer.layout === 'in-out') weight = transpose(weight, layer.inFeatures, layer.outFeatures);
-    params.set(layer.weight, { shape: [layer.outFeatures, layer.inFeatures], data: weight });
-    if (layer.bias) params.set(layer.bias, { shape: [layer.outFeatures], data: await checkpoint.readFloat32(layer.bias) });
-  }
-  for (const [name, tensor] of params) {
-    const bad = nonFiniteCount(tensor.data);
-    if (bad > 0) throw new FormatError(checkpoint.file, `tensor '${name}' holds ${bad} NaN or infinite value${bad === 1 ? '' : 's'}; the network cannot be compared`);
-  }
-  const layers = layout.layers.map(({ layout: _layout, ...layer }) => layer);
-  return {
-    architecture: {
-      kind: 'mlp',
-      layers,
-      activation,
-      inputSize: layers[0]!.inFeatures,
-      outputSize: layers[layers.length - 1]!.outFeatures,
-    },
-    params,
-    layout,
-  };
 }

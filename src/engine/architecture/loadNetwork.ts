@@ -93,7 +93,7 @@ function inferDescription(checkpoint: Checkpoint, tensors: readonly TensorInfo[]
   const file = checkpoint.file;
   const structured = tensors.some((t) => t.shape.length === 4 || /(^|\.)running_mean$/.test(t.name));
   if (!structured) {
-    const layout = inferMlpLayout({ ...checkpoint, tensors } as Checkpoint);
+    const layout = inferMlpLayout(file, tensors);
     const layers: DescriptionLayer[] = layout.layers.flatMap((layer, l) => [
       { id: layer.name, op: 'linear' as const, weight: layer.weight, bias: layer.bias, ...(layer.layout === 'in-out' ? { layout: 'in-out' as const } : {}) },
       ...(l < layout.layers.length - 1 ? [{ id: `${layer.name}.${options.activation}`, op: options.activation }] : []),
