@@ -10,6 +10,7 @@ import { runNetwork } from '../model/runNetwork';
 import type { AlignmentResult } from './alignmentResult';
 import { solveAssignment } from './assignment/solveAssignment';
 import { matrixProduct, transposed } from './matrixProduct';
+import { rowPieces } from './crossMoments';
 import type { Samples } from './unitCorrelations';
 
 /**
@@ -18,8 +19,6 @@ import type { Samples } from './unitCorrelations';
  * first samples' patches, every position of each, stand for the rest.
  */
 export const MAX_PATCH_ROWS = 1 << 16;
-/** Rows per float32 product; the products are summed in double precision. */
-const ROWS_PER_PRODUCT = 8192;
 
 /**
  * cost(i, j) = (a_i − b_j)ᵀ Σ (a_i − b_j) for the rows a_i of `rowsA` and b_j of `rowsB` (both
@@ -192,16 +191,17 @@ async function inputMoments(network: Network, shapes: readonly (readonly number[
       try {
         for (const [t, m] of matrices.entries()) {
           const k = taken[t]!;
-          for (let from = 0; from < m.shape[0]; from += ROWS_PER_PRODUCT) {
+          for (const [from, pieces, size] of rowPieces(m.shape[0])) {
             const product = tf.tidy(() => {
-              const part = tf.slice(m, [from, 0], [Math.min(ROWS_PER_PRODUCT, m.shape[0] - from), -1]);
+              const part = from === 0 && pieces * size === m.shape[0] ? m : tf.slice(m, [from, 0], [pieces * size, -1]);
+              const x = tf.reshape(part, [pieces, size, m.shape[1]!]);
               // Transposed explicitly: wasm multiplies by a transposed operand several times slower.
-              return tf.matMul(tf.transpose(part), part);
+              return tf.matMul(tf.transpose(x, [0, 2, 1]), x);
             });
             const v = await product.data<'float32'>();
             product.dispose();
             const sum = sums[k]!;
-            for (let i = 0; i < v.length; i++) sum[i]! += v[i]!;
+            for (let i = 0; i < v.length; i++) sum[i % sum.length]! += v[i]!;
           }
           rows[k]! += m.shape[0];
         }
