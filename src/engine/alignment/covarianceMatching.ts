@@ -10,7 +10,6 @@ import { runNetwork } from '../model/runNetwork';
 import type { AlignmentResult } from './alignmentResult';
 import { solveAssignment } from './assignment/solveAssignment';
 import { matrixProduct, transposed } from './matrixProduct';
-import { rowPieces } from './crossMoments';
 import type { Samples } from './unitCorrelations';
 
 /**
@@ -191,18 +190,12 @@ async function inputMoments(network: Network, shapes: readonly (readonly number[
       try {
         for (const [t, m] of matrices.entries()) {
           const k = taken[t]!;
-          for (const [from, pieces, size] of rowPieces(m.shape[0])) {
-            const product = tf.tidy(() => {
-              const part = from === 0 && pieces * size === m.shape[0] ? m : tf.slice(m, [from, 0], [pieces * size, -1]);
-              const x = tf.reshape(part, [pieces, size, m.shape[1]!]);
-              // Transposed explicitly: wasm multiplies by a transposed operand several times slower.
-              return tf.matMul(tf.transpose(x, [0, 2, 1]), x);
-            });
-            const v = await product.data<'float32'>();
-            product.dispose();
-            const sum = sums[k]!;
-            for (let i = 0; i < v.length; i++) sum[i % sum.length]! += v[i]!;
-          }
+          // Transposed explicitly: wasm multiplies by a transposed operand several times slower.
+          const product = tf.tidy(() => tf.matMul(tf.transpose(m), m));
+          const v = await product.data<'float32'>();
+          product.dispose();
+          const sum = sums[k]!;
+          for (let i = 0; i < v.length; i++) sum[i]! += v[i]!;
           rows[k]! += m.shape[0];
         }
       } finally {

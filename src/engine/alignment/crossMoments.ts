@@ -4,26 +4,11 @@ import { tf } from '../backend/tfBackend';
 export const STD_FLOOR = 1e-12;
 
 /**
- * Rows per product: float32 sums over more rows than this would lose digits, so longer batches
- * (a conv layer's every spatial position of every sample) are summed in pieces, in double precision.
- */
-const ROWS_PER_PRODUCT = 8192;
-
-/**
- * The rows [0, count) as runs of whole pieces: [first row, pieces, rows per piece], the full
- * pieces of ROWS_PER_PRODUCT and then the remainder.
- */
-export function rowPieces(count: number): [number, number, number][] {
-  const full = Math.floor(count / ROWS_PER_PRODUCT);
-  const rest = count - full * ROWS_PER_PRODUCT;
-  return [...(full > 0 ? [[0, full, ROWS_PER_PRODUCT] as [number, number, number]] : []), ...(rest > 0 ? [[full * ROWS_PER_PRODUCT, 1, rest] as [number, number, number]] : [])];
-}
-
-/**
  * Pearson correlations between two sets of units (A's columns and B's) over samples that arrive
  * in batches, without keeping them: the sums of the shifted values, of their squares and of their
- * cross products, in double precision. The shift (the first batch's column means) keeps the
- * uncentred sums from cancelling. For convolutional features every spatial position is a sample.
+ * cross products, float32 within a batch and double precision across batches. The shift (the
+ * first batch's column means) keeps the uncentred sums from cancelling. For convolutional
+ * features every spatial position is a sample.
  */
 export class CrossMoments {
   private count = 0;
@@ -59,28 +44,22 @@ export class CrossMoments {
       this.shiftB = (await mb!.data()) as Float32Array;
       tf.dispose([ma!, mb!]);
     }
-    for (const [start, pieces, size] of rowPieces(rows)) {
-      const sums = tf.tidy(() => {
-        // Whole pieces of ROWS_PER_PRODUCT rows side by side, [pieces, size, C]: one batched
-        // product rather than a slice per piece (wasm copies a slice slowly).
-        const part = (x: tf.Tensor2D, shift: Float32Array) => {
-          const rowsOf = start === 0 && pieces * size === rows ? x : tf.slice(x, [start, 0], [pieces * size, -1]);
-          return tf.sub(tf.reshape(rowsOf, [pieces, size, x.shape[1]]), tf.tensor1d(shift));
-        };
-        const xa = part(a, this.shiftA!);
-        const xb = part(b, this.shiftB!);
-        // xaᵀ is formed explicitly: wasm multiplies by a transposed operand several times slower.
-        return [tf.sum(xa, 1), tf.sum(xb, 1), tf.sum(tf.square(xa), 1), tf.sum(tf.square(xb), 1), tf.matMul(tf.transpose(xa, [0, 2, 1]), xb)];
+    const sums = tf.tidy(() => {
+      const xa = tf.sub(a, tf.tensor1d(this.shiftA!));
+      const xb = tf.sub(b, tf.tensor1d(this.shiftB!));
+      // Column sums as products with a row of ones, and xaᵀ formed explicitly: on wasm both run
+      // many times faster than a reduction along the rows or a product with a transposed operand.
+      const ones = tf.ones([1, rows]);
+      return [tf.matMul(ones, xa), tf.matMul(ones, xb), tf.matMul(ones, tf.square(xa)), tf.matMul(ones, tf.square(xb)), tf.matMul(tf.transpose(xa), xb)];
+    });
+    try {
+      const values = await Promise.all(sums.map((t) => t.data<'float32'>()));
+      [this.sumA, this.sumB, this.squaresA, this.squaresB, this.cross].forEach((target, k) => {
+        const v = values[k]!;
+        for (let i = 0; i < v.length; i++) target[i]! += v[i]!;
       });
-      try {
-        const values = await Promise.all(sums.map((t) => t.data<'float32'>()));
-        [this.sumA, this.sumB, this.squaresA, this.squaresB, this.cross].forEach((target, k) => {
-          const v = values[k]!;
-          for (let i = 0; i < v.length; i++) target[i % target.length]! += v[i]!;
-        });
-      } finally {
-        tf.dispose(sums);
-      }
+    } finally {
+      tf.dispose(sums);
     }
     this.count += rows;
   }
