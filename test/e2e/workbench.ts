@@ -71,6 +71,25 @@ export async function explorerItem(page: Page, name: string): Promise<Locator> {
 }
 
 /**
+ * Selects the named explorer rows together. The first click opens that file in an editor, and once
+ * the editor is up the explorer reveals its file, which resets the selection to that row alone: so
+ * wait for the editor before the Ctrl-clicks, and confirm every row's selection afterwards.
+ */
+export async function selectExplorerItems(page: Page, names: string[], deadlineMs = 30_000): Promise<void> {
+  const deadline = Date.now() + deadlineMs;
+  const [first, ...rest] = names;
+  for (;;) {
+    await (await explorerItem(page, first!)).click();
+    await page.locator('.tabs-container .tab.active', { hasText: first! }).waitFor({ timeout: 30_000 });
+    for (const name of rest) await (await explorerItem(page, name)).click({ modifiers: ['Control'] });
+    await page.waitForTimeout(300);
+    const selected = await Promise.all(names.map(async (name) => (await explorerItem(page, name)).getAttribute('aria-selected')));
+    if (selected.every((value) => value === 'true')) return;
+    if (Date.now() > deadline) throw new Error(`the explorer did not select ${names.join(', ')} together (aria-selected: ${selected.join(', ')})`);
+  }
+}
+
+/**
  * Runs a palette command by its full title. Right after load the palette may answer "No matching
  * commands" before the extensions' contributions arrive, and it does not refresh: close and retry.
  */
