@@ -83,12 +83,7 @@ export function referenceNetworkForward(network: Network, params: Params, inputs
         const { v: xin, shape: sin } = read(node.input);
         switch (node.op) {
           case 'conv2d': {
-            const [c, h, w] = sin as [number, number, number];
-            const [kh, kw] = node.kernel;
-            const [sh, sw] = node.stride;
-            const [ph, pw] = node.padding;
-            const ho = Math.floor((h + 2 * ph - kh) / sh) + 1;
-            const wo = Math.floor((w + 2 * pw - kw) / sw) + 1;
+            const { c, h, w, kh, kw, sh, sw, ph, pw, ho, wo } = windowGeometry(sin, node);
             const W = p(node.weight)!;
             const B = p(node.bias);
             v = new Array(node.outChannels * ho * wo).fill(0);
@@ -137,12 +132,7 @@ export function referenceNetworkForward(network: Network, params: Params, inputs
             break;
           case 'maxpool':
           case 'avgpool': {
-            const [c, h, w] = sin as [number, number, number];
-            const [kh, kw] = node.kernel;
-            const [sh, sw] = node.stride;
-            const [ph, pw] = node.padding;
-            const ho = Math.floor((h + 2 * ph - kh) / sh) + 1;
-            const wo = Math.floor((w + 2 * pw - kw) / sw) + 1;
+            const { c, h, w, kh, kw, sh, sw, ph, pw, ho, wo } = windowGeometry(sin, node);
             v = [];
             for (let ci = 0; ci < c; ci++) {
               for (let y = 0; y < ho; y++) {
@@ -181,4 +171,13 @@ export function referenceNetworkForward(network: Network, params: Params, inputs
     logits.push(out[out.length - 1]!);
   }
   return { logits, values };
+}
+
+/** The input's size, the window's and where it lands: what a convolution and a pooling share. */
+function windowGeometry(shape: number[], node: { kernel: readonly [number, number]; stride: readonly [number, number]; padding: readonly [number, number] }) {
+  const [c, h, w] = shape as [number, number, number];
+  const [kh, kw] = node.kernel;
+  const [sh, sw] = node.stride;
+  const [ph, pw] = node.padding;
+  return { c, h, w, kh, kw, sh, sw, ph, pw, ho: Math.floor((h + 2 * ph - kh) / sh) + 1, wo: Math.floor((w + 2 * pw - kw) / sw) + 1 };
 }
