@@ -1,3 +1,4 @@
+import type { Network } from '../model/network';
 import { valueShapes } from '../model/networkShapes';
 import type { BatchNormMode } from '../model/runNetwork';
 import { ancestorsOf, sweep, type InterpolationFamily, type SweepData } from './interpolationSweep';
@@ -13,6 +14,13 @@ export interface ChannelStatistics {
 
 /** Per α, per BatchNorm node. */
 export type StatisticsByAlpha = readonly ReadonlyMap<number, ChannelStatistics>[];
+
+/** Every BatchNorm of `network` in batch mode when `reset`, none otherwise: the nodes a BatchNorm reset recomputes. */
+export function resetModes(network: Network, reset: boolean): Map<number, 'batch' | 'track'> {
+  const out = new Map<number, 'batch' | 'track'>();
+  if (reset) network.nodes.forEach((node, i) => node.op === 'batchnorm' && out.set(i, 'batch'));
+  return out;
+}
 
 /**
  * What PyTorch's standard BatchNorm reset computes (Git Re-Basin, REPAIR): the network in train

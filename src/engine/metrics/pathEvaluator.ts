@@ -7,12 +7,12 @@ import { disposeTensors, hasTensors, lerp, uploadNetwork, type NetworkTensors } 
 import type { Params } from '../model/params';
 import type { BatchNormMode } from '../model/runNetwork';
 import { type Barriers, barriers, type PathCurve } from './barriers';
-import { batchStatistics, type StatisticsByAlpha } from './batchStatistics';
+import { batchStatistics, resetModes, type StatisticsByAlpha } from './batchStatistics';
 import { accuracy, crossEntropy } from './classification';
 import { CosineMeans, rowProducts } from './featureCosines';
 import { alphaGrid } from './interpolation';
 import { sweep, type InterpolationFamily, type SweepData } from './interpolationSweep';
-import { repairTensors, withRepairLayers } from './repairLayers';
+import { repairFamily } from './repairLayers';
 import { channelDeviations, collapseRatio } from './varianceCollapse';
 
 /** Labelled evaluation samples: count × input size, row-major in PyTorch's layout (a `Dataset` fits). */
@@ -146,34 +146,17 @@ export class PathEvaluator {
       let path: { curve: PathCurve; llfc: LlfcLayer[] };
       let varianceCollapse: VarianceCollapse[] | null = null;
       if (!repair) {
-        const stats = this.resetsBatchNorm ? await batchStatistics(plain, fit!, alphas, this.batchModes(this.network), next()) : null;
+        const stats = this.resetsBatchNorm ? await batchStatistics(plain, fit!, alphas, this.batchModes(), next()) : null;
         path = await this.evaluate(plain, alphas, stats, options.llfcSamples, next());
       } else {
-        const repaired = withRepairLayers(this.network);
-        const track = new Map<number, 'batch' | 'track'>([...this.batchModes(repaired.network)]);
-        for (const p of repaired.points) track.set(p.repair, 'track');
-        const trackFamily: InterpolationFamily = {
-          network: repaired.network,
-          a: repairTensors(repaired, this.tensorsA, identityTargets(repaired), owned),
-          b: repairTensors(repaired, tensorsB, identityTargets(repaired), owned),
-          interpolated: repaired.network.nodes.map(hasTensors),
-        };
-        const [targetsA, targetsB] = await batchStatistics(trackFamily, fit!, [0, 1], track, next());
-        const family: InterpolationFamily = {
-          network: repaired.network,
-          a: repairTensors(repaired, this.tensorsA, targetsA!, owned),
-          b: repairTensors(repaired, tensorsB, targetsB!, owned),
-          interpolated: repaired.network.nodes.map(hasTensors),
-        };
-        const reset = new Map<number, 'batch' | 'track'>([...this.batchModes(repaired.network)]);
-        for (const p of repaired.points) reset.set(p.repair, 'batch');
+        const { repaired, family, pathModes } = await repairFamily(this.network, this.tensorsA, tensorsB, fit!, this.resetsBatchNorm, owned, next());
         const grid = alphas.includes(0.5) ? alphas : [...alphas, 0.5];
-        const stats = await batchStatistics(family, fit!, grid, reset, next());
+        const stats = await batchStatistics(family, fit!, grid, pathModes, next());
         path = await this.evaluate(family, alphas, stats, options.llfcSamples, next(), repaired.moved);
 
         // Variance collapse at the midpoint: the plain endpoints and midpoint against the repaired midpoint.
         const ends = [0, 0.5, 1];
-        const plainStats = this.resetsBatchNorm ? await batchStatistics(plain, fit!, ends, this.batchModes(this.network), next()) : null;
+        const plainStats = this.resetsBatchNorm ? await batchStatistics(plain, fit!, ends, this.batchModes(), next()) : null;
         const points = repaired.points.map((p) => p.node);
         const plainDeviations = await channelDeviations(plain, fit!, this.batchSize, ends, points, (k) => statsModes(plainStats?.[k]), next());
         const middle = stats[grid.indexOf(0.5)]!;
@@ -235,18 +218,15 @@ export class PathEvaluator {
     return passes;
   }
 
-  /** Every BatchNorm of `network` in batch mode when BatchNorm is reset: those a reset recomputes. */
-  private batchModes(network: Network): Map<number, 'batch' | 'track'> {
-    const out = new Map<number, 'batch' | 'track'>();
-    if (!this.resetsBatchNorm) return out;
-    network.nodes.forEach((node, i) => node.op === 'batchnorm' && out.set(i, 'batch'));
-    return out;
+  /** Every BatchNorm in batch mode when BatchNorm is reset: those a reset recomputes. */
+  private batchModes(): Map<number, 'batch' | 'track'> {
+    return resetModes(this.network, this.resetsBatchNorm);
   }
 
   /** The BatchNorms a per-layer barrier resets: those its layer feeds, its own included. */
   private fedBatchNorms(unit: LayerUnit): Map<number, 'batch' | 'track'> {
     const fed = downstreamOf(this.network, [unit.node]);
-    return new Map([...this.batchModes(this.network)].filter(([i]) => fed[i]));
+    return new Map([...this.batchModes()].filter(([i]) => fed[i]));
   }
 
   /**
@@ -342,15 +322,6 @@ function statsModes(stats: ReadonlyMap<number, { mean: Float32Array; variance: F
   if (!stats) return modes;
   for (const [node, s] of stats) modes.set(node, { kind: 'stats', mean: tf.tensor1d(s.mean), variance: tf.tensor1d(s.variance) });
   return modes;
-}
-
-/** Placeholder targets for the pass that measures them: the REPAIR layers only track there. */
-function identityTargets(repaired: ReturnType<typeof withRepairLayers>): Map<number, { mean: Float32Array; variance: Float32Array }> {
-  return new Map(repaired.points.map((p) => {
-    const node = repaired.network.nodes[p.repair]!;
-    const c = node.op === 'batchnorm' ? node.channels : 0;
-    return [p.repair, { mean: new Float32Array(c), variance: new Float32Array(c).fill(1) }];
-  }));
 }
 
 /**

@@ -1,11 +1,12 @@
 import { tf } from '../backend/tfBackend';
 import { INPUT, layerUnits, type Network, type NetworkNode } from '../model/network';
 import { channelSpacesWithValues } from '../model/networkSpaces';
-import type { NetworkTensors, NodeTensors } from '../model/networkTensors';
-import type { ChannelStatistics } from './batchStatistics';
+import { hasTensors, type NetworkTensors, type NodeTensors } from '../model/networkTensors';
+import { batchStatistics, resetModes, type ChannelStatistics } from './batchStatistics';
+import type { InterpolationFamily, SweepData } from './interpolationSweep';
 
 /** BatchNorm's default ε, which the REPAIR layers use as PyTorch's BatchNorm2d would. */
-const REPAIR_EPS = 1e-5;
+export const REPAIR_EPS = 1e-5;
 
 /**
  * A network with a REPAIR layer (Jordan et al. 2023) after the output of every layer whose units
@@ -89,4 +90,60 @@ export function repairTensors(repaired: RepairedNetwork, original: NetworkTensor
     };
   }
   return out;
+}
+
+/** Placeholder targets for the pass that measures them: the REPAIR layers only track there. */
+function identityTargets(repaired: RepairedNetwork): Map<number, ChannelStatistics> {
+  return new Map(repaired.points.map((p) => {
+    const node = repaired.network.nodes[p.repair]!;
+    const c = node.op === 'batchnorm' ? node.channels : 0;
+    return [p.repair, { mean: new Float32Array(c), variance: new Float32Array(c).fill(1) }];
+  }));
+}
+
+export interface RepairFamily {
+  readonly repaired: RepairedNetwork;
+  /** The repaired networks between A and B, each endpoint's REPAIR layers targeting its own statistics. */
+  readonly family: InterpolationFamily;
+  /** A's and B's statistics at every REPAIR point (by the REPAIR layer's index). */
+  readonly targets: readonly [ReadonlyMap<number, ChannelStatistics>, ReadonlyMap<number, ChannelStatistics>];
+  /** The modes that measure an interpolated network's REPAIR statistics: its REPAIR layers, and its BatchNorms when they are reset. */
+  readonly pathModes: ReadonlyMap<number, 'batch' | 'track'>;
+}
+
+/**
+ * REPAIR between A and B: the endpoints' statistics at every REPAIR point measured on the fit data
+ * (the REPAIR layers only tracking, the BatchNorms reset when `bnReset`), then the family whose
+ * endpoints target them. `owned` receives the tensors made here.
+ */
+export async function repairFamily(
+  network: Network,
+  tensorsA: NetworkTensors,
+  tensorsB: NetworkTensors,
+  fit: SweepData,
+  bnReset: boolean,
+  owned: tf.Tensor[],
+  onBatch?: (batch: number, batches: number) => Promise<void>,
+): Promise<RepairFamily> {
+  const repaired = withRepairLayers(network);
+  const interpolated = repaired.network.nodes.map(hasTensors);
+  const track = resetModes(repaired.network, bnReset);
+  for (const p of repaired.points) track.set(p.repair, 'track');
+  const identity = identityTargets(repaired);
+  const trackFamily: InterpolationFamily = {
+    network: repaired.network,
+    a: repairTensors(repaired, tensorsA, identity, owned),
+    b: repairTensors(repaired, tensorsB, identity, owned),
+    interpolated,
+  };
+  const [targetsA, targetsB] = await batchStatistics(trackFamily, fit, [0, 1], track, onBatch);
+  const family: InterpolationFamily = {
+    network: repaired.network,
+    a: repairTensors(repaired, tensorsA, targetsA!, owned),
+    b: repairTensors(repaired, tensorsB, targetsB!, owned),
+    interpolated,
+  };
+  const pathModes = resetModes(repaired.network, bnReset);
+  for (const p of repaired.points) pathModes.set(p.repair, 'batch');
+  return { repaired, family, targets: [targetsA!, targetsB!], pathModes };
 }
