@@ -6,10 +6,11 @@ import { compareCheckpoints, type CompareOptions } from '../engine/compare/compa
 import { exportAligned, exportMerged } from '../engine/compare/exportModels';
 import { ensureDemoPair, DEMO_CACHE_DIR } from '../engine/demo/demoFiles';
 import { writeAtomically } from '../engine/export/atomicFile';
+import { mergedModel } from '../engine/metrics/mergedModel';
 import { parseShape } from '../engine/architecture/inputShape';
 import { ACTIVATIONS, type Activation } from '../engine/model/mlp';
 import { bestMethod } from '../shared/bestMethod';
-import { ALL_METHOD_NAMES, isRepaired, METHOD_NAMES, WEIGHTS_ONLY_METHODS, type MethodName } from '../shared/compareReport';
+import { ALL_METHOD_NAMES, isRepaired, METHOD_NAMES, WEIGHTS_ONLY_METHODS, withRepairVariants, type MethodName } from '../shared/compareReport';
 import { formatCompareTable } from './compareTable';
 import { renderHtmlReport } from './htmlReport';
 import { ProgressBar } from './progressBar';
@@ -68,7 +69,7 @@ function compareOptions(a: string, b: string, data: string | null, values: Value
     : values.methods.split(',').map((m) => oneOf(m.trim(), ALL_METHOD_NAMES, 'methods'));
   if (chosen.length === 0) throw new UsageError('--methods names no method');
   // --repair adds the REPAIR variant of every plain method, right after it.
-  const methods = values.repair ? chosen.flatMap((m) => (isRepaired(m) ? [m] : [m, `${m}+repair` as MethodName])) : chosen;
+  const methods = values.repair ? withRepairVariants(chosen) : chosen;
   if ((values.mean === undefined) !== (values.std === undefined)) throw new UsageError('--mean and --std go together');
   const inputShape = values['input-shape'] === undefined ? null : parseShape(values['input-shape']);
   if (inputShape === null && values['input-shape'] !== undefined) throw new UsageError(`--input-shape takes C×H×W (e.g. 3x32x32) or a feature count, not '${values['input-shape']}'`);
@@ -114,7 +115,7 @@ async function run(options: CompareOptions, values: Values): Promise<number> {
   } finally {
     bar.done();
   }
-  const { report, pair, aligned } = comparison;
+  const { report, pair, aligned, fit } = comparison;
   process.stdout.write(`${formatCompareTable(report)}\n`);
   if (values.json) {
     await writeText(values.json, `${JSON.stringify(report, null, 2)}\n`);
@@ -133,8 +134,10 @@ async function run(options: CompareOptions, values: Values): Promise<number> {
       process.stdout.write(`aligned B (${method}): ${values['export-aligned']}\n`);
     }
     if (values['export-merged'] && plan.mergeAt !== undefined) {
-      await exportMerged(values['export-merged'], pair, params, method, plan.mergeAt, { overwrite: true });
-      process.stdout.write(`merged at α=${plan.mergeAt} (${method}): ${values['export-merged']}\n`);
+      const merged = await mergedModel(pair.network, pair.a.params, params, plan.mergeAt, fit && { fit, bnReset: report.bnReset ?? false, repair: isRepaired(method) });
+      await exportMerged(values['export-merged'], pair, merged, method, plan.mergeAt, { overwrite: true });
+      const how = [merged.batchNorm && `BatchNorm statistics ${merged.batchNorm === 'reset' ? 'recomputed on the fit data' : 'interpolated'}`, merged.repaired && 'REPAIR folded in'].filter(Boolean);
+      process.stdout.write(`merged at α=${plan.mergeAt} (${[method, ...how].join('; ')}): ${values['export-merged']}\n`);
     }
   }
   return Object.values(report.methods).every((m) => m.equivalent) ? 0 : 3;

@@ -3,7 +3,7 @@
  * extensions (`vscode.commands.executeCommand`): with them a command asks nothing and resolves to
  * its result. The explorer and the palette never pass them, so the interactive paths are unchanged.
  */
-import { METHOD_NAMES, type MethodName } from '../shared/compareReport';
+import { ALL_METHOD_NAMES, type MethodName } from '../shared/compareReport';
 
 /** `mergeLens.compareCheckpoints` with `{ a, b, data?, methods? }`: resolves to the report, or undefined if it failed or was cancelled. */
 export interface CompareArguments {
@@ -33,8 +33,8 @@ export function compareArguments(value: unknown): CompareArguments | undefined {
   const { a, b, data, methods } = value;
   if (typeof a !== 'string' || typeof b !== 'string') throw new TypeError('mergeLens.compareCheckpoints: `a` and `b` must be absolute file paths');
   if (data !== undefined && data !== null && typeof data !== 'string') throw new TypeError('mergeLens.compareCheckpoints: `data` must be a file path or null');
-  if (methods !== undefined && !(Array.isArray(methods) && methods.every((m) => (METHOD_NAMES as readonly unknown[]).includes(m)))) {
-    throw new TypeError(`mergeLens.compareCheckpoints: \`methods\` must be a list of ${METHOD_NAMES.join(', ')}`);
+  if (methods !== undefined && !(Array.isArray(methods) && methods.every((m) => (ALL_METHOD_NAMES as readonly unknown[]).includes(m)))) {
+    throw new TypeError(`mergeLens.compareCheckpoints: \`methods\` must be a list of ${ALL_METHOD_NAMES.join(', ')}`);
   }
   return { a, b, data: data ?? null, ...(methods ? { methods: methods as MethodName[] } : {}) };
 }
@@ -42,7 +42,7 @@ export function compareArguments(value: unknown): CompareArguments | undefined {
 export function exportArguments(value: unknown): ExportArguments | undefined {
   if (!isRecord(value)) return undefined;
   const { method, alpha } = value;
-  if (!(METHOD_NAMES as readonly unknown[]).includes(method)) throw new TypeError(`Merge Lens export: \`method\` must be one of ${METHOD_NAMES.join(', ')}`);
+  if (!(ALL_METHOD_NAMES as readonly unknown[]).includes(method)) throw new TypeError(`Merge Lens export: \`method\` must be one of ${ALL_METHOD_NAMES.join(', ')}`);
   if (alpha !== undefined && !(typeof alpha === 'number' && alpha >= 0 && alpha <= 1)) throw new TypeError('Merge Lens export: `alpha` must be a number from 0 to 1');
   return { method: method as MethodName, ...(alpha !== undefined ? { alpha: alpha as number } : {}) };
 }

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { isCheckpointName } from '../engine/formats/checkpointFiles';
-import { isRepaired, WEIGHTS_ONLY_METHODS, type CompareReport, type MethodName } from '../shared/compareReport';
+import { WEIGHTS_ONLY_METHODS, withRepairVariants, type CompareReport, type MethodName } from '../shared/compareReport';
 import type { CompareArguments } from './commandArguments';
 import type { CompareRequest, Comparisons } from './comparisons';
 import { pickCheckpoint, pickDataset, pickMethods } from './pickers';
@@ -118,7 +118,7 @@ function compareRequest(a: string, b: string, data: string | null, methods: read
     fitData: null,
     settings: {
       // mergeLens.repair adds each method's REPAIR variant, which measures on data.
-      methods: settings.repair && data !== null ? methods.flatMap((m) => (isRepaired(m) ? [m] : [m, `${m}+repair` as MethodName])) : [...methods],
+      methods: settings.repair && data !== null ? withRepairVariants(methods) : [...methods],
       alphas: settings.alphas,
       backend: settings.backend,
       seed: settings.seed,

@@ -6,6 +6,8 @@ import { formatBytes } from '../shared/formatBytes';
 import { bestMethod } from '../shared/bestMethod';
 import type { CompareReport, MethodName } from '../shared/compareReport';
 import type { ShownComparison } from './comparisons';
+import type { MergeData } from '../shared/workerProtocol';
+import { readSettings } from './settings';
 import type { JobQueue } from './jobQueue';
 import { showJobError } from './showJobError';
 
@@ -86,7 +88,7 @@ export class ExportCommands {
     try {
       const written = await this.jobs.run(
         'export',
-        { ...shown.pair, method, permutations: result.matching.map((m) => m.permutation), alpha, out, overwrite: true },
+        { ...shown.pair, method, permutations: result.matching.map((m) => m.permutation), alpha, measuredOn: measuredOn(shown.report), out, overwrite: true },
         { title: what, display: 'notification' },
       );
       // Not awaited: the notification waits for the user, the command's caller must not.
@@ -101,4 +103,16 @@ export class ExportCommands {
       return undefined;
     }
   }
+}
+
+/** The fit data as the shown comparison used it, for a merged export's BatchNorm statistics and REPAIR; null when weights only. */
+function measuredOn(report: CompareReport): MergeData | null {
+  if (!report.data) return null;
+  return {
+    fitData: report.data.fit.file,
+    samples: report.data.fit.count,
+    normalization: report.architecture.normalization,
+    bnReset: report.bnReset ?? false,
+    backend: readSettings().backend,
+  };
 }

@@ -26,6 +26,11 @@ export function isRepaired(method: MethodName): boolean {
   return method.endsWith('+repair');
 }
 
+/** The methods with each plain one's REPAIR variant right after it (what --repair and mergeLens.repair ask for). */
+export function withRepairVariants(methods: readonly MethodName[]): MethodName[] {
+  return [...new Set(methods.flatMap((m) => (isRepaired(m) ? [m] : [m, `${alignmentOf(m)}+repair` as const])))];
+}
+
 export interface LayerSummary {
   /** The layer's name prefix in the checkpoint. */
   readonly name: string;

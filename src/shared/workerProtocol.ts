@@ -28,6 +28,16 @@ export interface CompareSettings {
   readonly normalization?: { readonly mean: readonly number[]; readonly std: readonly number[] } | null;
 }
 
+/** The fit data of a comparison, as it used it: the file's first `samples`, normalised. */
+export interface MergeData {
+  readonly fitData: string;
+  readonly samples: number;
+  readonly normalization: { readonly mean: readonly number[]; readonly std: readonly number[] } | null;
+  /** Whether BatchNorm statistics were recomputed along the path. */
+  readonly bnReset: boolean;
+  readonly backend: BackendName | 'auto';
+}
+
 /** The two checkpoints and the model reading shared by every job on a pair. */
 export interface PairParams {
   readonly a: string;
@@ -64,6 +74,12 @@ export interface WorkerJobs {
       readonly method: MethodName;
       readonly permutations: readonly (readonly number[])[];
       readonly alpha: number | null;
+      /**
+       * For a merged export: the fit data as the comparison used it, so that the merged model gets
+       * the BatchNorm statistics and the REPAIR correction that its measurement at α had. Null:
+       * the weights and running statistics interpolated only (a weights-only comparison).
+       */
+      readonly measuredOn: MergeData | null;
       readonly out: string;
       /** Refuse (an input error) when `out` exists, unless true. */
       readonly overwrite: boolean;

@@ -2,14 +2,18 @@ import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { exportAligned, exportMerged } from '../engine/compare/exportModels';
 import { givenPermutations } from '../engine/compare/givenPermutations';
+import { openFitSamples } from '../engine/compare/loadData';
 import { loadCheckpointPair, type CheckpointPair } from '../engine/compare/loadPair';
+import { initBackend } from '../engine/backend/tfBackend';
 import { refuseExisting } from '../engine/export/atomicFile';
 import { FormatError } from '../engine/io/formatError';
 import { InputError } from '../engine/io/inputError';
+import { mergedModel, mergeNeedsFitData, type MergeCorrection } from '../engine/metrics/mergedModel';
 import { unitSimilarity } from '../engine/metrics/unitSimilarity';
 import { applyPermutation } from '../engine/model/applyPermutation';
 import { networkChannelSpaces } from '../engine/model/networkSpaces';
 import { derivePermutationSpec, type Permutation, type PermutationSpec } from '../engine/model/permutationSpec';
+import { isRepaired } from '../shared/compareReport';
 import type { JobParams, JobResult, PairParams, ReportProgress } from '../shared/workerProtocol';
 
 /** The pair read again (the worker keeps nothing between jobs), its spec, and the given permutations checked against it. */
@@ -44,11 +48,25 @@ export async function exportJob(params: JobParams<'export'>, progress: ReportPro
   // Before reading the checkpoints: refusing an existing file should not cost their loading.
   await refuseExisting(out, options);
   const { pair, spec, perms } = await loadPermutedPair(params, progress);
-  progress('permuting B', 0.5);
+  progress('permuting B', 0.3);
   const aligned = applyPermutation(pair.b.params, spec, perms);
-  progress(`writing ${basename(out)}`, 0.7);
-  if (alpha === null) await exportAligned(out, pair, aligned, method, options);
-  else await exportMerged(out, pair, aligned, method, alpha, options);
+  if (alpha === null) {
+    progress(`writing ${basename(out)}`, 0.7);
+    await exportAligned(out, pair, aligned, method, options);
+  } else {
+    const on = params.measuredOn;
+    const repair = isRepaired(method);
+    let correction: MergeCorrection | null = null;
+    if (on && mergeNeedsFitData(pair.network, on.bnReset, repair)) {
+      progress('reading the fit data', 0.35);
+      await initBackend(on.backend);
+      correction = { fit: await openFitSamples(on.fitData, pair.network, on.normalization, on.samples), bnReset: on.bnReset, repair };
+      progress('merged statistics on the fit data', 0.4);
+    }
+    const merged = await mergedModel(pair.network, pair.a.params, aligned, alpha, correction);
+    progress(`writing ${basename(out)}`, 0.8);
+    await exportMerged(out, pair, merged, method, alpha, options);
+  }
   progress('done', 1);
   return { file: out, tensors: aligned.size, bytes: (await stat(out)).size };
 }

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { compareCheckpoints } from '../../src/engine/compare/compareCheckpoints';
 import { loadCheckpointPair } from '../../src/engine/compare/loadPair';
 import { openCheckpoint } from '../../src/engine/formats/openCheckpoint';
+import { mergedModel } from '../../src/engine/metrics/mergedModel';
 import { unitSimilarity } from '../../src/engine/metrics/unitSimilarity';
 import { applyPermutation } from '../../src/engine/model/applyPermutation';
 import { networkChannelSpaces } from '../../src/engine/model/networkSpaces';
@@ -129,8 +130,8 @@ test('export in the worker: π(B) exactly as applyPermutation makes it, and the 
   const dir = tempDir();
   const alignedFile = join(dir, 'aligned.safetensors');
   const mergedFile = join(dir, 'merged.safetensors');
-  const result = await runJob(workerScript, 'export', { ...pairParams, method: 'weight', permutations, alpha: null, out: alignedFile, overwrite: false });
-  await runJob(workerScript, 'export', { ...pairParams, method: 'weight', permutations, alpha: 0.25, out: mergedFile, overwrite: false });
+  const result = await runJob(workerScript, 'export', { ...pairParams, method: 'weight', permutations, alpha: null, measuredOn: null, out: alignedFile, overwrite: false });
+  await runJob(workerScript, 'export', { ...pairParams, method: 'weight', permutations, alpha: 0.25, measuredOn: null, out: mergedFile, overwrite: false });
 
   const pair = await loadCheckpointPair(A, B, { activation: 'relu' });
   const spec = derivePermutationSpec(networkChannelSpaces(pair.network));
@@ -149,12 +150,41 @@ test('export in the worker: π(B) exactly as applyPermutation makes it, and the 
   assert.deepEqual(readdirSync(dir).sort(), ['aligned.safetensors', 'merged.safetensors']);
 });
 
+test('a merged export of a ResNet in the worker carries the comparison\'s BatchNorm reset and REPAIR: the in-process merged model\'s tensors', async () => {
+  const method = 'weight+repair';
+  const conv = { a: fixture('conv', 'resnet_a.pt'), b: fixture('conv', 'resnet_b.pt'), activation: 'relu' as const };
+  const { report, pair, aligned, fit } = await compareCheckpoints({
+    ...conv, data: EVAL, methods: [method], alphas: 3, backend: 'auto', seed: 0, bnReset: true, layerBarriers: false, fitSamples: 300, llfcSamples: 0,
+  });
+  const expected = await mergedModel(pair.network, pair.a.params, aligned.get(method)!, 0.5, { fit: fit!, bnReset: true, repair: true });
+  const out = join(tempDir(), 'merged.safetensors');
+  await runJob(workerScript, 'export', {
+    ...conv,
+    inputShape: report.architecture.inputShape,
+    method,
+    permutations: report.methods[method]!.matching.map((m) => m.permutation),
+    alpha: 0.5,
+    measuredOn: { fitData: EVAL, samples: report.data!.fit.count, normalization: null, bnReset: true, backend: 'auto' },
+    out,
+    overwrite: false,
+  });
+  const written = await tensorsOf(out);
+  for (const [name, tensor] of expected.params) {
+    const values = written.get(name)!;
+    tensor.data.forEach((v, k) => assert.ok(Math.abs(values[k]! - v) <= 1e-5 * Math.max(1, Math.abs(v)), `${name}[${k}]: ${values[k]} vs ${v}`));
+  }
+  const checkpoint = await openCheckpoint(out);
+  assert.equal(checkpoint.metadata?.batchnorm_statistics, 'recomputed on the fit data at alpha');
+  assert.equal(checkpoint.metadata?.repair, 'folded into the layers it corrects');
+  await checkpoint.close();
+});
+
 test('export refuses an existing file unless overwrite, as an input error naming it; a cancelled export leaves nothing', async () => {
   const permutations = await weightPermutations();
   const dir = tempDir();
   const out = join(dir, 'taken.safetensors');
   writeFileSync(out, 'mine');
-  const params = { ...pairParams, method: 'weight' as const, permutations, alpha: null, out, overwrite: false };
+  const params = { ...pairParams, method: 'weight' as const, permutations, alpha: null, measuredOn: null, out, overwrite: false };
   await rejectsAsInput('export', params, /^taken\.safetensors: already exists; choose another name or allow overwriting$/);
   assert.equal(readFileSync(out, 'utf8'), 'mine');
   await runJob(workerScript, 'export', { ...params, overwrite: true });

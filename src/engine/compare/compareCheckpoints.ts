@@ -30,7 +30,7 @@ import {
   type MethodResult,
 } from '../../shared/compareReport';
 import { loadCheckpointPair, type CheckpointPair } from './loadPair';
-import { checkDataFits, normalized, openData, summariseDataset, type Normalization } from './loadData';
+import { checkDataFits, firstSamples, normalized, openData, summariseDataset, type Normalization } from './loadData';
 
 export interface CompareOptions {
   readonly a: string;
@@ -77,6 +77,8 @@ export interface Comparison {
   readonly spec: PermutationSpec;
   /** π(θB) per method, under A's tensor names: what the exports write. */
   readonly aligned: ReadonlyMap<MethodName, Params>;
+  /** The fit samples, normalised, that BatchNorm reset and REPAIR measured on; null when weights only. */
+  readonly fit: Samples | null;
 }
 
 /** Samples the equivalence check compares π(B) and B on. */
@@ -94,12 +96,6 @@ const STAGE: Readonly<Record<AlignmentName, string>> = {
   activation: 'activation matching',
   covariance: 'covariance matching',
 };
-
-function firstSamples(dataset: Dataset, limit: number): Samples & { labels: Int32Array } {
-  const count = Math.min(limit, dataset.count);
-  const size = dataset.inputs.length / dataset.count;
-  return { inputs: dataset.inputs.subarray(0, count * size), labels: dataset.labels.subarray(0, count), count };
-}
 
 /** Refuses, before any file is read, methods that fit on data when no data is given. */
 function checkMethodsHaveData(methods: readonly MethodName[], data: string | null, fitData: string | null): void {
@@ -288,5 +284,5 @@ export async function compareCheckpoints(options: CompareOptions): Promise<Compa
     warnings,
   };
   progress('done', 1);
-  return { report, pair, spec, aligned };
+  return { report, pair, spec, aligned, fit };
 }

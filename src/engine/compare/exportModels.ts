@@ -1,6 +1,6 @@
 import type { AtomicWriteOptions } from '../export/atomicFile';
 import { writeSafetensors, type WritableTensor } from '../export/writeSafetensors';
-import { interpolateParams } from '../metrics/interpolation';
+import type { MergedModel } from '../metrics/mergedModel';
 import type { Params } from '../model/params';
 import type { CheckpointPair } from './loadPair';
 
@@ -33,17 +33,22 @@ export function exportAligned(file: string, pair: CheckpointPair, aligned: Param
   });
 }
 
-/** Writes the merged model (1−α)·θA + α·π(θB) as safetensors with B's tensor names. */
-export function exportMerged(
-  file: string,
-  pair: CheckpointPair,
-  aligned: Params,
-  method: string,
-  alpha: number,
-  options: AtomicWriteOptions,
-): Promise<void> {
-  return writeSafetensors(file, asB(pair, interpolateParams(pair.a.params, aligned, alpha)), {
+/**
+ * Writes the merged model (see `mergedModel`: (1−α)·θA + α·π(θB) with the statistics the
+ * comparison measured) as safetensors with B's tensor names; the metadata says how its
+ * BatchNorm statistics were made and whether REPAIR is folded in.
+ */
+export function exportMerged(file: string, pair: CheckpointPair, merged: MergedModel, method: string, alpha: number, options: AtomicWriteOptions): Promise<void> {
+  return writeSafetensors(file, asB(pair, merged.params), {
     ...options,
-    metadata: { merge_lens: 'merged', method, alpha: String(alpha), a: pair.summaries.a.file, b: pair.summaries.b.file },
+    metadata: {
+      merge_lens: 'merged',
+      method,
+      alpha: String(alpha),
+      a: pair.summaries.a.file,
+      b: pair.summaries.b.file,
+      ...(merged.batchNorm ? { batchnorm_statistics: merged.batchNorm === 'reset' ? 'recomputed on the fit data at alpha' : 'interpolated' } : {}),
+      ...(merged.repaired ? { repair: 'folded into the layers it corrects' } : {}),
+    },
   });
 }

@@ -1,4 +1,5 @@
 import { openDataset } from '../datasets/openDataset';
+import type { Samples } from '../alignment/unitCorrelations';
 import type { Dataset } from '../datasets/dataset';
 import { FormatError } from '../io/formatError';
 import { InputError } from '../io/inputError';
@@ -61,4 +62,17 @@ export function normalized(dataset: Dataset, normalization: Normalization, netwo
     inputs[k] = (dataset.inputs[k]! - mean[c]!) / std[c]!;
   }
   return { ...dataset, inputs };
+}
+
+export function firstSamples(dataset: Dataset, limit: number): Samples & { labels: Int32Array } {
+  const count = Math.min(limit, dataset.count);
+  const size = dataset.inputs.length / dataset.count;
+  return { inputs: dataset.inputs.subarray(0, count * size), labels: dataset.labels.subarray(0, count), count };
+}
+
+/** The fit samples a comparison used, again: the file's first `count`, checked and normalised as the comparison did. */
+export async function openFitSamples(file: string, network: Network, normalization: Normalization | null, count: number): Promise<Samples> {
+  const dataset = await openDataset(file);
+  checkDataFits(dataset, network, 'fit');
+  return firstSamples(normalization ? normalized(dataset, normalization, network) : dataset, count);
 }
