@@ -71,21 +71,32 @@ export async function explorerItem(page: Page, name: string): Promise<Locator> {
 }
 
 /**
- * Selects the named explorer rows together. The first click opens that file in an editor, and once
- * the editor is up the explorer reveals its file, which resets the selection to that row alone: so
- * wait for the editor before the Ctrl-clicks, and confirm every row's selection afterwards.
+ * Selects the named explorer rows together and chooses `label` from their context menu. The
+ * first click opens that file in an editor, and the explorer then reveals the editor's file,
+ * which resets the selection to that row alone; the reveal can come late (once the editor has
+ * resolved), even after the Ctrl-click took. So the selection is confirmed, and when the menu
+ * still shows a single file's items the whole gesture is made again.
  */
-export async function selectExplorerItems(page: Page, names: string[], deadlineMs = 30_000): Promise<void> {
+export async function chooseForSelection(page: Page, names: string[], label: string, deadlineMs = 60_000): Promise<void> {
   const deadline = Date.now() + deadlineMs;
   const [first, ...rest] = names;
   for (;;) {
     await (await explorerItem(page, first!)).click();
     await page.locator('.tabs-container .tab.active', { hasText: first! }).waitFor({ timeout: 30_000 });
     for (const name of rest) await (await explorerItem(page, name)).click({ modifiers: ['Control'] });
-    await page.waitForTimeout(300);
     const selected = await Promise.all(names.map(async (name) => (await explorerItem(page, name)).getAttribute('aria-selected')));
-    if (selected.every((value) => value === 'true')) return;
-    if (Date.now() > deadline) throw new Error(`the explorer did not select ${names.join(', ')} together (aria-selected: ${selected.join(', ')})`);
+    if (selected.every((value) => value === 'true')) {
+      await (await explorerItem(page, names[names.length - 1]!)).click({ button: 'right' });
+      const entry = contextMenuEntry(page, label);
+      if (await entry.waitFor({ timeout: 5_000 }).then(() => true, () => false)) {
+        await entry.hover();
+        await page.keyboard.press('Enter');
+        return;
+      }
+      await page.keyboard.press('Escape');
+    }
+    if (Date.now() > deadline) throw new Error(`the explorer's menu for ${names.join(', ')} together never offered "${label}" (aria-selected: ${selected.join(', ')})`);
+    await page.waitForTimeout(500);
   }
 }
 
