@@ -3,7 +3,7 @@ import { mkdir, readdir, readFile, rm, stat, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeAtomically } from '../engine/export/atomicFile';
 import type { CompareReport } from '../shared/compareReport';
-import type { JobParams } from '../shared/workerProtocol';
+import type { CompareRequest } from '../shared/compareRequest';
 import { FileFingerprints, type HashFiles } from './fileFingerprints';
 
 export type { HashFiles } from './fileFingerprints';
@@ -17,15 +17,17 @@ export interface ResultCacheOptions {
 }
 
 /**
- * Bumped whenever the engine would compute a different report from the same inputs, so reports
- * from an older Merge Lens are not shown as current.
+ * Bumped whenever the engine would compute a different report from the same inputs, or the key
+ * is made differently, so reports from an older Merge Lens are not shown as current. 3: keyed on
+ * the resolved request, which the report now carries.
  */
-const KEY_VERSION = 2;
+const KEY_VERSION = 3;
 const KEY = /^[0-9a-f]{64}$/;
 
 /**
- * Finished comparisons, by what they depend on: the contents of both checkpoints and of the
- * data, the activation and the settings. Paths are not part of the key (a renamed file is the
+ * Finished comparisons, by what they depend on: the resolved request (every default filled, so
+ * two requests that mean the same comparison meet), with each file named in it replaced by a
+ * hash of its contents: both checkpoints, the data, the fit data, the description. Paths are not part of the key (a renamed file is the
  * same comparison); contents are, through a memo of each file's hash by (path, size, mtime), so
  * an unchanged file is never read again and a changed one always is. Every entry is one JSON file
  * written atomically; an unreadable or damaged entry is a miss and is removed.
@@ -45,19 +47,20 @@ export class ResultCache {
     this.maxEntries = options.maxEntries ?? 50;
   }
 
-  /** The key of a comparison: SHA-256 of the canonical JSON of its inputs' contents hashes and its settings. */
-  async keyFor(params: JobParams<'compare'>, signal?: AbortSignal): Promise<string> {
-    const files = [params.a, params.b, params.data, params.fitData].filter((f): f is string => f !== null);
+  /** The key of a comparison: SHA-256 of the canonical JSON of its resolved request, files by their contents' hashes. */
+  async keyFor(request: CompareRequest, signal?: AbortSignal): Promise<string> {
+    const named = [request.a, request.b, request.data, request.fitData, request.description];
+    const files = [...new Set(named.filter((f): f is string => f !== null))];
     const hashes = await this.fingerprints.sha256(files, signal);
     const contents = (file: string | null) => (file === null ? null : hashes[files.indexOf(file)]!);
     const inputs = {
+      ...request,
       version: KEY_VERSION,
-      a: contents(params.a),
-      b: contents(params.b),
-      data: contents(params.data),
-      fitData: contents(params.fitData),
-      activation: params.activation,
-      settings: params.settings,
+      a: contents(request.a),
+      b: contents(request.b),
+      data: contents(request.data),
+      fitData: contents(request.fitData),
+      description: contents(request.description),
     };
     return createHash('sha256').update(canonicalJson(inputs)).digest('hex');
   }
@@ -121,5 +124,5 @@ export function canonicalJson(value: unknown): string {
 /** Enough of the shape that the panel can draw it; anything else is a damaged entry. */
 function looksLikeReport(value: unknown): value is CompareReport {
   const r = value as Partial<CompareReport> | null;
-  return !!r && r.version === 1 && typeof r.methods === 'object' && r.methods !== null && Array.isArray(r.layers) && Array.isArray(r.alphas);
+  return !!r && r.version === 1 && typeof r.request === 'object' && r.request !== null && typeof r.methods === 'object' && r.methods !== null && Array.isArray(r.layers) && Array.isArray(r.alphas);
 }

@@ -5,7 +5,7 @@ import { networkLayout } from '../engine/architecture/loadNetwork';
 import { openDataset } from '../engine/datasets/openDataset';
 import { writeAtomically } from '../engine/export/atomicFile';
 import { openCheckpoint } from '../engine/formats/openCheckpoint';
-import { ACTIVATIONS, type Activation } from '../engine/model/mlp';
+import { ACTIVATIONS, type Activation } from '../shared/compareRequest';
 import { UsageError } from './usageError';
 
 /**

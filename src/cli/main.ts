@@ -21,6 +21,7 @@ usage:
       and report.html there.
   merge-lens compare A B [--data EVAL] [--fit-data FIT] [--methods naive,weight,activation,covariance]
                      [--repair] [--bn-reset on|off] [--layer-barriers on|off] [--alphas 25] [--seed 0] [--restarts 1]
+                     [--fit-samples 2000] [--llfc-samples 2000]
                      [--activation relu|gelu|tanh|sigmoid|leaky_relu] [--arch DESCRIPTION]
                      [--input-shape C×H×W] [--mean M1,M2,M3 --std S1,S2,S3]
                      [--backend auto|tensorflow|wasm|cpu] [--json OUT] [--html OUT]
@@ -30,6 +31,8 @@ usage:
       ResNets are inferred from the tensors (or read from a description, --arch or A.arch.json beside
       A). BatchNorm statistics are recomputed on the fit data for every interpolated network unless
       --bn-reset off; --repair adds each method's REPAIR variant (naive+repair, weight+repair, ...).
+      The fit data's first --fit-samples (16–100000) fit the data-driven methods, BatchNorm reset and
+      REPAIR; LLFC averages over the evaluation data's first --llfc-samples (0–100000, 0: no LLFC).
       Without --data, weights only: naive and weight matching, matching costs and Dim(S), no path.
       Exports write safetensors with B's tensor names, aligned by --export-method (default: the
       lowest valid loss barrier).

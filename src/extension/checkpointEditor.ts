@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { DEFAULT_STATS_BUDGET_BYTES } from '../engine/inspect/inspectCheckpoint';
 import type { GridToHost, HostToGrid } from '../shared/tensorGridProtocol';
-import { JobCancelled } from '../worker/runJob';
+import { JobCancelled } from './runJob';
 import type { JobQueue } from './jobQueue';
 import { loadWebviewBundle, resultsPanelOptions } from './resultsPanel';
 

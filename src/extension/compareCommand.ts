@@ -1,9 +1,10 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { isCheckpointName } from '../engine/formats/checkpointFiles';
-import { WEIGHTS_ONLY_METHODS, withRepairVariants, type CompareReport, type MethodName } from '../shared/compareReport';
+import type { CompareReport, MethodName } from '../shared/compareReport';
 import type { CompareArguments } from './commandArguments';
-import type { CompareRequest, Comparisons } from './comparisons';
+import type { Comparisons } from './comparisons';
+import { compareChoicesFromSettings } from './mergeLensSettings';
 import { pickCheckpoint, pickDataset, pickMethods } from './pickers';
 import { readSettings } from './settings';
 
@@ -93,40 +94,15 @@ export class CompareCommands {
       return;
     }
     await this.state.update(MEMORY_KEY, { a, b, data, methods } satisfies Remembered);
-    await this.comparisons.compare(compareRequest(a, b, data, methods));
+    await this.comparisons.compare(compareChoicesFromSettings(readSettings(), { a, b, data }, methods));
   }
 
   /** A call from a script or another extension: nothing asked, the report (or undefined) returned. */
   scripted(args: CompareArguments): Promise<CompareReport | undefined> {
-    const data = args.data ?? null;
-    const methods = args.methods ?? readSettings().methods.filter((m) => data !== null || WEIGHTS_ONLY_METHODS.includes(m));
-    return this.comparisons.compare(compareRequest(args.a, args.b, data, methods));
+    return this.comparisons.compare(compareChoicesFromSettings(readSettings(), { a: args.a, b: args.b, data: args.data ?? null }, args.methods));
   }
 
   private remembered(): Remembered {
     return this.state.get<Remembered>(MEMORY_KEY) ?? {};
   }
-}
-
-function compareRequest(a: string, b: string, data: string | null, methods: readonly MethodName[]): CompareRequest {
-  const settings = readSettings();
-  return {
-    a,
-    b,
-    activation: settings.activation,
-    data,
-    fitData: null,
-    settings: {
-      // mergeLens.repair adds each method's REPAIR variant, which measures on data.
-      methods: settings.repair && data !== null ? withRepairVariants(methods) : [...methods],
-      alphas: settings.alphas,
-      backend: settings.backend,
-      seed: settings.seed,
-      maxSamples: settings.maxSamples,
-      restarts: settings.restarts,
-      bnReset: settings.bnReset,
-      layerBarriers: settings.layerBarriers,
-      normalization: settings.inputNormalization,
-    },
-  };
 }

@@ -1,14 +1,14 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { comparedPairOf } from '../engine/compare/comparedPair';
+import { resolveCompareRequest, type CompareChoices } from '../engine/compare/resolveRequest';
 import type { CompareReport, MethodName } from '../shared/compareReport';
+import type { CompareRequest } from '../shared/compareRequest';
 import type { PanelToHost } from '../shared/panelProtocol';
-import type { JobParams, PairParams } from '../shared/workerProtocol';
-import { JobCancelled } from '../worker/runJob';
+import { JobCancelled } from './runJob';
 import type { JobQueue } from './jobQueue';
 import { ResultsPanel } from './resultsPanel';
 import { showJobError } from './showJobError';
-
-export type CompareRequest = JobParams<'compare'>;
 
 /** What the controller needs of the result cache (src/cache/resultCache.ts). */
 export interface ReportCache {
@@ -17,11 +17,16 @@ export interface ReportCache {
   put(key: string, report: CompareReport): Promise<void>;
 }
 
-/** The comparison on show: its report and what the follow-up jobs (heatmaps, exports) need. */
+/** The comparison on show: its report (whose `request` the follow-up jobs read the pair by) and its cache entry. */
 export interface ShownComparison {
   readonly report: CompareReport;
   readonly cacheKey: string;
-  readonly pair: PairParams;
+}
+
+/** The panel's export buttons: the export commands act on them (they ask α and the file). */
+export interface ExportAsked {
+  readonly method: MethodName;
+  readonly merged: boolean;
 }
 
 /** "a.pt ↔ b.pt". */
@@ -40,13 +45,14 @@ export class Comparisons implements vscode.Disposable {
   private running: AbortController | undefined;
   private readonly changed = new vscode.EventEmitter<ShownComparison | undefined>();
   readonly onDidChange = this.changed.event;
+  private readonly exportAsked = new vscode.EventEmitter<ExportAsked>();
+  readonly onDidAskExport = this.exportAsked.event;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
     private readonly jobs: JobQueue,
     private readonly cache: ReportCache,
     private readonly output: vscode.OutputChannel,
-    private readonly exports: { aligned(method?: MethodName): Promise<unknown>; merged(method?: MethodName): Promise<unknown> },
   ) {}
 
   get current(): ShownComparison | undefined {
@@ -57,14 +63,16 @@ export class Comparisons implements vscode.Disposable {
    * Runs a comparison, or shows it at once from the cache when nothing it depends on changed.
    * Resolves to the report shown, or undefined when it failed (already told to the user) or was cancelled.
    */
-  async compare(request: CompareRequest): Promise<CompareReport | undefined> {
+  async compare(choices: CompareChoices): Promise<CompareReport | undefined> {
     this.running?.abort();
     const abort = new AbortController();
     this.running = abort;
-    const title = comparisonTitle(request.a, request.b);
+    const title = comparisonTitle(choices.a, choices.b);
     const panel = this.ensurePanel();
     panel.post({ type: 'running', title, stage: 'checking the result cache', fraction: null });
     try {
+      // Resolved here, before the cache: two choices that mean the same comparison share its entry.
+      const request: CompareRequest = resolveCompareRequest(choices);
       const cacheKey = await this.cache.keyFor(request, abort.signal);
       const cached = await this.cache.get(cacheKey);
       const report =
@@ -76,7 +84,7 @@ export class Comparisons implements vscode.Disposable {
           onProgress: (stage, fraction) => panel.post({ type: 'running', title, stage, fraction }),
         }));
       if (!cached) await this.cache.put(cacheKey, report);
-      this.show({ report, cacheKey, pair: { a: request.a, b: request.b, activation: request.activation, inputShape: report.architecture.inputShape } }, cached !== undefined);
+      this.show({ report, cacheKey }, cached !== undefined);
       return report;
     } catch (error) {
       if (error instanceof JobCancelled) {
@@ -101,8 +109,7 @@ export class Comparisons implements vscode.Disposable {
       this.panel.post({ type: 'failed', title: 'results', message: 'This comparison is no longer in the cache. Run Merge Lens: Compare Checkpoints again.' });
       return;
     }
-    const pair = { a: report.checkpoints.a.file, b: report.checkpoints.b.file, activation: report.architecture.activation as PairParams['activation'], inputShape: report.architecture.inputShape };
-    this.show({ report, cacheKey, pair }, true);
+    this.show({ report, cacheKey }, true);
   }
 
   reveal(): void {
@@ -119,7 +126,7 @@ export class Comparisons implements vscode.Disposable {
   private show(shown: ShownComparison, cached: boolean): void {
     this.shown = shown;
     void vscode.commands.executeCommand('setContext', 'mergeLens.hasComparison', true);
-    this.ensurePanel().post({ type: 'report', title: comparisonTitle(shown.pair.a, shown.pair.b), report: shown.report, cacheKey: shown.cacheKey, cached });
+    this.ensurePanel().post({ type: 'report', title: comparisonTitle(shown.report.request.a, shown.report.request.b), report: shown.report, cacheKey: shown.cacheKey, cached });
     this.changed.fire(shown);
   }
 
@@ -154,10 +161,10 @@ export class Comparisons implements vscode.Disposable {
         void this.sendSimilarity(message.method, message.layer);
         return;
       case 'exportAligned':
-        void this.exports.aligned(message.method);
+        this.exportAsked.fire({ method: message.method, merged: false });
         return;
       case 'exportMerged':
-        void this.exports.merged(message.method);
+        this.exportAsked.fire({ method: message.method, merged: true });
         return;
     }
   }
@@ -169,7 +176,7 @@ export class Comparisons implements vscode.Disposable {
     try {
       const similarity = await this.jobs.run(
         'similarity',
-        { ...shown.pair, method, layer, permutations: result.matching.map((m) => m.permutation) },
+        { ...comparedPairOf(shown.report), method, layer, permutations: result.matching.map((m) => m.permutation) },
         { title: `unit similarity of ${layer} (${method})`, display: 'quiet' },
       );
       this.panel?.post({ type: 'similarity', similarity });
@@ -182,5 +189,6 @@ export class Comparisons implements vscode.Disposable {
     this.running?.abort();
     this.panel?.dispose();
     this.changed.dispose();
+    this.exportAsked.dispose();
   }
 }

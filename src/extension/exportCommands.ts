@@ -1,13 +1,12 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { exportRequestFor } from '../engine/compare/exportComparison';
 import { removeLeftoverTemporaries } from '../engine/export/atomicFile';
 import { formatBytes } from '../shared/formatBytes';
 import { bestMethod } from '../shared/bestMethod';
 import type { CompareReport, MethodName } from '../shared/compareReport';
-import type { ShownComparison } from './comparisons';
-import type { MergeData } from '../shared/workerProtocol';
-import { readSettings } from './settings';
+import type { Comparisons } from './comparisons';
 import type { JobQueue } from './jobQueue';
 import { showJobError } from './showJobError';
 
@@ -55,7 +54,7 @@ async function mayWrite(file: string): Promise<boolean> {
 /** Export Aligned Checkpoint and Export Merged Checkpoint…: safetensors next to B, with B's names. */
 export class ExportCommands {
   constructor(
-    private readonly current: () => ShownComparison | undefined,
+    private readonly comparisons: Pick<Comparisons, 'current'>,
     private readonly jobs: JobQueue,
     private readonly output: vscode.OutputChannel,
   ) {}
@@ -71,7 +70,7 @@ export class ExportCommands {
   }
 
   private async export(given: MethodName | undefined, merged: boolean, givenAlpha?: number): Promise<string | undefined> {
-    const shown = this.current();
+    const shown = this.comparisons.current;
     if (!shown) {
       void vscode.window.showInformationMessage('Merge Lens: compare two checkpoints first (Merge Lens: Compare Checkpoints).');
       return undefined;
@@ -82,15 +81,13 @@ export class ExportCommands {
     const alpha = merged ? givenAlpha ?? (await askAlpha()) : null;
     if (alpha === undefined) return undefined;
     const suffix = alpha === null ? `aligned-${method}` : `merged-${method}-alpha${alpha.toFixed(2)}`;
-    const out = path.join(path.dirname(shown.pair.b), `${stem(shown.pair.b)}.${suffix}.safetensors`);
+    const b = shown.report.request.b;
+    const out = path.join(path.dirname(b), `${stem(b)}.${suffix}.safetensors`);
     if (!(await mayWrite(out))) return undefined;
     const what = alpha === null ? `exporting π(B) aligned by ${method}` : `exporting the merge at α = ${alpha} (${method})`;
     try {
-      const written = await this.jobs.run(
-        'export',
-        { ...shown.pair, method, permutations: result.matching.map((m) => m.permutation), alpha, measuredOn: measuredOn(shown.report), out, overwrite: true },
-        { title: what, display: 'notification' },
-      );
+      // The comparison's own request says how it read the pair and the fit data: nothing here rebuilds it.
+      const written = await this.jobs.run('export', exportRequestFor(shown.report, method, alpha, out, true), { title: what, display: 'notification' });
       // Not awaited: the notification waits for the user, the command's caller must not.
       void vscode.window
         .showInformationMessage(`Merge Lens wrote ${path.basename(written.file)} (${written.tensors} tensors, ${formatBytes(written.bytes)}).`, 'Reveal in Explorer')
@@ -103,16 +100,4 @@ export class ExportCommands {
       return undefined;
     }
   }
-}
-
-/** The fit data as the shown comparison used it, for a merged export's BatchNorm statistics and REPAIR; null when weights only. */
-function measuredOn(report: CompareReport): MergeData | null {
-  if (!report.data) return null;
-  return {
-    fitData: report.data.fit.file,
-    samples: report.data.fit.count,
-    normalization: report.architecture.normalization,
-    bnReset: report.bnReset ?? false,
-    backend: readSettings().backend,
-  };
 }

@@ -26,9 +26,8 @@ export function activate(context: vscode.ExtensionContext): void {
     hashFiles: async (files, signal) =>
       (await jobs.run('fingerprint', { files }, { title: 'fingerprinting the files', display: 'quiet', ...(signal ? { signal } : {}) })).sha256,
   });
-  let comparisons: Comparisons;
-  const exports = new ExportCommands(() => comparisons.current, jobs, output);
-  comparisons = new Comparisons(context.extensionUri, jobs, cache, output, exports);
+  const comparisons = new Comparisons(context.extensionUri, jobs, cache, output);
+  const exports = new ExportCommands(comparisons, jobs, output);
   const compare = new CompareCommands(context.workspaceState, comparisons);
   const layers = new LayersView();
   const documents = new InspectDocuments();
@@ -37,6 +36,7 @@ export function activate(context: vscode.ExtensionContext): void {
     jobs,
     comparisons,
     comparisons.onDidChange((shown) => layers.show(shown)),
+    comparisons.onDidAskExport(({ method, merged }) => void (merged ? exports.merged(method) : exports.aligned(method))),
     vscode.window.registerTreeDataProvider('mergeLens.layers', layers),
     vscode.workspace.registerTextDocumentContentProvider(INSPECT_SCHEME, documents),
     vscode.window.registerWebviewPanelSerializer(RESULTS_VIEW_TYPE, {

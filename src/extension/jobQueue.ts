@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { JobName, JobParams, JobResult } from '../shared/workerProtocol';
-import { JobCancelled, runJob } from '../worker/runJob';
+import { JobCancelled, runJob } from './runJob';
 
 export interface JobOptions {
   /** What the job is, for people: "comparing a.pt with b.pt". */

@@ -1,14 +1,16 @@
 import * as vscode from 'vscode';
-import { JobCancelled, JobError } from '../worker/runJob';
+import { InputError } from '../engine/io/inputError';
+import { JobCancelled, JobError } from './runJob';
 
 /**
- * Tells the user a job failed: input errors show their message as it is (it names the file and
+ * Tells the user a job failed: input errors (the worker's, or the host's own InputError) show their message as it is (it names the file and
  * the problem); internal ones say so. "Show Details" opens the output channel with the stack.
  */
 export async function showJobError(error: unknown, what: string, output: vscode.OutputChannel): Promise<void> {
   if (error instanceof JobCancelled) return;
   const message = error instanceof Error ? error.message : String(error);
-  const internal = !(error instanceof JobError) || error.kind === 'internal';
+  // An InputError is raised in the host itself when a request is resolved (a setting out of bounds).
+  const internal = error instanceof JobError ? error.kind === 'internal' : !(error instanceof InputError);
   output.appendLine(`[${new Date().toISOString()}] ${what} failed: ${message}`);
   const detail = error instanceof JobError ? error.detail : error instanceof Error ? error.stack : undefined;
   if (detail) output.appendLine(detail);

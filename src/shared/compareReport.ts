@@ -2,6 +2,7 @@
  * The result of comparing two checkpoints: written by the engine, printed by the CLI, saved as
  * `merge-lens compare --json`, drawn by the HTML report and the webview. Documented in the README.
  */
+import type { CompareRequest } from './compareRequest';
 
 /** The alignments: how B's units are matched to A's. */
 export type AlignmentName = 'naive' | 'weight' | 'activation' | 'covariance';
@@ -159,6 +160,8 @@ export interface CompareReport {
   readonly version: 1;
   readonly createdAt: string;
   readonly tool: string;
+  /** What was run, every default filled: the same request runs the same comparison again. */
+  readonly request: CompareRequest;
   readonly checkpoints: { readonly a: CheckpointSummary; readonly b: CheckpointSummary };
   /**
    * The evaluation data (path, barriers, LLFC) and the fit data (activation and covariance

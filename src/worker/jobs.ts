@@ -1,4 +1,5 @@
 import { compareCheckpoints } from '../engine/compare/compareCheckpoints';
+import { resolveCompareRequest } from '../engine/compare/resolveRequest';
 import { openCheckpoint } from '../engine/formats/openCheckpoint';
 import { inspectCheckpoint } from '../engine/inspect/inspectCheckpoint';
 import { fileSha256 } from '../engine/io/fileSha256';
@@ -20,25 +21,9 @@ export const jobHandlers: JobHandlers = {
     }
   },
 
-  async compare({ a, b, activation, data, fitData, settings }, progress) {
-    const { report } = await compareCheckpoints({
-      a,
-      b,
-      data,
-      fitData,
-      activation,
-      methods: settings.methods,
-      alphas: settings.alphas,
-      backend: settings.backend,
-      seed: settings.seed,
-      restarts: settings.restarts ?? 1,
-      bnReset: settings.bnReset ?? true,
-      layerBarriers: settings.layerBarriers ?? true,
-      normalization: settings.normalization ?? null,
-      fitSamples: settings.maxSamples,
-      llfcSamples: settings.maxSamples,
-      onProgress: progress,
-    });
+  async compare(request, progress) {
+    // The message is mapped to the resolved request like the CLI's flags and the settings are.
+    const { report } = await compareCheckpoints(resolveCompareRequest(request), { onProgress: progress });
     return report;
   },
 

@@ -170,7 +170,7 @@ async function benchEngine(files: { a: string; b: string; data: string }, sample
   const probe = Math.min(EQUIVALENCE_SAMPLES, evaluation.count);
   t.set('equivalence check', await seconds(() => checkEquivalence(network, pair.b.params, permutedB, evaluation.inputs.subarray(0, probe * 784), probe)));
 
-  const [evaluator, setup] = await timed(() => PathEvaluator.create(network, pair.a.params, evaluation));
+  const [evaluator, setup] = await timed(() => PathEvaluator.create(network, pair.a.params, evaluation, { fit: null, bnReset: false }));
   try {
     t.set('path setup (A once)', setup);
     const alphas = alphaGrid(ALPHAS);

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { ResultCache, canonicalJson, type HashFiles } from '../../src/cache/resultCache';
 import { fileSha256 } from '../../src/engine/io/fileSha256';
 import type { CompareReport } from '../../src/shared/compareReport';
-import type { JobParams } from '../../src/shared/workerProtocol';
+import { resolveCompareRequest } from '../../src/engine/compare/resolveRequest';
+import type { CompareRequest } from '../../src/shared/compareRequest';
 import { fixture, tempDir } from '../helpers/paths';
 
 /** A workspace of its own per test: copies of the fixture pair and data, so tests may change them. */
@@ -21,16 +22,13 @@ function workspace() {
     return Promise.all(list.map(fileSha256));
   };
   const storage = join(dir, 'storage');
-  const params: JobParams<'compare'> = {
-    a: files.a, b: files.b, activation: 'relu', data: files.data, fitData: null,
-    settings: { methods: ['naive', 'weight'], alphas: 25, backend: 'auto', seed: 0, maxSamples: 2000 },
-  };
+  const params: CompareRequest = resolveCompareRequest({ a: files.a, b: files.b, data: files.data, methods: ['naive', 'weight'] });
   return { dir, files, hashed, hashFiles, storage, params, cache: (maxEntries?: number) => new ResultCache({ directory: storage, hashFiles, ...(maxEntries ? { maxEntries } : {}) }) };
 }
 
 function report(tag: string): CompareReport {
   return {
-    version: 1, createdAt: tag, tool: 'merge-lens 0.1.0',
+    version: 1, createdAt: tag, tool: 'merge-lens 0.1.0', request: resolveCompareRequest({ a: 'a.pt', b: 'b.pt' }),
     checkpoints: { a: { file: 'a.pt', format: 'pytorch' }, b: { file: 'b.pt', format: 'pytorch' } },
     data: null, equivalenceInputs: 'random',
     architecture: { kind: 'mlp', activation: 'relu', inputSize: 784, inputShape: [784], outputSize: 10, description: null, notes: [], normalization: null },
@@ -49,12 +47,11 @@ test('a report put under a key comes back from a fresh cache on the same folder'
   assert.deepEqual(await again.get(key), report('first'));
 });
 
-test('the key is SHA-256 over the canonical JSON of the contents\' hashes, the activation and the settings', async () => {
+test('the key is SHA-256 over the canonical JSON of the resolved request, each file by its contents\' hash', async () => {
   const w = workspace();
   const sha = (f: string) => fileSha256(f);
   const expected = canonicalJson({
-    version: 2, a: await sha(w.files.a), b: await sha(w.files.b), data: await sha(w.files.data), fitData: null,
-    activation: 'relu', settings: w.params.settings,
+    ...w.params, version: 3, a: await sha(w.files.a), b: await sha(w.files.b), data: await sha(w.files.data), fitData: await sha(w.files.data), description: null,
   });
   const { createHash } = await import('node:crypto');
   assert.equal(await w.cache().keyFor(w.params), createHash('sha256').update(expected).digest('hex'));
@@ -62,23 +59,27 @@ test('the key is SHA-256 over the canonical JSON of the contents\' hashes, the a
   assert.equal(canonicalJson({ b: 1, a: { d: [1, { f: 2, e: 3 }], c: null } }), '{"a":{"c":null,"d":[1,{"e":3,"f":2}]},"b":1}');
 });
 
-test('changing a checkpoint on disk, or any setting, the activation or the data, changes the key', async () => {
+test('changing a checkpoint on disk, or any choice, the activation or the data, changes the key', async () => {
   const w = workspace();
   const cache = w.cache();
   const key = await cache.keyFor(w.params);
   await cache.put(key, report('old'));
+  const fit = join(w.dir, 'fit.npz');
+  writeFileSync(fit, 'other contents');
   const keys = new Set([key]);
   for (const changed of [
-    { ...w.params, settings: { ...w.params.settings, alphas: 26 } },
-    { ...w.params, settings: { ...w.params.settings, seed: 1 } },
-    { ...w.params, settings: { ...w.params.settings, methods: ['weight' as const] } },
-    { ...w.params, settings: { ...w.params.settings, maxSamples: 100 } },
+    { ...w.params, alphas: 26 },
+    { ...w.params, seed: 1 },
+    { ...w.params, methods: ['weight' as const] },
+    { ...w.params, fitSamples: 100 },
+    { ...w.params, llfcSamples: 100 },
+    { ...w.params, bnReset: false },
     { ...w.params, activation: 'tanh' as const },
-    { ...w.params, data: null },
-    { ...w.params, fitData: w.files.data },
+    { ...w.params, data: null, fitData: null },
+    { ...w.params, fitData: fit },
     { ...w.params, a: w.files.b, b: w.files.a },
   ]) keys.add(await cache.keyFor(changed));
-  assert.equal(keys.size, 9);
+  assert.equal(keys.size, 11);
 
   // Same size, new contents and a new mtime: a different key, so the old report is a miss.
   const bytes = readFileSync(w.files.b);
@@ -90,13 +91,24 @@ test('changing a checkpoint on disk, or any setting, the activation or the data,
   assert.equal(await cache.get(after), undefined);
 });
 
+test('choices that mean the same comparison share one key: defaults spelled out, the fit data named as the evaluation data, methods in another order', async () => {
+  const w = workspace();
+  const cache = w.cache();
+  const key = await cache.keyFor(w.params);
+  const same = resolveCompareRequest({
+    a: w.files.a, b: w.files.b, data: w.files.data, fitData: w.files.data, methods: ['weight', 'naive', 'weight'],
+    alphas: 25, seed: 0, restarts: 1, activation: 'relu', backend: 'auto', bnReset: true, layerBarriers: true, fitSamples: 2000, llfcSamples: 2000, repair: false,
+  });
+  assert.equal(await cache.keyFor(same), key);
+});
+
 test('the memo hashes each unchanged file once, across cache instances; a touched file is hashed again', async () => {
   const w = workspace();
   await w.cache().keyFor(w.params);
   assert.deepEqual(w.hashed.sort(), [w.files.a, w.files.b, w.files.data].sort());
   w.hashed.length = 0;
   await w.cache().keyFor(w.params);
-  await w.cache().keyFor({ ...w.params, settings: { ...w.params.settings, seed: 3 } });
+  await w.cache().keyFor({ ...w.params, seed: 3 });
   assert.deepEqual(w.hashed, []);
   utimesSync(w.files.a, new Date(), new Date(Date.now() + 5000));
   await w.cache().keyFor(w.params);
@@ -114,7 +126,8 @@ test('a damaged or unreadable entry is a miss and is removed; so is a damaged me
   const key = await cache.keyFor(w.params);
   await cache.put(key, report('x'));
   const entry = join(w.storage, 'reports', `${key}.json`);
-  for (const damage of ['{"version": 1, "methods": {', '{"version": 2}', 'null']) {
+  // The last: a report from before reports carried their request, under a key that could only come from a stray file.
+  for (const damage of ['{"version": 1, "methods": {', '{"version": 2}', 'null', '{"version": 1, "methods": {}, "layers": [], "alphas": [0, 1]}']) {
     writeFileSync(entry, damage);
     assert.equal(await cache.get(key), undefined, damage);
     assert.deepEqual(readdirSync(join(w.storage, 'reports')), []);
@@ -132,7 +145,7 @@ test('a damaged or unreadable entry is a miss and is removed; so is a damaged me
 test('the cache keeps its newest entries: a read counts as use', async () => {
   const w = workspace();
   const cache = w.cache(3);
-  const keys = await Promise.all([0, 1, 2, 3, 4].map((seed) => cache.keyFor({ ...w.params, settings: { ...w.params.settings, seed } })));
+  const keys = await Promise.all([0, 1, 2, 3, 4].map((seed) => cache.keyFor({ ...w.params, seed })));
   const base = Date.now() / 1000;
   for (const [i, key] of keys.slice(0, 3).entries()) {
     await cache.put(key, report(String(i)));

@@ -1,3 +1,4 @@
+import { resolveCompareRequest } from '../../src/engine/compare/resolveRequest';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { renderHtmlReport } from '../../src/cli/htmlReport';
@@ -38,6 +39,7 @@ function report(overrides: Partial<CompareReport> = {}): CompareReport {
     version: 1,
     createdAt: '2025-01-02T03:04:05Z',
     tool: 'merge-lens 0.1.0',
+    request: resolveCompareRequest({ a: '/models/a&b.safetensors', b: '/models/"b".pt', data: 'eval.npz', fitData: 'fit.npz', methods: ['naive', 'weight'], alphas: ALPHAS.length }),
     checkpoints: { a: { file: '/models/a&b.safetensors', format: 'safetensors' }, b: { file: '/models/"b".pt', format: 'pytorch' } },
     data: {
       evaluation: { file: 'eval.npz', count: 600, inputShape: [784], numClasses: 10 },

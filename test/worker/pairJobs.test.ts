@@ -4,6 +4,9 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { compareCheckpoints } from '../../src/engine/compare/compareCheckpoints';
+import { comparedPairOf } from '../../src/engine/compare/comparedPair';
+import { exportRequestFor } from '../../src/engine/compare/exportComparison';
+import { resolveCompareRequest } from '../../src/engine/compare/resolveRequest';
 import { loadCheckpointPair } from '../../src/engine/compare/loadPair';
 import { openCheckpoint } from '../../src/engine/formats/openCheckpoint';
 import { mergedModel } from '../../src/engine/metrics/mergedModel';
@@ -12,8 +15,8 @@ import { applyPermutation } from '../../src/engine/model/applyPermutation';
 import { networkChannelSpaces } from '../../src/engine/model/networkSpaces';
 import { derivePermutationSpec } from '../../src/engine/model/permutationSpec';
 import type { CompareReport } from '../../src/shared/compareReport';
-import type { CompareSettings, JobName, JobParams } from '../../src/shared/workerProtocol';
-import { JobCancelled, JobError, runJob } from '../../src/worker/runJob';
+import type { JobName, JobParams } from '../../src/shared/workerProtocol';
+import { JobCancelled, JobError, runJob } from '../../src/extension/runJob';
 import { fixture, repoRoot, tempDir } from '../helpers/paths';
 
 /** Every job here runs in the real worker bundle, on the trained fixture networks. */
@@ -21,13 +24,11 @@ const workerScript = join(repoRoot(), 'dist', 'worker.js');
 const A = fixture('compare', 'a.pt');
 const B = fixture('compare', 'b.pt');
 const EVAL = fixture('compare', 'eval.npz');
-const settings: CompareSettings = { methods: ['naive', 'weight', 'activation', 'covariance'], alphas: 5, backend: 'auto', seed: 0, maxSamples: 300 };
-const pairParams = { a: A, b: B, activation: 'relu' as const };
+const request = resolveCompareRequest({ a: A, b: B, data: EVAL, methods: ['naive', 'weight', 'activation', 'covariance'], alphas: 5, fitSamples: 300, llfcSamples: 300 });
 
-const inProcess = compareCheckpoints({
-  ...pairParams, data: EVAL, methods: settings.methods, alphas: settings.alphas, backend: settings.backend, seed: settings.seed, fitSamples: 300, llfcSamples: 300,
-});
+const inProcess = compareCheckpoints(request);
 const weightPermutations = async () => (await inProcess).report.methods.weight!.matching.map((m) => m.permutation);
+const compared = async () => comparedPairOf((await inProcess).report);
 
 /** The report without what differs between two runs of the same comparison: the clock. */
 function measured(report: CompareReport) {
@@ -49,7 +50,7 @@ async function rejectsAsInput<K extends JobName>(job: K, params: JobParams<K>, m
 
 test('compare in the worker: the in-process report\'s numbers, progress in words and in order, fractions rising to 1', async () => {
   const progress: [string, number | undefined][] = [];
-  const report = await runJob(workerScript, 'compare', { ...pairParams, data: EVAL, fitData: null, settings }, {
+  const report = await runJob(workerScript, 'compare', request, {
     onProgress: (stage, fraction) => progress.push([stage, fraction]),
   });
   assert.deepEqual(measured(report), measured((await inProcess).report));
@@ -73,7 +74,7 @@ test('compare in the worker: the in-process report\'s numbers, progress in words
 });
 
 test('compare without data in the worker: a weights-only report', async () => {
-  const report = await runJob(workerScript, 'compare', { ...pairParams, data: null, fitData: null, settings: { ...settings, methods: ['weight'] } });
+  const report = await runJob(workerScript, 'compare', resolveCompareRequest({ a: A, b: B, methods: ['weight'] }));
   assert.equal(report.data, null);
   assert.equal(report.methods.weight!.barrier, null);
   assert.deepEqual(report.methods.weight!.matching.map((m) => m.permutation), await weightPermutations());
@@ -82,7 +83,7 @@ test('compare without data in the worker: a weights-only report', async () => {
 test('cancelling a compare mid-way stops the worker promptly', async () => {
   const abort = new AbortController();
   let abortedAt = 0;
-  const job = runJob(workerScript, 'compare', { ...pairParams, data: EVAL, fitData: null, settings }, {
+  const job = runJob(workerScript, 'compare', request, {
     signal: abort.signal,
     onProgress: (stage) => {
       if (!abortedAt && stage.includes('path and LLFC')) {
@@ -98,7 +99,7 @@ test('cancelling a compare mid-way stops the worker promptly', async () => {
 
 test('similarity in the worker: the engine\'s UnitSimilarity, typed arrays intact', async () => {
   const permutations = await weightPermutations();
-  const result = await runJob(workerScript, 'similarity', { ...pairParams, method: 'weight', layer: '2', permutations });
+  const result = await runJob(workerScript, 'similarity', { ...(await compared()), method: 'weight', layer: '2', permutations });
   const pair = await loadCheckpointPair(A, B, { activation: 'relu' });
   const spec = derivePermutationSpec(networkChannelSpaces(pair.network));
   const direct = await unitSimilarity(pair.a.params, pair.b.params, spec, permutations.map((p) => Int32Array.from(p)), 1, 'weight');
@@ -110,6 +111,7 @@ test('similarity in the worker: the engine\'s UnitSimilarity, typed arrays intac
 
 test('similarity: a layer the model lacks, and permutations that do not fit, are input errors naming the file', async () => {
   const permutations = await weightPermutations();
+  const pairParams = await compared();
   await rejectsAsInput('similarity', { ...pairParams, method: 'weight', layer: 'fc9', permutations }, /^a\.pt: has no hidden layer 'fc9' \(its hidden layers: '0', '2'\)$/);
   await rejectsAsInput('similarity', { ...pairParams, method: 'weight', layer: '0', permutations: [permutations[0]!] },
     /^b\.pt: has 2 hidden layers but 1 permutations were given/);
@@ -127,22 +129,23 @@ async function tensorsOf(file: string): Promise<Map<string, Float32Array>> {
 
 test('export in the worker: π(B) exactly as applyPermutation makes it, and the merged model (1−α)·A + α·π(B)', async () => {
   const permutations = await weightPermutations();
+  const { report } = await inProcess;
   const dir = tempDir();
   const alignedFile = join(dir, 'aligned.safetensors');
   const mergedFile = join(dir, 'merged.safetensors');
-  const result = await runJob(workerScript, 'export', { ...pairParams, method: 'weight', permutations, alpha: null, measuredOn: null, out: alignedFile, overwrite: false });
-  await runJob(workerScript, 'export', { ...pairParams, method: 'weight', permutations, alpha: 0.25, measuredOn: null, out: mergedFile, overwrite: false });
+  const result = await runJob(workerScript, 'export', exportRequestFor(report, 'weight', null, alignedFile, false));
+  const merged = await runJob(workerScript, 'export', exportRequestFor(report, 'weight', 0.25, mergedFile, false));
+  assert.deepEqual([merged.batchNorm, merged.repaired], [null, false]);
 
   const pair = await loadCheckpointPair(A, B, { activation: 'relu' });
   const spec = derivePermutationSpec(networkChannelSpaces(pair.network));
   const expected = applyPermutation(pair.b.params, spec, permutations.map((p) => Int32Array.from(p)));
   const aligned = await tensorsOf(alignedFile);
-  assert.deepEqual(result, { file: alignedFile, tensors: 6, bytes: readFileSync(alignedFile).length });
+  assert.deepEqual(result, { file: alignedFile, tensors: 6, bytes: readFileSync(alignedFile).length, batchNorm: null, repaired: false });
   assert.deepEqual([...aligned.keys()].sort(), [...expected.keys()].sort());
   for (const [name, values] of aligned) assert.deepEqual(values, expected.get(name)!.data, name);
 
-  const merged = await tensorsOf(mergedFile);
-  for (const [name, values] of merged) {
+  for (const [name, values] of await tensorsOf(mergedFile)) {
     const a = pair.a.params.get(name)!.data;
     const b = expected.get(name)!.data;
     values.forEach((v, k) => assert.ok(Math.abs(v - (0.75 * a[k]! + 0.25 * b[k]!)) < 1e-6, `${name}[${k}]`));
@@ -158,16 +161,9 @@ test('a merged export of a ResNet in the worker carries the comparison\'s BatchN
   });
   const expected = await mergedModel(pair.network, pair.a.params, aligned.get(method)!, 0.5, { fit: fit!, bnReset: true, repair: true });
   const out = join(tempDir(), 'merged.safetensors');
-  await runJob(workerScript, 'export', {
-    ...conv,
-    inputShape: report.architecture.inputShape,
-    method,
-    permutations: report.methods[method]!.matching.map((m) => m.permutation),
-    alpha: 0.5,
-    measuredOn: { fitData: EVAL, samples: report.data!.fit.count, normalization: null, bnReset: true, backend: 'auto' },
-    out,
-    overwrite: false,
-  });
+  // What the host sends: the request the report recorded, so the worker reads the fit data as the comparison did.
+  const exported = await runJob(workerScript, 'export', exportRequestFor(JSON.parse(JSON.stringify(report)), method, 0.5, out, false));
+  assert.deepEqual([exported.batchNorm, exported.repaired], ['reset', true]);
   const written = await tensorsOf(out);
   for (const [name, tensor] of expected.params) {
     const values = written.get(name)!;
@@ -184,7 +180,7 @@ test('export refuses an existing file unless overwrite, as an input error naming
   const dir = tempDir();
   const out = join(dir, 'taken.safetensors');
   writeFileSync(out, 'mine');
-  const params = { ...pairParams, method: 'weight' as const, permutations, alpha: null, measuredOn: null, out, overwrite: false };
+  const params = { ...exportRequestFor((await inProcess).report, 'weight', null, out, false), permutations };
   await rejectsAsInput('export', params, /^taken\.safetensors: already exists; choose another name or allow overwriting$/);
   assert.equal(readFileSync(out, 'utf8'), 'mine');
   await runJob(workerScript, 'export', { ...params, overwrite: true });
@@ -212,11 +208,13 @@ test('fingerprint in the worker: node\'s SHA-256 of each file; a missing file is
 });
 
 test('bad inputs to compare come back as input errors whose message names the file', async () => {
-  const compare = (overrides: Partial<JobParams<'compare'>>): JobParams<'compare'> => ({ ...pairParams, data: EVAL, fitData: null, settings, ...overrides });
+  const compare = (overrides: Partial<JobParams<'compare'>>): JobParams<'compare'> => ({ ...request, ...overrides });
   const notCheckpoint = join(tempDir(), 'notes.pt');
   writeFileSync(notCheckpoint, 'these are my notes, not a checkpoint');
   await rejectsAsInput('compare', compare({ b: notCheckpoint }), /^notes\.pt: /);
   await rejectsAsInput('compare', compare({ b: fixture('compare', 'tanh_b.pt') }), /^tanh_b\.pt: tensor '0\.weight' is \[32, 784\]/);
   await rejectsAsInput('compare', compare({ data: fixture('datasets', 'cifar', 'test_batch.bin') }), /^test_batch\.bin: evaluation inputs are 3×32×32/);
-  await rejectsAsInput('compare', compare({ data: null }), /^activation and covariance matching fit on data, and none was given/);
+  await rejectsAsInput('compare', compare({ data: null, fitData: null }), /^activation and covariance matching fit on data, and none was given/);
+  // The worker checks the message as the host does: out-of-bounds choices are refused by name.
+  await rejectsAsInput('compare', compare({ alphas: 2 }), /^points on the α grid must be a whole number from 3 to 201, not 2$/);
 });

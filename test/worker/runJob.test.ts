@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openCheckpoint } from '../../src/engine/formats/openCheckpoint';
 import { inspectCheckpoint } from '../../src/engine/inspect/inspectCheckpoint';
-import { JobCancelled, JobError, runJob } from '../../src/worker/runJob';
+import { JobCancelled, JobError, runJob } from '../../src/extension/runJob';
 import { fixture, repoRoot, tempDir } from '../helpers/paths';
 import { writeSparseSafetensors } from '../helpers/writeSafetensors';
 

@@ -1,7 +1,7 @@
 import type { TensorInfo } from '../formats/checkpoint';
 import { isJsonObject, type JsonObject } from '../formats/strictJson';
 import { FormatError } from '../io/formatError';
-import { ACTIVATIONS, type Activation } from '../model/mlp';
+import { ACTIVATIONS, type Activation } from '../../shared/compareRequest';
 import { INPUT, type Network, type NetworkNode, type Pair } from '../model/network';
 import { valueShapes } from '../model/networkShapes';
 

@@ -1,6 +1,6 @@
 import { basename } from 'node:path';
 import { FormatError } from '../io/formatError';
-import type { Activation } from '../model/mlp';
+import type { Activation } from '../../shared/compareRequest';
 import { DESCRIPTION_FORMAT, type DescriptionLayer } from './description';
 import type { InferredDescription } from './inferSequential';
 import { naturalCompare } from './inferMlp';

@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
 import type { TensorInfo } from '../formats/checkpoint';
 import { FormatError } from '../io/formatError';
-import type { Activation } from '../model/mlp';
+import type { Activation } from '../../shared/compareRequest';
 import { DESCRIPTION_FORMAT, resolveDescription, type Description, type DescriptionLayer } from './description';
 import { sequentialOrder, type StateDictModule } from './stateDictModules';
 

@@ -3,7 +3,7 @@ import { basename } from 'node:path';
 import type { Checkpoint, TensorData, TensorInfo } from '../formats/checkpoint';
 import { readJsonObjectFile } from '../formats/strictJson';
 import { FormatError } from '../io/formatError';
-import type { Activation } from '../model/mlp';
+import type { Activation } from '../../shared/compareRequest';
 import { INPUT, nodeTensors, type Network } from '../model/network';
 import { valueShapes } from '../model/networkShapes';
 import { flattenedMap } from '../model/networkSpaces';

@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 // evaluating this one is what registers the cpu backend and its kernels.
 import { version_cpu } from '@tensorflow/tfjs-backend-cpu';
 import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import type { BackendChoice, BackendName } from '../../shared/compareRequest';
 
 /**
  * Every engine module computes through this one namespace, so all share one backend. It is
@@ -12,8 +13,6 @@ import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
  */
 export { tf };
 
-/** tensorflow = @tensorflow/tfjs-node (native TensorFlow), wasm = XNNPACK in WebAssembly, cpu = plain JavaScript. */
-export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 
 export interface BackendInfo {
   readonly name: BackendName;
@@ -23,7 +22,7 @@ export interface BackendInfo {
 
 const SIMD_BINARY = 'tfjs-backend-wasm-simd.wasm';
 
-let current: { readonly preference: BackendName | 'auto'; readonly info: BackendInfo } | null = null;
+let current: { readonly preference: BackendChoice; readonly info: BackendInfo } | null = null;
 let pending: Promise<BackendInfo> | null = null;
 let nodeBackend: { readonly loaded: boolean; readonly reason: string } | null = null;
 let wasmPathsSet = false;
@@ -33,7 +32,7 @@ let wasmPathsSet = false;
  * cpu, and `detail` says why a faster one was passed over; a named backend is used or the call
  * fails. Calling again with 'auto' or the same name returns the backend already chosen.
  */
-export function initBackend(preference: BackendName | 'auto' = 'auto'): Promise<BackendInfo> {
+export function initBackend(preference: BackendChoice = 'auto'): Promise<BackendInfo> {
   if (pending) return pending.then(() => initBackend(preference));
   if (current && (preference === 'auto' || preference === current.preference || preference === current.info.name)) {
     return Promise.resolve(current.info);
@@ -52,7 +51,7 @@ export function initBackend(preference: BackendName | 'auto' = 'auto'): Promise<
   return pending;
 }
 
-async function choose(preference: BackendName | 'auto'): Promise<BackendInfo> {
+async function choose(preference: BackendChoice): Promise<BackendInfo> {
   // Library warnings (the "install tfjs-node" banner) would land in the CLI's output.
   tf.enableProdMode();
   if (preference === 'tensorflow') {

@@ -1,14 +1,12 @@
-import { basename } from 'node:path';
 import { activationMatching } from '../alignment/activationMatching';
 import type { AlignmentResult } from '../alignment/alignmentResult';
 import { covarianceMatching } from '../alignment/covarianceMatching';
 import { naiveAlignment } from '../alignment/naive';
 import { unitCorrelations, type Samples } from '../alignment/unitCorrelations';
 import { bestWeightMatching } from '../alignment/weightMatching';
-import { initBackend, type BackendName } from '../backend/tfBackend';
+import { initBackend } from '../backend/tfBackend';
 import type { SampleShape } from '../architecture/inputShape';
 import { applyPermutation } from '../model/applyPermutation';
-import type { Activation } from '../model/mlp';
 import { layerUnits, type WeightedNode } from '../model/network';
 import { channelSpacesWithValues, networkChannelSpaces } from '../model/networkSpaces';
 import type { Params } from '../model/params';
@@ -19,53 +17,20 @@ import { alphaGrid } from '../metrics/interpolation';
 import { matchingCosts } from '../metrics/matchingCosts';
 import { PathEvaluator } from '../metrics/pathEvaluator';
 import type { Dataset } from '../datasets/dataset';
-import { InputError } from '../io/inputError';
 import {
   alignmentOf,
   isRepaired,
-  WEIGHTS_ONLY_METHODS,
   type AlignmentName,
   type CompareReport,
   type MethodName,
   type MethodResult,
 } from '../../shared/compareReport';
 import { loadCheckpointPair, type CheckpointPair } from './loadPair';
-import { checkDataFits, firstSamples, normalized, openData, summariseDataset, type Normalization } from './loadData';
+import { checkDataFits, firstSamples, normalized, openData, summariseDataset } from './loadData';
+import { resolveCompareRequest, type CompareChoices } from './resolveRequest';
 
-export interface CompareOptions {
-  readonly a: string;
-  readonly b: string;
-  /**
-   * Evaluation data: loss, accuracy, LLFC, and by default the fit data. Absent or null: weights
-   * only, where only the methods that need no data run and nothing is measured along the path.
-   */
-  readonly data?: string | null;
-  /** Data the data-driven methods fit on (activation, covariance, correlations, BatchNorm reset, REPAIR); default `data`. */
-  readonly fitData?: string | null;
-  readonly methods: readonly MethodName[];
-  /** Points on the α grid, 0 and 1 included. */
-  readonly alphas: number;
-  /** The activation of inferred networks. */
-  readonly activation: Activation;
-  readonly backend: BackendName | 'auto';
-  /** Seeds weight matching's group order. */
-  readonly seed: number;
-  /** Weight matching runs from this many group orders (seeds seed, seed + 1, ...) and keeps the best (default 1). */
-  readonly restarts?: number;
-  /** An architecture description for both checkpoints (default: each one's `.arch.json` beside it, else inference). */
-  readonly description?: string | null;
-  /** One sample's shape (C×H×W or features), when the data does not settle it or there is none. */
-  readonly inputShape?: readonly number[] | null;
-  /** Per-channel input normalisation applied to the data. */
-  readonly normalization?: Normalization | null;
-  /** Recompute the BatchNorm statistics of every interpolated network on the fit data (default true). */
-  readonly bnReset?: boolean;
-  /** Measure every layer's barrier (default true): a pass per layer and α, most of a convolutional comparison's time. */
-  readonly layerBarriers?: boolean;
-  /** Most fit samples the data-driven methods use (default 2000). */
-  readonly fitSamples?: number;
-  /** Most evaluation samples LLFC averages over (default 2000). */
-  readonly llfcSamples?: number;
+/** How a running comparison reports and stops: not part of what it computes. */
+export interface CompareRun {
   /** Stages in words ("weight matching: sweep 3", "weight path and LLFC: batch 2/4"), fractions rising from 0 to 1 over the whole call. */
   readonly onProgress?: (stage: string, fraction: number) => void;
   readonly signal?: AbortSignal;
@@ -96,22 +61,6 @@ const STAGE: Readonly<Record<AlignmentName, string>> = {
   activation: 'activation matching',
   covariance: 'covariance matching',
 };
-
-/** Refuses, before any file is read, methods that fit on data when no data is given. */
-function checkMethodsHaveData(methods: readonly MethodName[], data: string | null, fitData: string | null): void {
-  if (data !== null) return;
-  if (fitData !== null) {
-    throw new InputError(`fit data (${basename(fitData)}) was given without evaluation data; give the evaluation data too, or neither for a weights-only comparison`);
-  }
-  const needing = methods.filter((m) => !WEIGHTS_ONLY_METHODS.includes(m));
-  if (needing.length > 0) {
-    const matching = needing.filter((m) => !isRepaired(m));
-    const names = [...(matching.length > 0 ? [`${matching.join(' and ')} matching`] : []), ...needing.filter(isRepaired)];
-    throw new InputError(
-      `${names.join(' and ')} ${needing.length > 1 ? 'fit' : 'fits'} on data, and none was given: choose evaluation (or fit) data, or compare weights only with ${WEIGHTS_ONLY_METHODS.join(' and ')}`,
-    );
-  }
-}
 
 async function align(
   method: AlignmentName,
@@ -146,34 +95,34 @@ async function align(
  * matching quality and Dim(S). Without data (weights only), the path measurements are null or
  * empty and the equivalence check runs on seeded random inputs.
  */
-export async function compareCheckpoints(options: CompareOptions): Promise<Comparison> {
-  const progress = options.onProgress ?? (() => {});
-  const dataFile = options.data ?? null;
-  checkMethodsHaveData(options.methods, dataFile, options.fitData ?? null);
-  const backend = await initBackend(options.backend);
+export async function compareCheckpoints(choices: CompareChoices, run: CompareRun = {}): Promise<Comparison> {
+  // Resolving here too makes every caller's request the one the report records.
+  const request = resolveCompareRequest(choices);
+  const progress = run.onProgress ?? (() => {});
+  const dataFile = request.data;
+  const backend = await initBackend(request.backend);
   let data: { evaluation: Dataset; fit: Dataset } | null = null;
   if (dataFile !== null) {
     progress('reading data', 0);
-    data = await openData(dataFile, options.fitData ?? undefined);
+    data = await openData(dataFile, request.fitData ?? dataFile);
   }
-  const sample: SampleShape | null = options.inputShape ? { shape: options.inputShape, file: null } : data ? { shape: data.evaluation.inputShape, file: data.evaluation.file } : null;
+  const sample: SampleShape | null = request.inputShape ? { shape: request.inputShape, file: null } : data ? { shape: data.evaluation.inputShape, file: data.evaluation.file } : null;
   progress('reading checkpoints', data ? 0.01 : 0);
-  const pair = await loadCheckpointPair(options.a, options.b, { activation: options.activation, description: options.description ?? null, sample });
+  const pair = await loadCheckpointPair(request.a, request.b, { activation: request.activation, description: request.description, sample });
   const { network } = pair;
   if (data) {
     checkDataFits(data.evaluation, network, 'evaluation');
     if (data.fit !== data.evaluation) checkDataFits(data.fit, network, 'fit');
-    if (options.normalization) {
-      const evaluation = normalized(data.evaluation, options.normalization, network);
-      data = { evaluation, fit: data.fit === data.evaluation ? evaluation : normalized(data.fit, options.normalization, network) };
+    if (request.normalization) {
+      const evaluation = normalized(data.evaluation, request.normalization, network);
+      data = { evaluation, fit: data.fit === data.evaluation ? evaluation : normalized(data.fit, request.normalization, network) };
     }
   }
-  const fit = data && firstSamples(data.fit, options.fitSamples ?? 2000);
+  const fit = data && firstSamples(data.fit, request.fitSamples);
   const spec = derivePermutationSpec(networkChannelSpaces(network));
-  const alphas = alphaGrid(options.alphas);
+  const alphas = alphaGrid(request.alphas);
   const warnings: string[] = [];
   const hasBatchNorm = network.nodes.some((n) => n.op === 'batchnorm');
-  const bnReset = options.bnReset ?? true;
 
   let correlations: Float64Array[] | null = null;
   if (fit) {
@@ -184,21 +133,21 @@ export async function compareCheckpoints(options: CompareOptions): Promise<Compa
   const probe = data
     ? firstSamples(data.evaluation, EQUIVALENCE_SAMPLES)
     : { inputs: gaussianInputs(EQUIVALENCE_SAMPLES * inputSize, EQUIVALENCE_SEED), count: EQUIVALENCE_SAMPLES };
-  const evaluator = data && PathEvaluator.create(network, pair.a.params, data.evaluation, { fit, bnReset });
+  const evaluator = data && PathEvaluator.create(network, pair.a.params, data.evaluation, { fit, bnReset: request.bnReset });
   const methods: Partial<Record<MethodName, MethodResult>> = {};
   const aligned = new Map<MethodName, Params>();
   const alignments = new Map<AlignmentName, { result: AlignmentResult; seconds: number; permutedB: Params; equivalence: { equivalent: boolean; error: number } }>();
   try {
-    for (const [index, method] of options.methods.entries()) {
-      options.signal?.throwIfAborted();
+    for (const [index, method] of request.methods.entries()) {
+      run.signal?.throwIfAborted();
       const base = alignmentOf(method);
-      const share = (fraction: number) => METHODS_START + ((METHODS_END - METHODS_START) * (index + fraction)) / options.methods.length;
+      const share = (fraction: number) => METHODS_START + ((METHODS_END - METHODS_START) * (index + fraction)) / request.methods.length;
       let done = alignments.get(base);
       if (!done) {
         // Alignment time is unknown ahead (sweeps until nothing improves): its share is held at its start.
         progress(STAGE[base], share(0));
         const started = performance.now();
-        const result = await align(base, pair, spec, fit, correlations, options.seed, options.restarts ?? 1, (sweep) => progress(`${STAGE[base]}: sweep ${sweep}`, share(0)));
+        const result = await align(base, pair, spec, fit, correlations, request.seed, request.restarts, (sweep) => progress(`${STAGE[base]}: sweep ${sweep}`, share(0)));
         const seconds = (performance.now() - started) / 1000;
         const permutedB = applyPermutation(pair.b.params, spec, result.perms);
         progress(`${base}: equivalence check`, share(evaluator ? 0.1 : 0.5));
@@ -214,11 +163,11 @@ export async function compareCheckpoints(options: CompareOptions): Promise<Compa
       const measured = evaluator
         ? await evaluator.measure(done.permutedB, {
             alphas,
-            layerBarriers: options.layerBarriers ?? true,
-            llfcSamples: options.llfcSamples ?? 2000,
+            layerBarriers: request.layerBarriers,
+            llfcSamples: request.llfcSamples,
             repair: isRepaired(method),
             onProgress: (stage, fraction) => progress(`${method} ${stage}`, share(0.1 + 0.85 * fraction)),
-            ...(options.signal ? { signal: options.signal } : {}),
+            ...(run.signal ? { signal: run.signal } : {}),
           })
         : null;
       progress(`${method}: matching costs`, share(0.95));
@@ -249,18 +198,19 @@ export async function compareCheckpoints(options: CompareOptions): Promise<Compa
     version: 1,
     createdAt: new Date().toISOString(),
     tool: 'merge-lens 0.1.0',
+    request,
     checkpoints: pair.summaries,
     data: data && fit && { evaluation: summariseDataset(data.evaluation), fit: { ...summariseDataset(data.fit), count: fit.count } },
     equivalenceInputs: data ? 'evaluation' : 'random',
     architecture: {
       kind: network.kind,
-      activation: options.activation,
+      activation: request.activation,
       inputSize,
       inputShape: network.input,
       outputSize: spaces.spaces[values[network.nodes.length - 1]!]!.size,
       description: pair.a.descriptionFile,
       notes: pair.a.notes,
-      normalization: options.normalization ?? null,
+      normalization: request.normalization,
     },
     layers: units.map((unit, l) => {
       const space = spaces.spaces[values[unit.node]!]!;
@@ -275,7 +225,7 @@ export async function compareCheckpoints(options: CompareOptions): Promise<Compa
       };
     }),
     groups: spec.groups.map((g) => ({ name: g.name, size: g.size, layers: g.layers })),
-    bnReset: hasBatchNorm && data ? bnReset : null,
+    bnReset: hasBatchNorm && data ? request.bnReset : null,
     alphas,
     backend: backend.name,
     backendDetail: backend.detail,

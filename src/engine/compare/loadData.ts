@@ -6,12 +6,8 @@ import { InputError } from '../io/inputError';
 import type { Network } from '../model/network';
 import { valueShapes } from '../model/networkShapes';
 import type { DatasetSummary } from '../../shared/compareReport';
+import type { Normalization } from '../../shared/compareRequest';
 
-/** Per-channel input normalisation, x ← (x − mean[c]) / std[c], as torchvision's Normalize. */
-export interface Normalization {
-  readonly mean: readonly number[];
-  readonly std: readonly number[];
-}
 
 /** Checks a dataset can be fed to the network: inputs of its input size, labels among its classes. */
 export function checkDataFits(dataset: Dataset, network: Network, role: string): void {

@@ -3,7 +3,7 @@ import { readNetwork, type LoadedNetwork } from '../architecture/loadNetwork';
 import type { TensorData } from '../formats/checkpoint';
 import { openCheckpoint } from '../formats/openCheckpoint';
 import { FormatError } from '../io/formatError';
-import type { Activation } from '../model/mlp';
+import type { Activation } from '../../shared/compareRequest';
 import { nodeTensors, type Network, type NetworkNode } from '../model/network';
 import type { Params, Tensor32 } from '../model/params';
 import type { CheckpointSummary } from '../../shared/compareReport';

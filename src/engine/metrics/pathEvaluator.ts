@@ -10,7 +10,6 @@ import { type Barriers, barriers, type PathCurve } from './barriers';
 import { batchStatistics, resetModes, type StatisticsByAlpha } from './batchStatistics';
 import { accuracy, crossEntropy } from './classification';
 import { CosineMeans, rowProducts } from './featureCosines';
-import { alphaGrid } from './interpolation';
 import { sweep, type InterpolationFamily, type SweepData } from './interpolationSweep';
 import { repairFamily } from './repairLayers';
 import { channelDeviations, collapseRatio } from './varianceCollapse';
@@ -22,22 +21,23 @@ export interface EvaluationData {
   readonly count: number;
 }
 
+/** What a comparison decides (its resolved request), so the evaluator keeps no defaults of its own. */
 export interface EvaluatorOptions {
-  /** Fit data, for BatchNorm resets and REPAIR's statistics. */
-  readonly fit?: SweepData | null;
-  /** Recompute the BatchNorm statistics of every interpolated network on the fit data (default false). */
-  readonly bnReset?: boolean;
+  /** Fit data, for BatchNorm resets and REPAIR's statistics; null: neither is possible. */
+  readonly fit: SweepData | null;
+  /** Recompute the BatchNorm statistics of every interpolated network on the fit data. */
+  readonly bnReset: boolean;
   /** Evaluation samples per batch (default `batchSizeFor`). */
   readonly batchSize?: number;
 }
 
 export interface MeasureOptions {
-  /** Default: `alphaGrid(25)`. Must run from 0 to 1. */
-  readonly alphas?: readonly number[];
-  /** Whether to measure every layer's barrier with only that layer interpolated (default true; never with REPAIR). */
-  readonly layerBarriers?: boolean;
-  /** LLFC uses the first this-many evaluation samples (default: all of them). */
-  readonly llfcSamples?: number;
+  /** Must run from 0 to 1. */
+  readonly alphas: readonly number[];
+  /** Whether to measure every layer's barrier with only that layer interpolated (never with REPAIR). */
+  readonly layerBarriers: boolean;
+  /** LLFC uses the first this-many evaluation samples (0: no LLFC). */
+  readonly llfcSamples: number;
   /** REPAIR every interpolated network (needs fit data). */
   readonly repair?: boolean;
   /** Called after each batch of each pass ("path and LLFC: batch 2/4"), with the fraction of the whole call done. */
@@ -91,7 +91,7 @@ export class PathEvaluator {
     this.classes = shapes[shapes.length - 1]![0]!;
   }
 
-  static create(network: Network, paramsA: Params, data: EvaluationData, options: EvaluatorOptions = {}): PathEvaluator {
+  static create(network: Network, paramsA: Params, data: EvaluationData, options: EvaluatorOptions): PathEvaluator {
     const shapes = valueShapes(network);
     const size = network.input.reduce((x, y) => x * y, 1);
     checkCount(data.inputs, data.count, size);
@@ -109,18 +109,18 @@ export class PathEvaluator {
 
   /** Whether BatchNorm statistics are recomputed: asked for, and the network has a BatchNorm. */
   get resetsBatchNorm(): boolean {
-    return (this.options.bnReset ?? false) && this.network.nodes.some((n) => n.op === 'batchnorm');
+    return this.options.bnReset && this.network.nodes.some((n) => n.op === 'batchnorm');
   }
 
   /** The path from A to `paramsB` (pass π(θB)), its barriers, LLFC and, when asked, per-layer barriers. */
-  async measure(paramsB: Params, options: MeasureOptions = {}): Promise<PathMeasurement> {
+  async measure(paramsB: Params, options: MeasureOptions): Promise<PathMeasurement> {
     if (this.disposed) throw new Error('the path evaluator was disposed');
-    const alphas = options.alphas ?? alphaGrid();
+    const { alphas } = options;
     if (alphas.length < 2 || alphas[0] !== 0 || alphas[alphas.length - 1] !== 1) throw new Error('the α grid must run from 0 to 1');
-    const fit = this.options.fit ?? null;
+    const { fit } = this.options;
     if ((this.resetsBatchNorm || options.repair) && (!fit || fit.count < 1)) throw new Error('BatchNorm reset and REPAIR need fit data');
     const repair = options.repair ?? false;
-    const withLayers = (options.layerBarriers ?? true) && !repair;
+    const withLayers = options.layerBarriers && !repair;
     const units = layerUnits(this.network);
     options.signal?.throwIfAborted();
 
@@ -238,7 +238,7 @@ export class PathEvaluator {
     family: InterpolationFamily,
     alphas: readonly number[],
     stats: StatisticsByAlpha | null,
-    llfcSamples: number | undefined,
+    llfcSamples: number,
     onBatch: (batch: number, batches: number) => Promise<void>,
     moved?: readonly number[],
   ): Promise<{ curve: PathCurve; llfc: LlfcLayer[] }> {
@@ -246,7 +246,7 @@ export class PathEvaluator {
     // The endpoints first: every other α's LLFC mixes their features.
     const order = [0, n - 1, ...alphas.slice(1, -1).map((_, i) => i + 1)];
     const ordered = order.map((k) => alphas[k]!);
-    const llfcEnd = Math.min(this.data.count, Math.max(0, Math.floor(llfcSamples ?? this.data.count)));
+    const llfcEnd = Math.min(this.data.count, Math.max(0, Math.floor(llfcSamples)));
     const plainPoints = this.network.nodes.flatMap((node, i) => (node.op === 'activation' ? [i] : []));
     const points = plainPoints.map((i) => (moved ? moved[i]! : i));
     const logitsNode = family.network.nodes.length - 1;
@@ -322,24 +322,6 @@ function statsModes(stats: ReadonlyMap<number, { mean: Float32Array; variance: F
   if (!stats) return modes;
   for (const [node, s] of stats) modes.set(node, { kind: 'stats', mean: tf.tensor1d(s.mean), variance: tf.tensor1d(s.variance) });
   return modes;
-}
-
-/**
- * One B against A, A's work not shared: `PathEvaluator` directly when several B's meet the same A.
- */
-export async function measurePath(
-  network: Network,
-  paramsA: Params,
-  paramsB: Params,
-  data: EvaluationData,
-  options: MeasureOptions & EvaluatorOptions = {},
-): Promise<PathMeasurement> {
-  const evaluator = PathEvaluator.create(network, paramsA, data, options);
-  try {
-    return await evaluator.measure(paramsB, options);
-  } finally {
-    evaluator.dispose();
-  }
 }
 
 async function addProducts(means: CosineMeans, products: readonly tf.Tensor1D[]): Promise<void> {

@@ -1,8 +1,6 @@
+import type { Activation } from '../../shared/compareRequest';
 import type { Params } from './params';
 
-/** The hidden nonlinearity; checkpoints do not store it, so the user chooses (default relu). */
-export type Activation = 'relu' | 'gelu' | 'tanh' | 'sigmoid' | 'leaky_relu';
-export const ACTIVATIONS: readonly Activation[] = ['relu', 'gelu', 'tanh', 'sigmoid', 'leaky_relu'];
 
 /** One fully connected layer: y = x · Wᵀ + b, with W stored [out, in] as PyTorch does. */
 export interface DenseLayer {

@@ -1,4 +1,4 @@
-import type { Activation } from './mlp';
+import type { Activation } from '../../shared/compareRequest';
 
 /** Height and width, in that order. */
 export type Pair = readonly [number, number];

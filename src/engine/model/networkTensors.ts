@@ -1,5 +1,5 @@
 import { tf } from '../backend/tfBackend';
-import type { Activation } from './mlp';
+import type { Activation } from '../../shared/compareRequest';
 import { isWeighted, type Network, type NetworkNode } from './network';
 import type { Params, Tensor32 } from './params';
 

@@ -1,7 +1,8 @@
 // Model pairs for the alignment tests: B is A with its hidden units shuffled (optionally with
 // noise), so the permutation that undoes the shuffle is known exactly.
 import { applyPermutation, invertPermutation } from '../../../src/engine/model/applyPermutation';
-import type { Activation, MlpArchitecture } from '../../../src/engine/model/mlp';
+import type { Activation } from '../../../src/shared/compareRequest';
+import type { MlpArchitecture } from '../../../src/engine/model/mlp';
 import { mlpNetwork } from '../../../src/engine/model/mlpNetwork';
 import type { Network } from '../../../src/engine/model/network';
 import { networkChannelSpaces } from '../../../src/engine/model/networkSpaces';

@@ -15,7 +15,7 @@ import { dimS } from '../../../src/engine/metrics/dimS';
 import { matchingCosts } from '../../../src/engine/metrics/matchingCosts';
 import { unitCorrelations } from '../../../src/engine/alignment/unitCorrelations';
 import { readNetwork } from '../../../src/engine/architecture/loadNetwork';
-import type { Activation } from '../../../src/engine/model/mlp';
+import type { Activation } from '../../../src/shared/compareRequest';
 import { networkChannelSpaces } from '../../../src/engine/model/networkSpaces';
 import type { WeightedNode } from '../../../src/engine/model/network';
 import { derivePermutationSpec } from '../../../src/engine/model/permutationSpec';

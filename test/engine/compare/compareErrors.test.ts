@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { compareCheckpoints, type CompareOptions } from '../../../src/engine/compare/compareCheckpoints';
+import { compareCheckpoints } from '../../../src/engine/compare/compareCheckpoints';
+import type { CompareChoices } from '../../../src/engine/compare/resolveRequest';
 import { writeSafetensors } from '../../../src/engine/export/writeSafetensors';
 import { FormatError } from '../../../src/engine/io/formatError';
 import { fixture, tempDir } from '../../helpers/paths';
@@ -10,11 +11,11 @@ import { fixture, tempDir } from '../../helpers/paths';
 const A = fixture('compare', 'a.pt');
 const EVAL = fixture('compare', 'eval.npz');
 
-function options(overrides: Partial<CompareOptions>): CompareOptions {
+function options(overrides: Partial<CompareChoices>): CompareChoices {
   return { a: A, b: fixture('compare', 'b.pt'), data: EVAL, methods: ['naive'], alphas: 3, activation: 'relu', backend: 'auto', seed: 0, ...overrides };
 }
 
-async function rejectsWith(overrides: Partial<CompareOptions>, pattern: RegExp): Promise<void> {
+async function rejectsWith(overrides: Partial<CompareChoices>, pattern: RegExp): Promise<void> {
   await assert.rejects(compareCheckpoints(options(overrides)), (error: unknown) => {
     assert.ok(error instanceof FormatError, String(error));
     assert.match(error.message, pattern);

@@ -1,10 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { compareCheckpoints, type CompareOptions } from '../../../src/engine/compare/compareCheckpoints';
+import { compareCheckpoints } from '../../../src/engine/compare/compareCheckpoints';
+import type { CompareChoices } from '../../../src/engine/compare/resolveRequest';
 import { InputError } from '../../../src/engine/io/inputError';
 import { fixture } from '../../helpers/paths';
 
-const base: CompareOptions = {
+const base: CompareChoices = {
   a: fixture('compare', 'a.pt'),
   b: fixture('compare', 'b.pt'),
   methods: ['naive', 'weight'],
@@ -18,7 +19,7 @@ const base: CompareOptions = {
 
 test('weights only: the same permutations, costs and Dim(S) as with data, and nothing measured along the path', async () => {
   const stages: [string, number][] = [];
-  const { report } = await compareCheckpoints({ ...base, data: null, onProgress: (stage, fraction) => stages.push([stage, fraction]) });
+  const { report } = await compareCheckpoints({ ...base, data: null }, { onProgress: (stage, fraction) => stages.push([stage, fraction]) });
   const { report: withData } = await compareCheckpoints({ ...base, data: fixture('compare', 'eval.npz') });
   assert.equal(report.data, null);
   assert.equal(report.equivalenceInputs, 'random');

@@ -3,14 +3,31 @@ import assert from 'node:assert/strict';
 import { initBackend, tf } from '../../../src/engine/backend/tfBackend';
 import { accuracy, crossEntropy } from '../../../src/engine/metrics/classification';
 import { alphaGrid, interpolateParams } from '../../../src/engine/metrics/interpolation';
-import { measurePath, PathEvaluator, type PathMeasurement } from '../../../src/engine/metrics/pathEvaluator';
+import { PathEvaluator, type EvaluationData, type EvaluatorOptions, type MeasureOptions, type PathMeasurement } from '../../../src/engine/metrics/pathEvaluator';
 import type { MlpArchitecture } from '../../../src/engine/model/mlp';
+import type { Network } from '../../../src/engine/model/network';
 import type { Params, Tensor32 } from '../../../src/engine/model/params';
 import { applyPermutation } from '../../../src/engine/model/applyPermutation';
 import { mlpNetwork } from '../../../src/engine/model/mlpNetwork';
 import { networkChannelSpaces } from '../../../src/engine/model/networkSpaces';
 import { derivePermutationSpec } from '../../../src/engine/model/permutationSpec';
 import { mlpArchitecture, mlpForward, randomInputs, randomParams, referenceForward, seededRandom, shuffled } from '../model/mlpTestModels';
+
+/** One B against A, everything measured unless the test says otherwise (no BatchNorm here, so no fit data). */
+async function measurePath(
+  network: Network,
+  paramsA: Params,
+  paramsB: Params,
+  data: EvaluationData,
+  options: Partial<MeasureOptions & EvaluatorOptions> & { alphas: readonly number[] },
+): Promise<PathMeasurement> {
+  const evaluator = PathEvaluator.create(network, paramsA, data, { fit: null, bnReset: false, ...options });
+  try {
+    return await evaluator.measure(paramsB, { layerBarriers: true, llfcSamples: data.count, ...options });
+  } finally {
+    evaluator.dispose();
+  }
+}
 
 const architecture = mlpArchitecture([10, 12, 9, 8, 4], 'relu');
 const network = mlpNetwork(architecture);
@@ -167,10 +184,10 @@ test('the batch size does not change the measurement', async () => {
 
 test('one evaluator serves several B, reports progress and frees every tensor', async () => {
   const before = tf.memory().numTensors;
-  const evaluator = PathEvaluator.create(network, paramsA, data, { batchSize: 8 });
+  const evaluator = PathEvaluator.create(network, paramsA, data, { fit: null, bnReset: false, batchSize: 8 });
   const stages: [string, number][] = [];
-  const first = await evaluator.measure(paramsB, { alphas, onProgress: (stage, fraction) => stages.push([stage, fraction]) });
-  const second = await evaluator.measure(paramsA, { alphas, layerBarriers: false });
+  const first = await evaluator.measure(paramsB, { alphas, layerBarriers: true, llfcSamples: data.count, onProgress: (stage, fraction) => stages.push([stage, fraction]) });
+  const second = await evaluator.measure(paramsA, { alphas, layerBarriers: false, llfcSamples: data.count });
   evaluator.dispose();
   assert.equal(tf.memory().numTensors, before);
 
@@ -182,7 +199,7 @@ test('one evaluator serves several B, reports progress and frees every tensor', 
   assert.deepEqual(stages[0], ['path and LLFC: batch 1/5', 1 / 25]);
   assert.deepEqual(stages[7], ['per-layer barriers: layer 1/4 (fc1): batch 3/5', 8 / 25]);
   assert.deepEqual(stages[24], ['per-layer barriers: layer 4/4 (fc4): batch 5/5', 1]);
-  await assert.rejects(evaluator.measure(paramsB), /disposed/);
+  await assert.rejects(evaluator.measure(paramsB, { alphas, layerBarriers: false, llfcSamples: 0 }), /disposed/);
 });
 
 test('an abort stops between forward passes and frees every tensor', async () => {
@@ -203,9 +220,10 @@ test('an abort stops between forward passes and frees every tensor', async () =>
 });
 
 test('labels outside the outputs and missing samples are refused before any work', () => {
+  const unfitted = { fit: null, bnReset: false };
   const before = tf.memory().numTensors;
-  assert.throws(() => PathEvaluator.create(network, paramsA, { ...data, labels: labels.map((y, i) => (i === 5 ? 4 : y)) }), /sample 5 has label 4, outside the 4 outputs/);
-  assert.throws(() => PathEvaluator.create(network, paramsA, { ...data, count: 0 }), /no evaluation samples/);
-  assert.throws(() => PathEvaluator.create(network, paramsA, { ...data, count: 40 }), /40 samples of 10 values need 400 inputs, got 370/);
+  assert.throws(() => PathEvaluator.create(network, paramsA, { ...data, labels: labels.map((y, i) => (i === 5 ? 4 : y)) }, unfitted), /sample 5 has label 4, outside the 4 outputs/);
+  assert.throws(() => PathEvaluator.create(network, paramsA, { ...data, count: 0 }, unfitted), /no evaluation samples/);
+  assert.throws(() => PathEvaluator.create(network, paramsA, { ...data, count: 40 }, unfitted), /40 samples of 10 values need 400 inputs, got 370/);
   assert.equal(tf.memory().numTensors, before);
 });

@@ -1,8 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { initBackend, tf, type BackendName } from '../../../src/engine/backend/tfBackend';
+import { initBackend, tf } from '../../../src/engine/backend/tfBackend';
+import type { BackendName } from '../../../src/shared/compareRequest';
 import { forwardNetwork } from '../../../src/engine/model/forward';
-import { ACTIVATIONS } from '../../../src/engine/model/mlp';
+import { ACTIVATIONS } from '../../../src/shared/compareRequest';
 import { mlpNetwork } from '../../../src/engine/model/mlpNetwork';
 import { erf, maxRelativeError, mlpArchitecture, mlpForward, randomInputs, randomParams, referenceForward } from './mlpTestModels';
 

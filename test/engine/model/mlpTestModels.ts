@@ -1,6 +1,7 @@
 // Small MLPs for the forward and metrics tests, and a plain-JavaScript double-precision forward
 // pass that the TensorFlow.js results are checked against.
-import type { Activation, DenseLayer, MlpArchitecture } from '../../../src/engine/model/mlp';
+import type { Activation } from '../../../src/shared/compareRequest';
+import type { DenseLayer, MlpArchitecture } from '../../../src/engine/model/mlp';
 import type { Params, Tensor32 } from '../../../src/engine/model/params';
 import { forwardNetwork } from '../../../src/engine/model/forward';
 import { mlpNetwork } from '../../../src/engine/model/mlpNetwork';
