@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { comparedPairOf } from '../engine/compare/comparedPair';
+import { comparedPairOf } from '../engine/compare/followUpRequests';
 import { resolveCompareRequest, type CompareChoices } from '../engine/compare/resolveRequest';
 import type { CompareReport, MethodName } from '../shared/compareReport';
 import type { CompareRequest } from '../shared/compareRequest';

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { exportRequestFor } from '../engine/compare/exportComparison';
+import { exportRequestFor } from '../engine/compare/followUpRequests';
 import { removeLeftoverTemporaries } from '../engine/export/atomicFile';
 import { formatBytes } from '../shared/formatBytes';
 import { bestMethod } from '../shared/bestMethod';

@@ -1,4 +1,4 @@
-import { loadComparedPair } from '../engine/compare/comparedPair';
+import { loadComparedPair } from '../engine/compare/loadComparedPair';
 import { exportComparison } from '../engine/compare/exportComparison';
 import { FormatError } from '../engine/io/formatError';
 import { unitSimilarity } from '../engine/metrics/unitSimilarity';

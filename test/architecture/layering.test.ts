@@ -86,3 +86,11 @@ test('the worker and CLI bundles load without vscode', () => {
     assert.doesNotMatch(text, /require\(["']vscode["']\)/, bundle);
   }
 });
+
+test('the extension host bundle stays light: no reader, no TensorFlow.js (the worker loads those)', () => {
+  const text = readFileSync(join(root, 'dist', 'extension.js'), 'utf8');
+  assert.doesNotMatch(text, /tfjs-core|@tensorflow/);
+  assert.doesNotMatch(text, /function openCheckpoint\b/);
+  assert.ok(text.length < 256 * 1024, `dist/extension.js is ${text.length} bytes`);
+});
+

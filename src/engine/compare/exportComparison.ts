@@ -5,7 +5,6 @@
  */
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
-import type { CompareReport, MethodName } from '../../shared/compareReport';
 import { isRepaired } from '../../shared/compareReport';
 import type { ExportRequest, ExportResult } from '../../shared/exportRequest';
 import type { Samples } from '../alignment/unitCorrelations';
@@ -14,25 +13,12 @@ import { refuseExisting } from '../export/atomicFile';
 import { InputError } from '../io/inputError';
 import { mergedModel, mergeNeedsFitData } from '../metrics/mergedModel';
 import { applyPermutation } from '../model/applyPermutation';
-import { comparedPairOf, loadComparedPair, type PermutedPair } from './comparedPair';
+import { loadComparedPair, type PermutedPair } from './loadComparedPair';
 import { exportAligned, exportMerged } from './exportModels';
 import { givenPermutations } from './givenPermutations';
 import type { CheckpointPair } from './loadPair';
 import { openFitSamples } from './loadData';
 import type { PermutationSpec } from '../model/permutationSpec';
-
-/** The export of `method`'s alignment in `report`: π(B) when `alpha` is null, else the merge at `alpha`. */
-export function exportRequestFor(
-  report: Pick<CompareReport, 'request' | 'architecture' | 'methods'>,
-  method: MethodName,
-  alpha: number | null,
-  out: string,
-  overwrite: boolean,
-): ExportRequest {
-  const result = report.methods[method];
-  if (!result) throw new InputError(`the comparison has no '${method}' result to export (it ran ${Object.keys(report.methods).join(', ')})`);
-  return { ...comparedPairOf(report), method, permutations: result.matching.map((m) => m.permutation), alpha, out, overwrite };
-}
 
 /** A pair already in memory (the CLI's comparison), so that the export does not read it again. */
 export interface LoadedComparison {

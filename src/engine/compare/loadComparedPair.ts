@@ -1,14 +1,8 @@
-import type { CompareReport } from '../../shared/compareReport';
 import type { ComparedPair } from '../../shared/exportRequest';
 import { networkChannelSpaces } from '../model/networkSpaces';
 import { derivePermutationSpec, type Permutation, type PermutationSpec } from '../model/permutationSpec';
 import { givenPermutations } from './givenPermutations';
 import { loadCheckpointPair, type CheckpointPair } from './loadPair';
-
-/** The pair a report's comparison read, for the jobs that follow it. */
-export function comparedPairOf(report: Pick<CompareReport, 'request' | 'architecture'>): ComparedPair {
-  return { request: report.request, inputShape: report.architecture.inputShape };
-}
 
 /** A checkpoint pair read again as its comparison read it, its spec, and permutations from outside checked against that spec. */
 export interface PermutedPair {
