@@ -2,7 +2,7 @@
  * What `inspect` reports about one checkpoint: produced by the engine, printed by the CLI, shown
  * by the extension. Also the shape of `merge-lens inspect --json`.
  */
-import type { DType } from '../engine/tensors/dtype';
+import type { DType } from './dtypeNames';
 
 /** Summary statistics of a tensor's finite values, in float64 arithmetic. */
 export interface TensorStats {

@@ -36,3 +36,14 @@ test('the worker and CLI bundles load without vscode', () => {
     assert.doesNotMatch(text, /require\(["']vscode["']\)/, bundle);
   }
 });
+
+test('the contract types in src/shared import only from src/shared', () => {
+  // workerProtocol.ts still names two engine types (BackendName, Activation); everything else is self-contained.
+  const known = ['src/shared/workerProtocol.ts'];
+  const outward = /from\s+['"]\.\.\//;
+  const offenders = sourceFiles(join(root, 'src', 'shared'))
+    .filter((file) => outward.test(readFileSync(file, 'utf8')))
+    .map((file) => relative(root, file))
+    .filter((file) => !known.includes(file));
+  assert.deepEqual(offenders, []);
+});
