@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import { removeLeftoverTemporaries } from '../engine/export/atomicFile';
 import { formatBytes } from '../shared/formatBytes';
 import { bestMethod } from '../shared/bestMethod';
+import { checkpointStem } from '../shared/checkpointFormats';
 import type { CompareReport, MethodName } from '../shared/compareReport';
 import type { ShownComparison } from './comparisons';
 import type { MergeData } from '../shared/workerProtocol';
@@ -11,13 +12,10 @@ import { readSettings } from './settings';
 import type { JobQueue } from './jobQueue';
 import { showJobError } from './showJobError';
 
-/** B's file name without its checkpoint extension: "model" for model.safetensors or model.safetensors.index.json. */
+/** B's file name without its checkpoint ending: "model" for model.safetensors or model.safetensors.index.json. */
 function stem(file: string): string {
-  const name = path.basename(file);
-  const match = /^(.*?)(\.safetensors\.index\.json|\.safetensors|\.pth?|\.bin|\.ckpt|\.npz|\.npy|\.json)$/i.exec(name);
-  const base = match ? match[1]! : name;
   // model.json (TensorFlow.js) says nothing: name it after its folder.
-  return base === 'model' && /\.json$/i.test(name) ? path.basename(path.dirname(file)) : base;
+  return checkpointStem(file) ?? path.basename(path.dirname(file));
 }
 
 async function chooseMethod(report: CompareReport, given: MethodName | undefined): Promise<MethodName | undefined> {
