@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { WriteError } from '../engine/export/writeError';
 import { FormatError } from '../engine/io/formatError';
 import { InputError } from '../engine/io/inputError';
+import { checkpointFormatLines } from '../shared/checkpointFormats';
 import { runCompare, runDemo } from './compareCommand';
 import { runDataset } from './datasetCommand';
 import { runDescribe } from './describeCommand';
@@ -40,12 +41,14 @@ usage:
       Write the architecture description of the network CKPT holds, as inferred (what was assumed goes
       to stderr), to edit and save as CKPT.arch.json beside the checkpoint.
   merge-lens inspect FILE [--json] [--stats all|none|SIZE]
-      List the tensors of a checkpoint (safetensors, sharded safetensors index, PyTorch .pt/.pth/.bin/.ckpt,
-      NumPy .npy/.npz, TensorFlow.js model.json) with dtype, shape, parameter count and statistics, grouped
-      by layer. Statistics read at most SIZE bytes in all (default 128MB); 'all' lifts the limit, 'none'
-      lists without reading any tensor data.
+      List the tensors of a checkpoint (any format below) with dtype, shape, parameter count and
+      statistics, grouped by layer. Statistics read at most SIZE bytes in all (default 128MB); 'all'
+      lifts the limit, 'none' lists without reading any tensor data.
   merge-lens dataset FILE [--json]
       Read an evaluation dataset (.npz/.npy, safetensors, MNIST IDX, CIFAR-10 binary) and say what it holds.
+
+checkpoint formats (compare, describe, inspect; recognized by their first bytes, then by name):
+${checkpointFormatLines('  ').join('\n')}
 
 exit status: 0 done, 1 a file could not be read or written (the message says why), 2 wrong usage,
 3 an alignment failed its equivalence check (its results are marked invalid).`;

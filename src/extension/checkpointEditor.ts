@@ -1,12 +1,14 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { DEFAULT_STATS_BUDGET_BYTES } from '../engine/inspect/inspectCheckpoint';
+import { CHECKPOINT_EDITOR_VIEW_TYPES } from '../shared/checkpointFormats';
 import type { GridToHost, HostToGrid } from '../shared/tensorGridProtocol';
 import { JobCancelled } from './runJob';
 import type { JobQueue } from './jobQueue';
 import { loadWebviewBundle, resultsPanelOptions } from './resultsPanel';
 
-export const CHECKPOINT_EDITOR_TYPES = ['mergeLens.checkpoint', 'mergeLens.checkpointOption'] as const;
+/** One view type per priority (package.json's customEditors): the same editor, default for some endings, an option for others. */
+export const CHECKPOINT_EDITOR_TYPES: readonly string[] = Object.values(CHECKPOINT_EDITOR_VIEW_TYPES);
 
 /**
  * Opening a checkpoint shows its tensors (name, dtype, shape, parameters, statistics) in a

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { isCheckpointName } from '../engine/formats/checkpointFiles';
+import { isCheckpointName } from '../shared/checkpointFormats';
 import type { CompareReport, MethodName } from '../shared/compareReport';
 import type { CompareArguments } from './commandArguments';
 import type { Comparisons } from './comparisons';

@@ -5,18 +5,17 @@ import { exportRequestFor } from '../engine/compare/followUpRequests';
 import { removeLeftoverTemporaries } from '../engine/export/atomicFile';
 import { formatBytes } from '../shared/formatBytes';
 import { bestMethod } from '../shared/bestMethod';
+import { checkpointStem } from '../shared/checkpointFormats';
 import type { CompareReport, MethodName } from '../shared/compareReport';
 import type { Comparisons } from './comparisons';
 import type { JobQueue } from './jobQueue';
 import { showJobError } from './showJobError';
 
-/** B's file name without its checkpoint extension: "model" for model.safetensors or model.safetensors.index.json. */
+/** B's file name without its checkpoint ending, to name the exports after: "run2" for run2.safetensors. */
 function stem(file: string): string {
-  const name = path.basename(file);
-  const match = /^(.*?)(\.safetensors\.index\.json|\.safetensors|\.pth?|\.bin|\.ckpt|\.npz|\.npy|\.json)$/i.exec(name);
-  const base = match ? match[1]! : name;
-  // model.json (TensorFlow.js) says nothing: name it after its folder.
-  return base === 'model' && /\.json$/i.test(name) ? path.basename(path.dirname(file)) : base;
+  const own = checkpointStem(file);
+  // model.json (TensorFlow.js) and a sharded model.safetensors.index.json say nothing: name them after their folder.
+  return own === undefined || (own.toLowerCase() === 'model' && /\.json$/i.test(file)) ? path.basename(path.dirname(file)) : own;
 }
 
 async function chooseMethod(report: CompareReport, given: MethodName | undefined): Promise<MethodName | undefined> {

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { DATASET_GLOB, datasetKind } from '../engine/datasets/datasetFiles';
-import { CHECKPOINT_GLOB, isCheckpointName } from '../engine/formats/checkpointFiles';
+import { CHECKPOINT_GLOB, isCheckpointName } from '../shared/checkpointFormats';
 import { METHOD_NAMES, type AlignmentName, type MethodName } from '../shared/compareReport';
 
 /**

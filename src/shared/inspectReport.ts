@@ -2,7 +2,8 @@
  * What `inspect` reports about one checkpoint: produced by the engine, printed by the CLI, shown
  * by the extension. Also the shape of `merge-lens inspect --json`.
  */
-import type { DType } from '../engine/tensors/dtype';
+import type { CheckpointFormatId } from './checkpointFormats';
+import type { DType } from './dtypeNames';
 
 /** Summary statistics of a tensor's finite values, in float64 arithmetic. */
 export interface TensorStats {
@@ -40,7 +41,7 @@ export interface LayerGroup {
 
 export interface InspectReport {
   readonly file: string;
-  readonly format: string;
+  readonly format: CheckpointFormatId;
   readonly metadata: Readonly<Record<string, string>>;
   readonly notes: readonly string[];
   readonly tensors: readonly TensorSummary[];

@@ -1,6 +1,8 @@
+import type { CheckpointFormatId } from '../../shared/checkpointFormats';
 import type { DType, TensorArray } from '../tensors/dtype';
 
-export type CheckpointFormat = 'safetensors' | 'safetensors-sharded' | 'pytorch' | 'npy' | 'npz' | 'tfjs';
+/** The ids of src/shared/checkpointFormats.ts, the one list of formats. */
+export type CheckpointFormat = CheckpointFormatId;
 
 /** What a listing shows of one tensor, known from the header alone. */
 export interface TensorInfo {

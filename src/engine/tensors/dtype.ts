@@ -1,13 +1,7 @@
-/**
- * Element types, named as the safetensors spec names them; every reader maps its own names
- * (PyTorch storages, NumPy descrs, TensorFlow.js dtypes) onto these.
- */
-export type DType =
-  | 'F64' | 'F32' | 'F16' | 'BF16' | 'F8_E4M3' | 'F8_E5M2'
-  | 'I64' | 'I32' | 'I16' | 'I8'
-  | 'U64' | 'U32' | 'U16' | 'U8'
-  | 'BOOL'
-  | 'C64' | 'C128';
+import type { DType } from '../../shared/dtypeNames';
+
+/** The element type names (F32, BF16, ...), stated with the contract types in src/shared. */
+export type { DType };
 
 export type DTypeKind = 'float' | 'int' | 'uint' | 'bool' | 'complex';
 
