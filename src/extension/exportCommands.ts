@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { removeLeftoverTemporaries } from '../engine/export/atomicFile';
-import { formatBytes } from '../shared/formatBytes';
+import { formatBytes } from '../shared/presentation/formatNumbers';
 import { bestMethod } from '../shared/bestMethod';
 import type { CompareReport, MethodName } from '../shared/compareReport';
 import type { ShownComparison } from './comparisons';

@@ -36,3 +36,11 @@ test('the worker and CLI bundles load without vscode', () => {
     assert.doesNotMatch(text, /require\(["']vscode["']\)/, bundle);
   }
 });
+
+test('the presentation module, shared by the CLI, the extension and the webviews, imports nothing from outside src/shared', () => {
+  const outward = /from\s+['"]\.\.\/\.\.\/|from\s+['"](?!\.)/;
+  const offenders = sourceFiles(join(root, 'src', 'shared', 'presentation'))
+    .filter((file) => outward.test(readFileSync(file, 'utf8')))
+    .map((file) => relative(root, file));
+  assert.deepEqual(offenders, []);
+});
