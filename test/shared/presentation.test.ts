@@ -1,11 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { ALL_METHOD_NAMES, METHOD_NAMES, alignmentOf, isRepaired, type CompareReport, type MethodResult } from '../../src/shared/compareReport';
 import { formatBytes, formatNumber, formatOptional, formatPercent, formatScientific, formatStatistic } from '../../src/shared/presentation/formatNumbers';
 import { layerLabel } from '../../src/shared/presentation/layerLabel';
 import { METHOD_STYLE, methodsOf } from '../../src/shared/presentation/methodStyles';
 import { nearestIndex } from '../../src/shared/presentation/nearestIndex';
 import { viridis, viridisRgb } from '../../src/shared/presentation/viridis';
+import { repoRoot } from '../helpers/paths';
 
 test('every method has a style, and no two methods share a label', () => {
   for (const method of ALL_METHOD_NAMES) {
@@ -99,4 +102,31 @@ test('viridis runs from dark purple to yellow, clamped, as hex for the SVG and r
   assert.equal(viridis(2), '#fde725');
   assert.equal(viridis(NaN), '#440154');
   assert.deepEqual(viridisRgb(0.5), [0x26, 0x82, 0x8e]);
+});
+
+function sourceFiles(dir: string, endings: readonly string[]): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? sourceFiles(path, endings) : endings.some((e) => path.endsWith(e)) ? [path] : [];
+  });
+}
+
+test('the method colours are written down once: no other source holds them, and panel.css takes them from the table', () => {
+  const root = repoRoot();
+  const table = join(root, 'src', 'shared', 'presentation');
+  const hexes = [...new Set(ALL_METHOD_NAMES.flatMap((m) => [METHOD_STYLE[m].color.light, METHOD_STYLE[m].color.dark]))].filter((hex) => hex !== '#000000' && hex !== '#FFFFFF');
+  const offenders = [...sourceFiles(join(root, 'src'), ['.ts']), ...sourceFiles(join(root, 'webview'), ['.ts', '.css'])]
+    .filter((file) => !file.startsWith(table))
+    .flatMap((file) => {
+      const text = readFileSync(file, 'utf8').toLowerCase();
+      return hexes.filter((hex) => text.includes(hex.toLowerCase())).map((hex) => `${relative(root, file)}: ${hex}`);
+    });
+  // panel.css keeps the Okabe–Ito vermillion as the fallback of VS Code's warning colour, which is not a method's.
+  assert.deepEqual(offenders.filter((o) => !/panel\.css: #D55E00$/.test(o)), []);
+  const css = readFileSync(join(root, 'webview', 'panel', 'panel.css'), 'utf8');
+  assert.doesNotMatch(css, /--ml-(?:naive|weight|activation|covariance)(?:-light|-dark)?:\s*#/);
+  for (const alignment of METHOD_NAMES.slice(1)) {
+    assert.match(css, new RegExp(`--ml-${alignment}: var\\(--ml-${alignment}-light\\)`));
+    assert.match(css, new RegExp(`--ml-${alignment}: var\\(--ml-${alignment}-dark\\)`));
+  }
 });
