@@ -1,16 +1,18 @@
 import type { CompareReport } from '../shared/compareReport';
+import { formatNumber, formatPercent } from '../shared/presentation/formatNumbers';
+import { nearestIndex } from '../shared/presentation/nearestIndex';
 
 /** The compact summary the CLI prints: one row per method. */
 export function formatCompareTable(report: CompareReport): string {
-  const mid = report.alphas.reduce((best, a, i) => (Math.abs(a - 0.5) < Math.abs(report.alphas[best]! - 0.5) ? i : best), 0);
-  const rows = [['method', 'loss barrier', 'acc. barrier', `acc. at α=${report.alphas[mid]!.toFixed(2)}`, 'align (s)', 'equivalent']];
+  const mid = nearestIndex(report.alphas, 0.5);
+  const rows = [['method', 'loss barrier', 'acc. barrier', `acc. at α=${formatNumber(report.alphas[mid]!, 2)}`, 'align (s)', 'equivalent']];
   for (const result of Object.values(report.methods)) {
     rows.push([
       result.method,
-      result.barrier ? result.barrier.loss.toFixed(4) : NONE,
-      result.barrier ? percent(result.barrier.accuracy) : NONE,
-      result.path ? percent(result.path.accuracy[mid]!) : NONE,
-      result.seconds.toFixed(2),
+      result.barrier ? formatNumber(result.barrier.loss, 4) : NONE,
+      result.barrier ? formatPercent(result.barrier.accuracy) : NONE,
+      result.path ? formatPercent(result.path.accuracy[mid]!) : NONE,
+      formatNumber(result.seconds, 2),
       result.equivalent ? 'yes' : `NO (${result.equivalenceError.toExponential(1)})`,
     ]);
   }
@@ -18,7 +20,7 @@ export function formatCompareTable(report: CompareReport): string {
   const lines = rows.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  '));
   const path = Object.values(report.methods)[0]?.path;
   const endpoints = path
-    ? `A: accuracy ${percent(path.accuracy[0]!)}, loss ${path.loss[0]!.toFixed(4)} · B: accuracy ${percent(path.accuracy[path.accuracy.length - 1]!)}, loss ${path.loss[path.loss.length - 1]!.toFixed(4)}`
+    ? `A: accuracy ${formatPercent(path.accuracy[0]!)}, loss ${formatNumber(path.loss[0]!, 4)} · B: accuracy ${formatPercent(path.accuracy[path.accuracy.length - 1]!)}, loss ${formatNumber(path.loss[path.loss.length - 1]!, 4)}`
     : 'weights only: no evaluation data, so no path or barriers; equivalence checked on seeded random inputs';
   const data = report.data ? `evaluation ${report.data.evaluation.count} samples · fit ${report.data.fit.count} · ${report.alphas.length} α` : 'weights only';
   const header = [
@@ -42,7 +44,3 @@ function architecture(report: CompareReport): string {
 
 /** What a cell shows for a measurement the comparison did not make (weights only). */
 const NONE = '–';
-
-function percent(x: number): string {
-  return `${(x * 100).toFixed(2)}%`;
-}

@@ -4,25 +4,22 @@
  * it can be mailed, archived, or printed into a paper's appendix as it is.
  */
 import { bestMethod } from '../shared/bestMethod';
-import { ALL_METHOD_NAMES, alignmentOf, isRepaired, type AlignmentName, type CompareReport, type DatasetSummary, type MethodName, type MethodResult } from '../shared/compareReport';
-import { escapeHtml, formatNumber, formatScientific } from './htmlEscape';
-import { OKABE_ITO, groupedBarChart, lineChart, type LineSeries, type SeriesStyle } from './svgCharts';
+import type { CompareReport, DatasetSummary, MethodName, MethodResult } from '../shared/compareReport';
+import { formatNumber, formatOptional, formatPercent, formatScientific } from '../shared/presentation/formatNumbers';
+import { layerLabel } from '../shared/presentation/layerLabel';
+import { METHOD_STYLE, OKABE_ITO, methodsOf } from '../shared/presentation/methodStyles';
+import { nearestIndex } from '../shared/presentation/nearestIndex';
+import { escapeHtml } from './htmlEscape';
+import { groupedBarChart, lineChart, type LineSeries, type SeriesStyle } from './svgCharts';
 import { colorLegend, heatmap, permutationMatrix } from './svgHeatmaps';
 import { finiteExtent } from './svgScales';
 
 const CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:";
 
-/** One look per alignment, the same in every figure; a REPAIR variant is its alignment's colour, dotted. */
-const ALIGNMENT_STYLE: Readonly<Record<AlignmentName, SeriesStyle>> = {
-  naive: { name: 'naive (no alignment)', color: OKABE_ITO.black, dash: '5 3', marker: 'circle' },
-  weight: { name: 'weight matching', color: OKABE_ITO.blue, marker: 'square' },
-  activation: { name: 'activation matching', color: OKABE_ITO.vermillion, marker: 'triangle' },
-  covariance: { name: 'covariance matching', color: OKABE_ITO.green, marker: 'diamond' },
-};
-
+/** A method's look (METHOD_STYLE) as an SVG series draws it: the paper colour, the dash as a stroke-dasharray. */
 function methodStyle(method: MethodName): SeriesStyle {
-  const style = ALIGNMENT_STYLE[alignmentOf(method)];
-  return isRepaired(method) ? { ...style, name: `${style.name} + REPAIR`, dash: '1.5 2.5' } : style;
+  const { label, color, dash, marker } = METHOD_STYLE[method];
+  return { name: label, color: color.light, marker, ...(dash.length > 0 ? { dash: dash.join(' ') } : {}) };
 }
 
 const STYLE = `
@@ -54,37 +51,12 @@ footer { margin: 34px 0 10px; font-size: 12px; color: #666; border-top: 0.8px so
 @media print { body { margin: 0; max-width: none; } h2 { page-break-after: avoid; } }
 `;
 
-function methodsOf(report: CompareReport): [MethodName, MethodResult][] {
-  return ALL_METHOD_NAMES.flatMap((name) => {
-    const result = report.methods[name];
-    return result ? [[name, result] as [MethodName, MethodResult]] : [];
-  });
-}
-
-/** Layers named by a bare index ("0", "2": nn.Sequential) read better in a figure as "layer 0". */
-function layerLabel(name: string): string {
-  return /^\d+$/.test(name) ? `layer ${name}` : name;
-}
-
 function last<T>(values: readonly T[]): T | undefined {
   return values[values.length - 1];
 }
 
 /** A cell whose measurement needs data the comparison did not have. */
 const NONE = '–';
-
-function percent(value: number | undefined, decimals = 2): string {
-  return value === undefined ? 'n/a' : `${formatNumber(value * 100, decimals)}%`;
-}
-
-/** The index of the α closest to `target`. */
-function nearestAlpha(alphas: readonly number[], target: number): number {
-  let best = 0;
-  alphas.forEach((a, i) => {
-    if (Math.abs(a - target) < Math.abs(alphas[best]! - target)) best = i;
-  });
-  return best;
-}
 
 function header(report: CompareReport): string {
   const { a, b } = report.checkpoints;
@@ -119,7 +91,7 @@ function header(report: CompareReport): string {
 }
 
 function barrierTable(report: CompareReport, methods: readonly [MethodName, MethodResult][]): string {
-  const middle = nearestAlpha(report.alphas, 0.5);
+  const middle = nearestIndex(report.alphas, 0.5);
   const rows = methods.map(([name, r]) => {
     const equivalence = r.equivalent
       ? `<span class="ok">✓ passed</span> <span class="details">(${escapeHtml(formatScientific(r.equivalenceError))})</span>`
@@ -127,10 +99,10 @@ function barrierTable(report: CompareReport, methods: readonly [MethodName, Meth
     return (
       `<tr${r.equivalent ? '' : ' class="invalid"'}><td>${escapeHtml(methodStyle(name).name)}</td>` +
       `<td class="num">${r.barrier ? formatNumber(r.barrier.loss, 4) : NONE}</td>` +
-      `<td class="num">${r.barrier ? percent(r.barrier.accuracy) : NONE}</td>` +
-      `<td class="num">${r.path ? percent(r.path.accuracy[0]) : NONE}</td>` +
-      `<td class="num">${r.path ? percent(last(r.path.accuracy)) : NONE}</td>` +
-      `<td class="num">${r.path ? percent(r.path.accuracy[middle]) : NONE}</td>` +
+      `<td class="num">${r.barrier ? formatPercent(r.barrier.accuracy) : NONE}</td>` +
+      `<td class="num">${r.path ? formatPercent(r.path.accuracy[0]) : NONE}</td>` +
+      `<td class="num">${r.path ? formatPercent(last(r.path.accuracy)) : NONE}</td>` +
+      `<td class="num">${r.path ? formatPercent(r.path.accuracy[middle]) : NONE}</td>` +
       `<td>${equivalence}</td>` +
       `<td class="num">${formatNumber(r.seconds, 2)} s</td></tr>`
     );
@@ -271,11 +243,10 @@ function permutationFigure(report: CompareReport): string {
 function matchingTable(methods: readonly [MethodName, MethodResult][]): string {
   const rows = methods.flatMap(([name, r]) =>
     r.matching.map((m) => {
-      const correlation = (v: number | null): string => (v === null ? 'n/a' : formatNumber(v, 3));
       return (
         `<tr><td>${escapeHtml(m.layer)}</td><td>${escapeHtml(methodStyle(name).name)}</td>` +
         `<td class="num">${formatNumber(m.costBefore, 3)}</td><td class="num">${formatNumber(m.costAfter, 3)}</td>` +
-        `<td class="num">${correlation(m.correlationBefore)}</td><td class="num">${correlation(m.correlationAfter)}</td>` +
+        `<td class="num">${formatOptional(m.correlationBefore, 3)}</td><td class="num">${formatOptional(m.correlationAfter, 3)}</td>` +
         `<td class="num">${m.permutation.filter((j, i) => j !== i).length} / ${m.permutation.length}</td></tr>`
       );
     }),

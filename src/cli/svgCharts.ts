@@ -2,26 +2,14 @@
  * Line and grouped-bar charts as inline SVG strings, for a report that must print well and load
  * nothing: axes with round ticks, labels, a legend, and a <title> tooltip on every mark.
  */
-import { escapeHtml, formatNumber } from './htmlEscape';
+import { formatNumber, formatPercent } from '../shared/presentation/formatNumbers';
+import type { Marker } from '../shared/presentation/methodStyles';
+import { escapeHtml } from './htmlEscape';
 import { finiteExtent, linearScale, niceTicks, px, type Ticks } from './svgScales';
-
-/** Okabe & Ito's palette, distinguishable with every common colour-vision deficiency. */
-export const OKABE_ITO = {
-  black: '#000000',
-  orange: '#E69F00',
-  skyBlue: '#56B4E9',
-  green: '#009E73',
-  yellow: '#F0E442',
-  blue: '#0072B2',
-  vermillion: '#D55E00',
-  purple: '#CC79A7',
-} as const;
 
 export const CHART_FONT = 'Helvetica, Arial, sans-serif';
 
-export type Marker = 'circle' | 'square' | 'triangle' | 'diamond';
-
-/** How a series is drawn: colour, and a dash and marker so that it survives greyscale printing too. */
+/** How a series is drawn: colour, and a dash and marker so that it survives greyscale printing too (methods: METHOD_STYLE). */
 export interface SeriesStyle {
   readonly name: string;
   readonly color: string;
@@ -47,14 +35,15 @@ const TEXT = '#222222';
 const GRID = '#e3e3e3';
 
 function tickText(value: number, ticks: Ticks, axis: AxisOptions): string {
-  return axis.percent ? `${formatNumber(value * 100, Math.max(0, ticks.decimals - 2))}%` : formatNumber(value, ticks.decimals);
+  return axis.percent ? formatPercent(value, Math.max(0, ticks.decimals - 2)) : formatNumber(value, ticks.decimals);
 }
 
 /** A value as the tooltip tells it: a few more digits than the ticks. */
 function valueText(value: number, axis: AxisOptions): string {
-  return axis.percent ? `${formatNumber(value * 100, 2)}%` : formatNumber(value, 4);
+  return axis.percent ? formatPercent(value, 2) : formatNumber(value, 4);
 }
 
+/** The SVG shape of each marker of the presentation table. */
 export function markerSvg(marker: Marker, x: number, y: number, color: string, title?: string): string {
   const tooltip = title === undefined ? '' : `<title>${escapeHtml(title)}</title>`;
   const paint = `fill="${color}" stroke="#ffffff" stroke-width="0.6"`;

@@ -1,27 +1,12 @@
 /** Heatmaps as inline SVG: a layers × α grid with a colour scale, and permutation matrices. */
+import { formatNumber } from '../shared/presentation/formatNumbers';
+import { nearestIndex } from '../shared/presentation/nearestIndex';
+import { viridis } from '../shared/presentation/viridis';
 import { svgRoot } from './svgCharts';
-import { escapeHtml, formatNumber } from './htmlEscape';
+import { escapeHtml } from './htmlEscape';
 import { linearScale, niceTicks, px } from './svgScales';
 
 const TEXT = '#222222';
-
-/** viridis (perceptually uniform, readable with colour-vision deficiencies and in greyscale) at nine stops. */
-const VIRIDIS = ['#440154', '#482878', '#3e4989', '#31688e', '#26828e', '#1f9e89', '#35b779', '#6ece58', '#fde725'];
-
-function hexChannels(hex: string): [number, number, number] {
-  return [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16)) as [number, number, number];
-}
-
-/** The viridis colour of t in [0, 1] (clamped), interpolated between its stops. */
-export function viridis(t: number): string {
-  const clamped = Math.min(1, Math.max(0, Number.isFinite(t) ? t : 0));
-  const position = clamped * (VIRIDIS.length - 1);
-  const i = Math.min(VIRIDIS.length - 2, Math.floor(position));
-  const f = position - i;
-  const a = hexChannels(VIRIDIS[i]!);
-  const b = hexChannels(VIRIDIS[i + 1]!);
-  return `#${a.map((c, k) => Math.round(c + (b[k]! - c) * f).toString(16).padStart(2, '0')).join('')}`;
-}
 
 /** Missing values (NaN) are drawn in a neutral hatch-free grey and said so in the tooltip. */
 const MISSING = '#d9d9d9';
@@ -76,11 +61,7 @@ export function heatmap(options: HeatmapOptions): string {
   const ticks = niceTicks(lo, hi, 4);
   for (const t of ticks.values) {
     if (t < lo - 1e-9 || t > hi + 1e-9) continue;
-    let nearest = 0;
-    columns.forEach((a, c) => {
-      if (Math.abs(a - t) < Math.abs(columns[nearest]! - t)) nearest = c;
-    });
-    const x = px(left + (nearest + 0.5) * cellWidth);
+    const x = px(left + (nearestIndex(columns, t) + 0.5) * cellWidth);
     parts.push(
       `<line x1="${x}" y1="${px(bottom)}" x2="${x}" y2="${px(bottom + 4)}" stroke="${TEXT}"/>`,
       `<text x="${x}" y="${px(bottom + 15)}" text-anchor="middle" fill="${TEXT}">${formatNumber(t, ticks.decimals)}</text>`,

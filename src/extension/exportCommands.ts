@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { exportRequestFor } from '../engine/compare/followUpRequests';
 import { removeLeftoverTemporaries } from '../engine/export/atomicFile';
-import { formatBytes } from '../shared/formatBytes';
+import { formatBytes } from '../shared/presentation/formatNumbers';
 import { bestMethod } from '../shared/bestMethod';
 import { checkpointStem } from '../shared/checkpointFormats';
 import type { CompareReport, MethodName } from '../shared/compareReport';

@@ -1,9 +1,12 @@
 import * as vscode from 'vscode';
 import { bestMethod } from '../shared/bestMethod';
 import type { CompareReport, LayerSummary } from '../shared/compareReport';
+import { formatOptional } from '../shared/presentation/formatNumbers';
+import { methodsOf } from '../shared/presentation/methodStyles';
 import type { ShownComparison } from './comparisons';
 
-const number = (value: number | null | undefined, digits = 4) => (value === null || value === undefined || !Number.isFinite(value) ? '–' : value.toFixed(digits));
+/** As the panel's layer card shows them: four decimals unless said otherwise, 'n/a' where there is nothing. */
+const number = (value: number | null | undefined, digits = 4) => formatOptional(value, digits);
 
 /** The matching-cost tooltip of one layer: what the panel's Layers tab shows on hover. */
 export function layerTooltip(report: CompareReport, layer: LayerSummary): vscode.MarkdownString {
@@ -11,7 +14,7 @@ export function layerTooltip(report: CompareReport, layer: LayerSummary): vscode
   md.appendMarkdown(`**${layer.name}** · ${layer.width} units${layer.permuted ? '' : ' (outputs, not permuted)'}\n\n`);
   const dim = report.dimS.find((d) => d.layer === layer.name);
   if (dim) md.appendMarkdown(`Dim(S): A ${number(dim.a, 1)}, B ${number(dim.b, 1)}\n\n`);
-  const rows = Object.values(report.methods).flatMap((m) => {
+  const rows = methodsOf(report).flatMap(([, m]) => {
     const matching = m.matching.find((x) => x.layer === layer.name);
     const barrier = m.layerBarriers.find((x) => x.layer === layer.name);
     if (!matching && !barrier) return [];

@@ -10,12 +10,14 @@ import { derivePermutationSpec } from '../../src/engine/model/permutationSpec';
 import { bestMethod } from '../../src/shared/bestMethod';
 import type { CompareReport, MethodName } from '../../src/shared/compareReport';
 import type { HostToPanel } from '../../src/shared/panelProtocol';
+import { METHOD_STYLE } from '../../src/shared/presentation/methodStyles';
 import { pairCost, type UnitSimilarity } from '../../src/shared/unitSimilarity';
 import { fixture, repoRoot } from '../helpers/paths';
 import type { PageCanvas, PageDocument } from './pageTypes';
 import { WebviewHarness, type OpenOptions, type WebviewSession } from './webviewHarness';
 
 declare const document: PageDocument;
+declare function getComputedStyle(element: unknown): { readonly backgroundColor: string };
 
 /**
  * The results panel in a real browser, under its real CSP, drawing a real report: the engine's
@@ -72,6 +74,14 @@ async function showReport(session: WebviewSession, r: CompareReport = report): P
   await session.send(reportMessage(r));
   await session.page.waitForSelector('vscode-panels');
 }
+
+/** The colour of a method's swatch in the barrier table, as the browser computes it. */
+async function swatchColor(session: WebviewSession, method: MethodName): Promise<string> {
+  return session.page.$eval(`.barrier-table tr[data-method="${method}"] .swatch`, (swatch: unknown) => getComputedStyle(swatch).backgroundColor);
+}
+
+/** '#0072B2' as getComputedStyle writes it: 'rgb(0, 114, 178)'. */
+const rgb = (hex: string) => `rgb(${[1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16)).join(', ')})`;
 
 async function selectTab(session: WebviewSession, tab: string): Promise<void> {
   await session.page.click(`#tab-${tab}`);
@@ -418,11 +428,16 @@ test('themes: light, dark and high contrast render; a theme switch redraws the c
   const session = await openPanel({ theme: 'light' });
   await showReport(session);
   const light = await meanBrightness(session, 'canvas[data-chart="path-loss"]');
+  // The method colours come from the presentation table, the light ones on a light theme; naive is the editor's foreground.
+  for (const method of ['weight', 'activation', 'covariance'] as const) assert.equal(await swatchColor(session, method), rgb(METHOD_STYLE[method].color.light), method);
+  assert.equal(await swatchColor(session, 'naive'), 'rgb(59, 59, 59)');
   await session.setTheme('dark');
   await session.page.waitForFunction(() => document.querySelector('canvas[data-chart="path-loss"]') !== null);
   await session.page.waitForTimeout(100);
   const dark = await meanBrightness(session, 'canvas[data-chart="path-loss"]');
   assert.ok(dark > light + 30, `chart ink brighter on the dark theme (${light.toFixed(0)} → ${dark.toFixed(0)})`);
+  for (const method of ['weight', 'activation', 'covariance'] as const) assert.equal(await swatchColor(session, method), rgb(METHOD_STYLE[method].color.dark), method);
+  assert.equal(await swatchColor(session, 'naive'), 'rgb(204, 204, 204)');
   await screenshot(session, 'overview-dark');
   await selectTab(session, 'layers');
   await screenshot(session, 'layers-dark');
@@ -434,6 +449,7 @@ test('themes: light, dark and high contrast render; a theme switch redraws the c
   const contrast = await openPanel({ theme: 'high-contrast' });
   await showReport(contrast);
   assert.ok(await paintedPixels(contrast, 'canvas[data-chart="path-accuracy"]') > 5000);
+  assert.equal(await swatchColor(contrast, 'weight'), rgb(METHOD_STYLE.weight.color.dark), 'high contrast (dark) takes the dark colours');
   await screenshot(contrast, 'overview-high-contrast');
   contrast.assertClean();
   await contrast.close();
@@ -468,6 +484,10 @@ test('a ResNet: conv layers and residual groups in the layers and permutations t
   const { page } = session;
   assert.match((await page.textContent('.facts'))!, /convolutional, 1×28×28 input, 10 convolutions and 1 linear layer, 6 permutation groups \(2 residual\)/);
   assert.match((await page.textContent('.facts'))!, /running statistics interpolated, not recomputed \(no reset\)/);
+  // The REPAIR variant's swatch is its alignment's colour, paler: painted, and not the plain one.
+  const [plain, repaired] = [await swatchColor(session, 'weight'), await swatchColor(session, 'weight+repair')];
+  assert.equal(plain, rgb(METHOD_STYLE.weight.color.light));
+  assert.ok(repaired !== plain && repaired !== 'rgba(0, 0, 0, 0)', `REPAIR swatch ${repaired}`);
 
   await selectTab(session, 'layers');
   assert.ok(await paintedPixels(session, 'canvas[data-chart="variance-collapse"]') > 3000, 'the variance collapse is drawn');

@@ -4,7 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { openCheckpoint } from '../../src/engine/formats/openCheckpoint';
 import { inspectCheckpoint } from '../../src/engine/inspect/inspectCheckpoint';
-import { formatStatistic } from '../../src/shared/formatStatistic';
+import { formatStatistic } from '../../src/shared/presentation/formatNumbers';
 import type { InspectReport } from '../../src/shared/inspectReport';
 import type { HostToGrid } from '../../src/shared/tensorGridProtocol';
 import { fixture, repoRoot } from '../helpers/paths';

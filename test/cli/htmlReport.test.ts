@@ -2,7 +2,8 @@ import { resolveCompareRequest } from '../../src/engine/compare/resolveRequest';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { renderHtmlReport } from '../../src/cli/htmlReport';
-import type { CompareReport, MethodResult } from '../../src/shared/compareReport';
+import type { CompareReport, MethodName, MethodResult } from '../../src/shared/compareReport';
+import { METHOD_STYLE } from '../../src/shared/presentation/methodStyles';
 
 const ALPHAS = [0, 0.25, 0.5, 0.75, 1];
 
@@ -143,4 +144,24 @@ test('weights only: no path figures, dashes for the barriers, and the page says 
   const weightRow = table.slice(table.indexOf('<td>weight matching</td>'));
   assert.equal((weightRow.match(/<td class="num">–<\/td>/g) ?? []).length, 5);
   assert.match(html, /<td class="num">n\/a<\/td><td class="num">n\/a<\/td>/);
+});
+
+test('the figures draw each method as the presentation table says: its colour, dash and marker, REPAIR dotted in its alignment\'s colour', () => {
+  const repaired = { ...method('weight'), method: 'weight+repair' as const, layerBarriers: [], llfc: [], matching: [] };
+  const html = renderHtmlReport(report({ methods: { naive: method('naive'), weight: method('weight'), 'weight+repair': repaired } }));
+  const start = html.indexOf('aria-label="cross-entropy loss');
+  const loss = html.slice(start, html.indexOf('</svg>', start));
+  const methods: MethodName[] = ['naive', 'weight', 'weight+repair'];
+  const lines = [...loss.matchAll(/<path d="[^"]*" fill="none" stroke="([^"]+)" stroke-width="1\.8" stroke-linejoin="round"(?: stroke-dasharray="([^"]+)")?\/>/g)].map((m) => [m[1], m[2] ?? '']);
+  assert.deepEqual(lines, methods.map((m) => [METHOD_STYLE[m].color.light, METHOD_STYLE[m].dash.join(' ')]));
+  assert.deepEqual(lines.map(([, dash]) => dash), ['5 3', '', '1.5 2.5']);
+  const shape = { circle: 'circle', square: 'rect', triangle: 'path', diamond: 'path' } as const;
+  for (const m of methods) {
+    const { color, marker, label } = METHOD_STYLE[m];
+    assert.match(loss, new RegExp(`<${shape[marker]} [^>]*fill="${color.light}" stroke="#ffffff" stroke-width="0\\.6"><title>${label.replace(/[()+]/g, '\\$&')}: `), m);
+    assert.ok(loss.includes(`>${label}</text>`), `legend names ${label}`);
+  }
+  assert.ok(html.includes('<td>weight matching + REPAIR</td>'));
+  // The permutation figure is drawn in the best method's colour.
+  assert.match(html, new RegExp(`aria-label="permutation of [^"]*"[^]*fill="${METHOD_STYLE.weight.color.light}" fill-opacity="1\\.00"`));
 });

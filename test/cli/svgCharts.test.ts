@@ -1,8 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatNumber, formatScientific } from '../../src/cli/htmlEscape';
 import { groupedBarChart } from '../../src/cli/svgCharts';
-import { permutationMatrix, viridis } from '../../src/cli/svgHeatmaps';
+import { permutationMatrix } from '../../src/cli/svgHeatmaps';
 import { niceTicks } from '../../src/cli/svgScales';
 
 test('ticks fall on round numbers that cover the data', () => {
@@ -18,22 +17,6 @@ test('ticks fall on round numbers that cover the data', () => {
   assert.equal(niceTicks(2e-7, 9e-7, 4).decimals, 7);
   // A flat series still gets an axis around its value.
   assert.deepEqual(niceTicks(5, 5, 4).values, [4.5, 4.75, 5, 5.25, 5.5]);
-});
-
-test('numbers print with a typeset minus, no negative zero, and n/a for NaN', () => {
-  assert.equal(formatNumber(-0.1234, 2), '−0.12');
-  assert.equal(formatNumber(-0.0001, 2), '0.00');
-  assert.equal(formatNumber(NaN, 2), 'n/a');
-  assert.equal(formatNumber(-Infinity, 2), '−∞');
-  assert.equal(formatScientific(2.1e-7), '2.1×10⁻⁷');
-  assert.equal(formatScientific(-31400), '−3.1×10⁴');
-});
-
-test('viridis runs from dark purple to yellow', () => {
-  assert.equal(viridis(0), '#440154');
-  assert.equal(viridis(1), '#fde725');
-  assert.equal(viridis(0.5), '#26828e');
-  assert.equal(viridis(2), '#fde725');
 });
 
 test('a wide permutation is binned: 256 identity units make 64 diagonal blocks of 4 matches', () => {

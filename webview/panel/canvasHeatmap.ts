@@ -3,21 +3,13 @@
  * layers) scaled up without smoothing into a plot area framed by axes, ticks and titles drawn in
  * the theme's colours. No DOM node per cell, so a 4096 × 4096 matrix costs one ImageData.
  */
+import { viridisRgb } from '../../src/shared/presentation/viridis';
 import type { ChartTheme } from './chartTheme';
 
-/** viridis at nine stops: perceptually uniform, legible with colour-vision deficiencies and in greyscale. */
-const VIRIDIS = ['#440154', '#482878', '#3e4989', '#31688e', '#26828e', '#1f9e89', '#35b779', '#6ece58', '#fde725'];
-
-/** 256 interpolated viridis colours, rgb, so filling an image is a table look-up per cell. */
+/** 256 viridis colours (the presentation module's scale), rgb, so filling an image is a table look-up per cell. */
 const LUT: Uint8ClampedArray = (() => {
-  const stops = VIRIDIS.map((hex) => [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16)));
   const lut = new Uint8ClampedArray(256 * 3);
-  for (let k = 0; k < 256; k++) {
-    const position = (k / 255) * (stops.length - 1);
-    const i = Math.min(stops.length - 2, Math.floor(position));
-    const f = position - i;
-    for (let c = 0; c < 3; c++) lut[k * 3 + c] = Math.round(stops[i]![c]! + (stops[i + 1]![c]! - stops[i]![c]!) * f);
-  }
+  for (let k = 0; k < 256; k++) lut.set(viridisRgb(k / 255), k * 3);
   return lut;
 })();
 

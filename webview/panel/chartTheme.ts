@@ -1,10 +1,11 @@
 /**
  * Chart colours come from the VS Code theme's CSS variables, resolved when a chart is drawn, so a
  * figure is legible in light, dark and high-contrast themes alike; a theme switch (VS Code swaps
- * the body's class) redraws.
+ * the body's class) redraws. The method colours come from the presentation table (METHOD_STYLE):
+ * publishMethodColors hands both of each method's colours to panel.css, which picks one by theme.
  */
-import type { MethodName } from '../../src/shared/compareReport';
-import { METHOD_STYLE } from './methods';
+import { METHOD_NAMES, alignmentOf, isRepaired, type MethodName } from '../../src/shared/compareReport';
+import { METHOD_STYLE } from '../../src/shared/presentation/methodStyles';
 
 export interface ChartTheme {
   readonly foreground: string;
@@ -15,6 +16,25 @@ export interface ChartTheme {
   readonly fontFamily: string;
   readonly fontSize: number;
   readonly methodColor: (method: MethodName) => string;
+}
+
+/**
+ * Sets --ml-<alignment>-light and --ml-<alignment>-dark on <html> from METHOD_STYLE, through the
+ * CSSOM (the CSP allows no inline style). VS Code rewrites only the --vscode-* properties there on
+ * a theme change, so these stay; panel.css picks the light or the dark one by the body's class.
+ */
+export function publishMethodColors(): void {
+  const root = document.documentElement;
+  for (const alignment of METHOD_NAMES) {
+    const { color } = METHOD_STYLE[alignment];
+    root.style.setProperty(`--ml-${alignment}-light`, color.light);
+    root.style.setProperty(`--ml-${alignment}-dark`, color.dark);
+  }
+}
+
+/** The panel.css property holding a method's colour for the current theme; a REPAIR variant's is paler. */
+export function methodColorVar(method: MethodName): string {
+  return `--ml-${alignmentOf(method)}${isRepaired(method) ? '-repair' : ''}`;
 }
 
 let probe: HTMLElement | undefined;
@@ -48,7 +68,7 @@ export function readTheme(): ChartTheme {
     fontSize: 12,
     methodColor: (method) => {
       let color = methodColors.get(method);
-      if (!color) methodColors.set(method, (color = resolveColor(`var(${METHOD_STYLE[method].colorVar})`)));
+      if (!color) methodColors.set(method, (color = resolveColor(`var(${methodColorVar(method)})`)));
       return color;
     },
   };

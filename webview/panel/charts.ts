@@ -15,14 +15,18 @@ import {
   Tooltip,
   type ChartDataset,
   type ChartOptions,
+  type PointStyle,
 } from 'chart.js';
 import type { MethodName } from '../../src/shared/compareReport';
+import { formatNumber, formatPercent } from '../../src/shared/presentation/formatNumbers';
+import { METHOD_STYLE, type Marker } from '../../src/shared/presentation/methodStyles';
 import type { ChartTheme } from './chartTheme';
 import { element } from './dom';
-import { formatNumber, formatPercent } from './format';
-import { METHOD_STYLE } from './methods';
 
 Chart.register(LineController, LineElement, PointElement, BarController, BarElement, CategoryScale, LinearScale, Legend, Tooltip);
+
+/** The presentation table's markers in Chart.js's names. */
+const POINT_STYLE: Readonly<Record<Marker, PointStyle>> = { circle: 'circle', square: 'rect', triangle: 'triangle', diamond: 'rectRot' };
 
 export interface AxisSpec {
   readonly title: string;
@@ -125,7 +129,7 @@ export function lineChart(canvas: HTMLCanvasElement, spec: LineChartSpec, theme:
       backgroundColor: color,
       borderDash: [...style.dash],
       borderWidth: 2,
-      pointStyle: style.pointStyle,
+      pointStyle: POINT_STYLE[style.marker],
       pointRadius: 3,
       pointHoverRadius: 5,
       pointBorderColor: theme.background,
@@ -207,7 +211,7 @@ export function groupedBarChart(canvas: HTMLCanvasElement, spec: BarChartSpec, t
           backgroundColor: color,
           borderColor: color,
           borderWidth: 0,
-          pointStyle: METHOD_STYLE[s.method].pointStyle,
+          pointStyle: POINT_STYLE[METHOD_STYLE[s.method].marker],
           categoryPercentage: 0.78,
           // A zero bar is still drawn as a line on the axis: the layer was measured, not left out.
           minBarLength: 1,

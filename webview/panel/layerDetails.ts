@@ -1,8 +1,9 @@
 /** One layer's matching costs for every method and its Dim(S): the Layers tab's hover card and detail box. */
 import type { CompareReport } from '../../src/shared/compareReport';
+import { formatNumber, formatOptional } from '../../src/shared/presentation/formatNumbers';
+import { layerLabel } from '../../src/shared/presentation/layerLabel';
+import { METHOD_STYLE, methodsOf } from '../../src/shared/presentation/methodStyles';
 import { element, table } from './dom';
-import { formatNumber, formatOptional, layerLabel } from './format';
-import { METHOD_STYLE, methodsOf } from './methods';
 
 export function layerDetails(report: CompareReport, layer: string): Node[] {
   const summary = report.layers.find((l) => l.name === layer);

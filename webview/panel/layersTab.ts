@@ -4,11 +4,12 @@
  * collapse before and after REPAIR. Hovering a layer shows its matching costs.
  */
 import { alignmentOf, isRepaired, type CompareReport, type MethodName } from '../../src/shared/compareReport';
+import { formatNumber, formatPercent } from '../../src/shared/presentation/formatNumbers';
+import { layerLabel } from '../../src/shared/presentation/layerLabel';
+import { METHOD_STYLE, methodsOf } from '../../src/shared/presentation/methodStyles';
 import { chartCanvas, groupedBarChart, type AxisSpec } from './charts';
 import { dataDetails, element, table } from './dom';
-import { formatNumber, formatPercent, layerLabel } from './format';
 import { layerDetails } from './layerDetails';
-import { METHOD_STYLE, methodsOf } from './methods';
 import { Disposer, type TabContext, type TabView } from './tabView';
 import { createTooltip } from './tooltip';
 

@@ -3,10 +3,12 @@
  * all on one colour scale, with each layer's baseline beside its row. Hover gives the exact values.
  */
 import type { LlfcLayer, MethodName } from '../../src/shared/compareReport';
+import { formatNumber } from '../../src/shared/presentation/formatNumbers';
+import { layerLabel } from '../../src/shared/presentation/layerLabel';
+import { METHOD_STYLE, methodsOf } from '../../src/shared/presentation/methodStyles';
+import { nearestIndex } from '../../src/shared/presentation/nearestIndex';
 import { attachCellEvents, drawColorBar, drawHeatmap, niceTicks, putViridis, type PlotRect, type Tick } from './canvasHeatmap';
 import { dataDetails, element, table } from './dom';
-import { formatNumber, layerLabel, nearestIndex } from './format';
-import { METHOD_STYLE, methodsOf } from './methods';
 import { Disposer, type TabContext, type TabView } from './tabView';
 import { createTooltip } from './tooltip';
 

@@ -16,9 +16,9 @@ import {
 } from '@vscode/webview-ui-toolkit';
 import type { CompareReport } from '../../src/shared/compareReport';
 import type { HostToPanel } from '../../src/shared/panelProtocol';
-import { onThemeChange, readTheme } from './chartTheme';
+import { formatPercent } from '../../src/shared/presentation/formatNumbers';
+import { onThemeChange, publishMethodColors, readTheme } from './chartTheme';
 import { element } from './dom';
-import { formatPercent } from './format';
 import { renderLayers } from './layersTab';
 import { renderLlfc } from './llfcTab';
 import { renderOverview } from './overviewTab';
@@ -32,6 +32,8 @@ import './panel.css';
 provideVSCodeDesignSystem().register(
   vsCodeButton(), vsCodeCheckbox(), vsCodeDropdown(), vsCodeOption(), vsCodePanels(), vsCodePanelTab(), vsCodePanelView(), vsCodeProgressRing(),
 );
+
+publishMethodColors();
 
 const app = document.getElementById('app')!;
 

@@ -3,10 +3,12 @@
  * check and the exports, and what ran (backend, data). Warnings are shown above the tabs by main.ts.
  */
 import type { CompareReport, MethodName, MethodResult } from '../../src/shared/compareReport';
+import { formatNumber, formatPercent, formatScientific } from '../../src/shared/presentation/formatNumbers';
+import { METHOD_STYLE, methodsOf } from '../../src/shared/presentation/methodStyles';
+import { nearestIndex } from '../../src/shared/presentation/nearestIndex';
+import { methodColorVar } from './chartTheme';
 import { chartCanvas, lineChart, type AxisSpec } from './charts';
 import { dataDetails, element, table } from './dom';
-import { formatNumber, formatPercent, formatScientific, nearestIndex } from './format';
-import { METHOD_STYLE, methodsOf } from './methods';
 import { Disposer, type TabContext, type TabView } from './tabView';
 
 type Measured = MethodResult & { path: NonNullable<MethodResult['path']>; barrier: NonNullable<MethodResult['barrier']> };
@@ -61,7 +63,8 @@ function barrierTable(report: CompareReport, ctx: TabContext): HTMLElement {
     if (!r.equivalent) tr.classList.add('invalid');
     const name = element('th', METHOD_STYLE[method].label);
     name.setAttribute('scope', 'row');
-    const swatch = element('span', undefined, `swatch swatch-${method}`);
+    const swatch = element('span', undefined, 'swatch');
+    swatch.style.background = `var(${methodColorVar(method)})`;
     swatch.setAttribute('aria-hidden', 'true');
     name.prepend(swatch);
     const cell = (text: string, key: string, className = 'num') => {

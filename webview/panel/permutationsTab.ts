@@ -5,11 +5,12 @@
  */
 import { bestMethod } from '../../src/shared/bestMethod';
 import type { LayerMatching, MethodName } from '../../src/shared/compareReport';
+import { formatNumber } from '../../src/shared/presentation/formatNumbers';
+import { layerLabel } from '../../src/shared/presentation/layerLabel';
+import { METHOD_STYLE, methodsOf } from '../../src/shared/presentation/methodStyles';
 import { pairCost, type UnitSimilarity } from '../../src/shared/unitSimilarity';
 import { attachCellEvents, drawColorBar, drawHeatmap, niceTicks, type PlotRect } from './canvasHeatmap';
 import { element, table, uniqueId } from './dom';
-import { formatNumber, layerLabel } from './format';
-import { METHOD_STYLE, methodsOf } from './methods';
 import { markPending, onSimilarity, similarityEntry, type SimilarityEntry } from './similarityStore';
 import { columnUnit, similarityImage, type SimilarityImage } from './similarityImage';
 import { Disposer, type TabContext, type TabView } from './tabView';

@@ -12,8 +12,7 @@ import {
   vsCodeTextField,
 } from '@vscode/webview-ui-toolkit';
 import type { DataGrid } from '@vscode/webview-ui-toolkit';
-import { formatBytes } from '../../src/shared/formatBytes';
-import { formatStatistic } from '../../src/shared/formatStatistic';
+import { formatBytes, formatStatistic } from '../../src/shared/presentation/formatNumbers';
 import type { InspectReport, TensorSummary } from '../../src/shared/inspectReport';
 import type { GridToHost, HostToGrid } from '../../src/shared/tensorGridProtocol';
 import './tensors.css';

@@ -25,6 +25,7 @@ import {
   type MethodName,
   type MethodResult,
 } from '../../shared/compareReport';
+import { METHOD_STYLE } from '../../shared/presentation/methodStyles';
 import { loadCheckpointPair, type CheckpointPair } from './loadPair';
 import { checkDataFits, firstSamples, normalized, openData, summariseDataset } from './loadData';
 import { resolveCompareRequest, type CompareChoices } from './resolveRequest';
@@ -55,12 +56,8 @@ const EQUIVALENCE_SEED = 0x5eed;
 const METHODS_START = 0.05;
 const METHODS_END = 0.95;
 
-const STAGE: Readonly<Record<AlignmentName, string>> = {
-  naive: 'naive (no alignment)',
-  weight: 'weight matching',
-  activation: 'activation matching',
-  covariance: 'covariance matching',
-};
+/** Progress names an alignment as every view does. */
+const stage = (alignment: AlignmentName): string => METHOD_STYLE[alignment].label;
 
 async function align(
   method: AlignmentName,
@@ -145,9 +142,9 @@ export async function compareCheckpoints(choices: CompareChoices, run: CompareRu
       let done = alignments.get(base);
       if (!done) {
         // Alignment time is unknown ahead (sweeps until nothing improves): its share is held at its start.
-        progress(STAGE[base], share(0));
+        progress(stage(base), share(0));
         const started = performance.now();
-        const result = await align(base, pair, spec, fit, correlations, request.seed, request.restarts, (sweep) => progress(`${STAGE[base]}: sweep ${sweep}`, share(0)));
+        const result = await align(base, pair, spec, fit, correlations, request.seed, request.restarts, (sweep) => progress(`${stage(base)}: sweep ${sweep}`, share(0)));
         const seconds = (performance.now() - started) / 1000;
         const permutedB = applyPermutation(pair.b.params, spec, result.perms);
         progress(`${base}: equivalence check`, share(evaluator ? 0.1 : 0.5));

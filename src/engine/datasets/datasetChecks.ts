@@ -1,4 +1,4 @@
-import { formatBytes } from '../../shared/formatBytes';
+import { formatBytes } from '../../shared/presentation/formatNumbers';
 import { ensure } from '../io/formatError';
 
 /** Inputs are held as float32 in memory all at once; larger sets must be cut down first. */

@@ -1,6 +1,5 @@
 import type { InspectReport, TensorSummary } from '../../shared/inspectReport';
-import { formatBytes } from '../../shared/formatBytes';
-import { formatStatistic } from '../../shared/formatStatistic';
+import { formatBytes, formatStatistic } from '../../shared/presentation/formatNumbers';
 import { layerPrefix } from './inspectCheckpoint';
 
 function formatCount(n: number): string {

@@ -1,7 +1,7 @@
 import type { Checkpoint } from '../formats/checkpoint';
 import { DTYPES, elementCount } from '../tensors/dtype';
 import type { InspectReport, LayerGroup, TensorStats, TensorSummary } from '../../shared/inspectReport';
-import { formatBytes } from '../../shared/formatBytes';
+import { formatBytes } from '../../shared/presentation/formatNumbers';
 import { StatsAccumulator } from './tensorStats';
 
 /**
