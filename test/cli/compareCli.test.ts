@@ -53,6 +53,25 @@ test('compare writes the documented JSON, the HTML figures and both exports with
   for (const [name, values] of mergedAt0!) assert.deepEqual(Array.from(values), Array.from(A!.get(name)!), name);
 });
 
+test('--fit-samples and --llfc-samples reach the comparison, and the report records the resolved request', () => {
+  const json = join(tempDir(), 'r.json');
+  const data = fixture('compare', 'eval.npz');
+  const run = cli('compare', fixture('compare', 'a.pt'), fixture('compare', 'b.pt'), '--data', data, '--methods', 'weight', '--alphas', '3',
+    '--fit-samples', '100', '--llfc-samples', '0', '--layer-barriers', 'off', '--json', json);
+  assert.equal(run.code, 0, run.stderr);
+  const report = JSON.parse(readFileSync(json, 'utf8'));
+  assert.equal(report.data.fit.count, 100);
+  assert.deepEqual(report.methods.weight.llfc, []);
+  assert.deepEqual(report.methods.weight.layerBarriers, []);
+  assert.deepEqual(report.request, {
+    a: fixture('compare', 'a.pt'), b: fixture('compare', 'b.pt'), data, fitData: data, methods: ['weight'], alphas: 3, activation: 'relu', backend: 'auto',
+    seed: 0, restarts: 1, description: null, inputShape: null, normalization: null, bnReset: true, layerBarriers: false, fitSamples: 100, llfcSamples: 0,
+  });
+  const outOfBounds = cli('compare', fixture('compare', 'a.pt'), fixture('compare', 'b.pt'), '--data', data, '--alphas', '2');
+  assert.equal(outOfBounds.code, 2);
+  assert.match(outOfBounds.stderr, /--alphas takes a whole number from 3 to 201, not '2'/);
+});
+
 test('compare: wrong usage is exit status 2 before any work', () => {
   const a = fixture('compare', 'a.pt');
   assert.equal(cli('compare', a).code, 2);
