@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rm, stat, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
+import { descriptionBeside } from '../engine/architecture/descriptionFiles';
 import { writeAtomically } from '../engine/export/atomicFile';
 import type { CompareReport } from '../shared/compareReport';
 import type { CompareRequest } from '../shared/compareRequest';
@@ -27,7 +28,8 @@ const KEY = /^[0-9a-f]{64}$/;
 /**
  * Finished comparisons, by what they depend on: the resolved request (every default filled, so
  * two requests that mean the same comparison meet), with each file named in it replaced by a
- * hash of its contents: both checkpoints, the data, the fit data, the description. Paths are not part of the key (a renamed file is the
+ * hash of its contents: both checkpoints, the data, the fit data, the description (or, with none
+ * named, the description files found beside the checkpoints, which the engine then reads). Paths are not part of the key (a renamed file is the
  * same comparison); contents are, through a memo of each file's hash by (path, size, mtime), so
  * an unchanged file is never read again and a changed one always is. Every entry is one JSON file
  * written atomically; an unreadable or damaged entry is a miss and is removed.
@@ -49,7 +51,8 @@ export class ResultCache {
 
   /** The key of a comparison: SHA-256 of the canonical JSON of its resolved request, files by their contents' hashes. */
   async keyFor(request: CompareRequest, signal?: AbortSignal): Promise<string> {
-    const named = [request.a, request.b, request.data, request.fitData, request.description];
+    const beside = request.description === null ? [descriptionBeside(request.a), descriptionBeside(request.b)] : [null, null];
+    const named = [request.a, request.b, request.data, request.fitData, request.description, ...beside];
     const files = [...new Set(named.filter((f): f is string => f !== null))];
     const hashes = await this.fingerprints.sha256(files, signal);
     const contents = (file: string | null) => (file === null ? null : hashes[files.indexOf(file)]!);
@@ -61,6 +64,7 @@ export class ResultCache {
       data: contents(request.data),
       fitData: contents(request.fitData),
       description: contents(request.description),
+      descriptionsBeside: beside.map(contents),
     };
     return createHash('sha256').update(canonicalJson(inputs)).digest('hex');
   }

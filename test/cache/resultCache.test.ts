@@ -52,6 +52,7 @@ test('the key is SHA-256 over the canonical JSON of the resolved request, each f
   const sha = (f: string) => fileSha256(f);
   const expected = canonicalJson({
     ...w.params, version: 3, a: await sha(w.files.a), b: await sha(w.files.b), data: await sha(w.files.data), fitData: await sha(w.files.data), description: null,
+    descriptionsBeside: [null, null],
   });
   const { createHash } = await import('node:crypto');
   assert.equal(await w.cache().keyFor(w.params), createHash('sha256').update(expected).digest('hex'));
@@ -100,6 +101,22 @@ test('choices that mean the same comparison share one key: defaults spelled out,
     alphas: 25, seed: 0, restarts: 1, activation: 'relu', backend: 'auto', bnReset: true, layerBarriers: true, fitSamples: 2000, llfcSamples: 2000, repair: false,
   });
   assert.equal(await cache.keyFor(same), key);
+});
+
+test('a description file beside a checkpoint, which the engine reads when none is named, is part of the key', async () => {
+  const w = workspace();
+  const cache = w.cache();
+  const inferred = await cache.keyFor(w.params);
+  writeFileSync(join(w.dir, 'b.pt.arch.json'), '{"format": "merge-lens/architecture@1", "layers": []}');
+  const described = await cache.keyFor(w.params);
+  assert.notEqual(described, inferred);
+  writeFileSync(join(w.dir, 'b.pt.arch.json'), '{"format": "merge-lens/architecture@1", "layers": [], "input": [784]}');
+  utimesSync(join(w.dir, 'b.pt.arch.json'), new Date(), new Date(Date.now() + 5000));
+  const edited = await cache.keyFor(w.params);
+  assert.notEqual(edited, described);
+  // Named explicitly, the same file is the description of both, whatever lies beside them.
+  const named = await cache.keyFor({ ...w.params, description: join(w.dir, 'b.pt.arch.json') });
+  assert.notEqual(named, edited);
 });
 
 test('the memo hashes each unchanged file once, across cache instances; a touched file is hashed again', async () => {

@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { Checkpoint, TensorData, TensorInfo } from '../formats/checkpoint';
 import { readJsonObjectFile } from '../formats/strictJson';
@@ -8,6 +7,7 @@ import { INPUT, nodeTensors, type Network } from '../model/network';
 import { valueShapes } from '../model/networkShapes';
 import { flattenedMap } from '../model/networkSpaces';
 import type { Params, Tensor32 } from '../model/params';
+import { descriptionBeside } from './descriptionFiles';
 import { DESCRIPTION_FORMAT, parseDescription, resolveDescription, type Description, type DescriptionLayer } from './description';
 import { inferMlpLayout } from './inferMlp';
 import { inferResnet, looksLikeResnet } from './inferResnet';
@@ -49,12 +49,6 @@ export interface LoadedNetwork extends NetworkLayout {
   readonly counterValues: readonly (TensorData & { readonly name: string })[];
 }
 
-/** The description files looked for beside a checkpoint: `model.pt.arch.json`, then `model.arch.json`. */
-export function descriptionCandidates(file: string): string[] {
-  const stem = file.replace(/\.[^./\\]+$/, '');
-  return [...new Set([`${file}.arch.json`, `${stem}.arch.json`])];
-}
-
 /**
  * The network a checkpoint holds: as a description file states it (given, or beside the
  * checkpoint), else inferred from the tensors' names and shapes (an MLP, a VGG-style stack, a
@@ -64,7 +58,7 @@ export async function networkLayout(checkpoint: Checkpoint, options: NetworkOpti
   const file = checkpoint.file;
   const counters = checkpoint.tensors.filter((t) => isBatchCounter(t.name)).map((t) => t.name);
   const tensors = checkpoint.tensors.filter((t) => !isBatchCounter(t.name));
-  const descriptionFile = options.description ?? descriptionCandidates(file).find((f) => existsSync(f)) ?? null;
+  const descriptionFile = options.description ?? descriptionBeside(file);
   let description: Description;
   let notes: readonly string[] = [];
   let input: readonly number[];
