@@ -1,12 +1,13 @@
 import type { CompareReport } from '../shared/compareReport';
 import { formatNumber, formatPercent } from '../shared/presentation/formatNumbers';
+import { methodsOf } from '../shared/presentation/methodStyles';
 import { nearestIndex } from '../shared/presentation/nearestIndex';
 
 /** The compact summary the CLI prints: one row per method. */
 export function formatCompareTable(report: CompareReport): string {
   const mid = nearestIndex(report.alphas, 0.5);
   const rows = [['method', 'loss barrier', 'acc. barrier', `acc. at α=${formatNumber(report.alphas[mid]!, 2)}`, 'align (s)', 'equivalent']];
-  for (const result of Object.values(report.methods)) {
+  for (const [, result] of methodsOf(report)) {
     rows.push([
       result.method,
       result.barrier ? formatNumber(result.barrier.loss, 4) : NONE,
@@ -18,7 +19,7 @@ export function formatCompareTable(report: CompareReport): string {
   }
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
   const lines = rows.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  '));
-  const path = Object.values(report.methods)[0]?.path;
+  const path = methodsOf(report)[0]?.[1].path;
   const endpoints = path
     ? `A: accuracy ${formatPercent(path.accuracy[0]!)}, loss ${formatNumber(path.loss[0]!, 4)} · B: accuracy ${formatPercent(path.accuracy[path.accuracy.length - 1]!)}, loss ${formatNumber(path.loss[path.loss.length - 1]!, 4)}`
     : 'weights only: no evaluation data, so no path or barriers; equivalence checked on seeded random inputs';
