@@ -1,5 +1,5 @@
 // One build script, one block per entry point.
-//   node .esbuild.mjs                the extension, the worker and the CLI, into dist/
+//   node .esbuild.mjs                the extension, the worker, the compute helper and the CLI, into dist/
 //   node .esbuild.mjs --tests        the same, and every test file into dist/test/
 //   node .esbuild.mjs --tests-only   just the tests (the quick loop while working on the engine)
 //   node .esbuild.mjs --bench        just the benchmarks, into dist/bench/
@@ -60,6 +60,10 @@ const builds = testsOnly || bench || e2e ? [] : [
     outdir: 'dist/webview',
   },
 ];
+
+// The engine's compute helper, the thread each other core runs: the worker, the CLI, the tests and
+// the benchmarks all start it from dist/, so every build but the end-to-end one refreshes it.
+if (!e2e) builds.push({ ...node, entryPoints: { compute: 'src/engine/parallel/computeHelper.ts' }, outdir: 'dist' });
 
 if (buildTests) {
   rmSync('dist/test', { recursive: true, force: true });

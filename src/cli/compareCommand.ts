@@ -10,7 +10,7 @@ import { writeAtomically } from '../engine/export/atomicFile';
 import { bestMethod } from '../shared/bestMethod';
 import { ALL_METHOD_NAMES, type MethodName } from '../shared/compareReport';
 import type { CompareRequest } from '../shared/compareRequest';
-import { compareChoicesFromFlags, oneOf, parseCompareArgs, type CompareFlagValues } from './compareFlags';
+import { compareChoicesFromFlags, oneOf, parseCompareArgs, threadsFromFlags, type CompareFlagValues } from './compareFlags';
 import { formatCompareTable } from './compareTable';
 import { renderHtmlReport } from './htmlReport';
 import { ProgressBar } from './progressBar';
@@ -35,7 +35,7 @@ async function run(request: CompareRequest, values: CompareFlagValues): Promise<
   const bar = new ProgressBar();
   let comparison;
   try {
-    comparison = await compareCheckpoints(request, { onProgress: (stage, fraction) => bar.update(stage, fraction) });
+    comparison = await compareCheckpoints(request, { threads: threadsFromFlags(values), onProgress: (stage, fraction) => bar.update(stage, fraction) });
   } finally {
     bar.done();
   }

@@ -5,7 +5,8 @@
  */
 import { parseArgs } from 'node:util';
 import { parseShape } from '../engine/architecture/inputShape';
-import { INTEGER_LIMITS, type CompareChoices, type IntegerChoice } from '../engine/compare/resolveRequest';
+import { INTEGER_LIMITS, type CompareChoices, type IntegerChoice, type IntegerLimit } from '../engine/compare/resolveRequest';
+import { THREAD_LIMITS } from '../engine/parallel/threadCount';
 import { ALL_METHOD_NAMES, type MethodName } from '../shared/compareReport';
 import { ACTIVATIONS, BACKEND_CHOICES, type Normalization } from '../shared/compareRequest';
 import { UsageError } from './usageError';
@@ -19,6 +20,7 @@ export const COMPARE_FLAGS = {
   backend: { type: 'string' },
   seed: { type: 'string' },
   restarts: { type: 'string' },
+  threads: { type: 'string' },
   'fit-samples': { type: 'string' },
   'llfc-samples': { type: 'string' },
   arch: { type: 'string' },
@@ -45,9 +47,12 @@ export function oneOf<T extends string>(value: string, allowed: readonly T[], fl
 
 /** A whole number within the engine's bounds for `choice`, said in terms of the flag. */
 function whole(value: string | undefined, flag: string, choice: IntegerChoice): number | undefined {
+  return within(value, flag, INTEGER_LIMITS[choice]);
+}
+
+function within(value: string | undefined, flag: string, { min, max }: IntegerLimit): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  const { min, max } = INTEGER_LIMITS[choice];
   if (value.trim() === '' || !Number.isInteger(n) || n < min || n > max) throw new UsageError(`--${flag} takes a whole number from ${min} to ${max}, not '${value}'`);
   return n;
 }
@@ -98,6 +103,11 @@ export function compareChoicesFromFlags(a: string, b: string, values: CompareFla
     bnReset: onOff(values['bn-reset'], 'bn-reset'),
     layerBarriers: onOff(values['layer-barriers'], 'layer-barriers'),
   };
+}
+
+/** `--threads`: how many threads measure (0 or absent: one per core); not part of the comparison. */
+export function threadsFromFlags(values: CompareFlagValues): number | undefined {
+  return within(values.threads, 'threads', THREAD_LIMITS);
 }
 
 /** `merge-lens compare A B [...]`'s arguments. */

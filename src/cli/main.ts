@@ -25,7 +25,7 @@ usage:
                      [--fit-samples 2000] [--llfc-samples 2000]
                      [--activation relu|gelu|tanh|sigmoid|leaky_relu] [--arch DESCRIPTION]
                      [--input-shape C×H×W] [--mean M1,M2,M3 --std S1,S2,S3]
-                     [--backend auto|tensorflow|wasm|cpu] [--json OUT] [--html OUT]
+                     [--backend auto|tensorflow|wasm|cpu] [--threads N] [--json OUT] [--html OUT]
                      [--export-aligned OUT] [--export-method NAME] [--merge-at α --export-merged OUT]
       Align B's hidden units to A's by each method and measure the linear path between them: loss and
       accuracy barriers, per-layer barriers, LLFC, matching costs, Dim(S). MLPs, VGG-style stacks and
@@ -35,6 +35,7 @@ usage:
       The fit data's first --fit-samples (16–100000) fit the data-driven methods, BatchNorm reset and
       REPAIR; LLFC averages over the evaluation data's first --llfc-samples (0–100000, 0: no LLFC).
       Without --data, weights only: naive and weight matching, matching costs and Dim(S), no path.
+      --threads N measures on N threads (default 0: one per core); the numbers do not depend on it.
       Exports write safetensors with B's tensor names, aligned by --export-method (default: the
       lowest valid loss barrier).
   merge-lens describe CKPT [--data EVAL | --input-shape C×H×W] [--activation relu] [--arch FILE] [--out FILE]

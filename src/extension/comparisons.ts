@@ -52,6 +52,8 @@ export class Comparisons implements vscode.Disposable {
     private readonly extensionUri: vscode.Uri,
     private readonly jobs: JobQueue,
     private readonly cache: ReportCache,
+    /** The `mergeLens.threads` setting, read as each comparison starts. */
+    private readonly threads: () => number,
     private readonly output: vscode.OutputChannel,
   ) {}
 
@@ -77,7 +79,7 @@ export class Comparisons implements vscode.Disposable {
       const cached = await this.cache.get(cacheKey);
       const report =
         cached ??
-        (await this.jobs.run('compare', request, {
+        (await this.jobs.run('compare', { request, threads: this.threads() }, {
           title: `comparing ${title}`,
           display: 'notification',
           signal: abort.signal,

@@ -26,7 +26,7 @@ export function activate(context: vscode.ExtensionContext): void {
     hashFiles: async (files, signal) =>
       (await jobs.run('fingerprint', { files }, { title: 'fingerprinting the files', display: 'quiet', ...(signal ? { signal } : {}) })).sha256,
   });
-  const comparisons = new Comparisons(context.extensionUri, jobs, cache, output);
+  const comparisons = new Comparisons(context.extensionUri, jobs, cache, () => readSettings().threads, output);
   const exports = new ExportCommands(comparisons, jobs, output);
   const compare = new CompareCommands(context.workspaceState, comparisons);
   const layers = new LayersView();

@@ -4,7 +4,8 @@
  * the editor. Bounds and defaults are the engine's (resolveRequest.ts); package.json's schema
  * states them for the Settings editor and a test holds the two together.
  */
-import { CHOICE_DEFAULTS, clampInteger, INTEGER_LIMITS, type CompareChoices } from '../engine/compare/resolveRequest';
+import { CHOICE_DEFAULTS, clampInteger, clampWithin, INTEGER_LIMITS, type CompareChoices } from '../engine/compare/resolveRequest';
+import { THREAD_LIMITS } from '../engine/parallel/threadCount';
 import { METHOD_NAMES, WEIGHTS_ONLY_METHODS, type AlignmentName, type MethodName } from '../shared/compareReport';
 import { ACTIVATIONS, BACKEND_CHOICES, type Activation, type BackendChoice, type Normalization } from '../shared/compareRequest';
 
@@ -17,6 +18,8 @@ export interface MergeLensSettings {
   readonly backend: BackendChoice;
   /** Background jobs that may run at once: the editor's, not the comparison's. */
   readonly workers: number;
+  /** Threads each comparison measures with (0: one per core); changes no number, so not in the request. */
+  readonly threads: number;
   readonly seed: number;
   readonly restarts: number;
   readonly bnReset: boolean;
@@ -62,6 +65,7 @@ export function parseSettings(get: (key: string) => unknown): MergeLensSettings 
     backend: oneOf(get('backend'), BACKEND_CHOICES, CHOICE_DEFAULTS.backend),
     workers:
       typeof workers === 'number' && Number.isFinite(workers) ? Math.min(WORKER_LIMITS.max, Math.max(WORKER_LIMITS.min, Math.round(workers))) : WORKER_LIMITS.default,
+    threads: clampWithin(THREAD_LIMITS, get('threads')),
     seed: clampInteger('seed', get('seed')),
     restarts: clampInteger('restarts', get('restarts')),
     bnReset: flag(get('bnReset'), CHOICE_DEFAULTS.bnReset),
@@ -107,4 +111,5 @@ export const SETTING_LIMITS = {
   seed: INTEGER_LIMITS.seed,
   restarts: INTEGER_LIMITS.restarts,
   workers: WORKER_LIMITS,
+  threads: THREAD_LIMITS,
 } as const;

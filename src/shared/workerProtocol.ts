@@ -14,9 +14,12 @@ export interface WorkerJobs {
     params: { readonly file: string; readonly statsBudgetBytes: number | null };
     result: InspectReport;
   };
-  /** The whole comparison, as resolved by the host (and checked again by the worker). */
+  /**
+   * The whole comparison, as resolved by the host (and checked again by the worker), and the
+   * threads it measures with (the `mergeLens.threads` setting: 0 is one per core).
+   */
   compare: {
-    params: CompareRequest;
+    params: { readonly request: CompareRequest; readonly threads: number };
     result: CompareReport;
   };
   /** One group's unit-by-unit similarity, for the permutation heatmap. */

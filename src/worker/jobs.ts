@@ -21,9 +21,9 @@ export const jobHandlers: JobHandlers = {
     }
   },
 
-  async compare(request, progress) {
+  async compare({ request, threads }, progress) {
     // The message is mapped to the resolved request like the CLI's flags and the settings are.
-    const { report } = await compareCheckpoints(resolveCompareRequest(request), { onProgress: progress });
+    const { report } = await compareCheckpoints(resolveCompareRequest(request), { threads, onProgress: progress });
     return report;
   },
 

@@ -2,7 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { compareChoicesFromFlags, parseCompareArgs } from '../../src/cli/compareFlags';
+import { availableParallelism } from 'node:os';
+import { compareChoicesFromFlags, parseCompareArgs, threadsFromFlags } from '../../src/cli/compareFlags';
+import { measuringThreads } from '../../src/engine/parallel/threadCount';
 import { CHOICE_DEFAULTS, resolveCompareRequest } from '../../src/engine/compare/resolveRequest';
 import { compareChoicesFromSettings, parseSettings, SETTING_LIMITS } from '../../src/extension/mergeLensSettings';
 import { METHOD_NAMES } from '../../src/shared/compareReport';
@@ -77,4 +79,20 @@ test("package.json's settings schema states the engine's defaults, bounds and vo
   for (const name of ['activation', 'backend', 'repair', 'bnReset', 'layerBarriers'] as const) {
     assert.equal(properties[`mergeLens.${name}`]!.default, CHOICE_DEFAULTS[name], `mergeLens.${name}`);
   }
+});
+
+test('threads are asked for by --threads and mergeLens.threads within the same bounds, and are no part of the request', () => {
+  const threadsOf = (args: string[]) => threadsFromFlags(parseCompareArgs(['a', 'b', ...args]).values);
+  assert.equal(threadsOf([]), undefined);
+  assert.equal(threadsOf(['--threads', '3']), 3);
+  assert.equal(threadsOf(['--threads', '0']), 0);
+  assert.throws(() => threadsOf(['--threads', '65']), /--threads takes a whole number from 0 to 64, not '65'/);
+  assert.throws(() => threadsOf(['--threads', 'many']), /--threads takes a whole number from 0 to 64, not 'many'/);
+  assert.deepEqual([undefined, 2.6, 500, -3, 'x'].map((threads) => parseSettings((key) => ({ threads })[key]).threads), [0, 3, 64, 0, 0]);
+  assert.deepEqual(fromCli(['a', 'b', '--data', 'd', '--threads', '1']), fromCli(['a', 'b', '--data', 'd']));
+  // 0 is one per core; native TensorFlow threads its own kernels.
+  assert.equal(measuringThreads(0, 'wasm'), availableParallelism());
+  assert.equal(measuringThreads(undefined, 'cpu'), availableParallelism());
+  assert.equal(measuringThreads(3, 'wasm'), 3);
+  assert.equal(measuringThreads(3, 'tensorflow'), 1);
 });

@@ -14,6 +14,7 @@ import { applyPermutation } from '../../src/engine/model/applyPermutation';
 import { networkChannelSpaces } from '../../src/engine/model/networkSpaces';
 import { derivePermutationSpec } from '../../src/engine/model/permutationSpec';
 import type { CompareReport } from '../../src/shared/compareReport';
+import type { CompareRequest } from '../../src/shared/compareRequest';
 import type { JobName, JobParams } from '../../src/shared/workerProtocol';
 import { JobCancelled, JobError, runJob } from '../../src/extension/runJob';
 import { fixture, repoRoot, tempDir } from '../helpers/paths';
@@ -49,7 +50,8 @@ async function rejectsAsInput<K extends JobName>(job: K, params: JobParams<K>, m
 
 test('compare in the worker: the in-process report\'s numbers, progress in words and in order, fractions rising to 1', async () => {
   const progress: [string, number | undefined][] = [];
-  const report = await runJob(workerScript, 'compare', request, {
+  // One thread, so the stages come in plan order (helperThreads.test.ts covers progress from several).
+  const report = await runJob(workerScript, 'compare', { request, threads: 1 }, {
     onProgress: (stage, fraction) => progress.push([stage, fraction]),
   });
   assert.deepEqual(measured(report), measured((await inProcess).report));
@@ -73,7 +75,7 @@ test('compare in the worker: the in-process report\'s numbers, progress in words
 });
 
 test('compare without data in the worker: a weights-only report', async () => {
-  const report = await runJob(workerScript, 'compare', resolveCompareRequest({ a: A, b: B, methods: ['weight'] }));
+  const report = await runJob(workerScript, 'compare', { request: resolveCompareRequest({ a: A, b: B, methods: ['weight'] }), threads: 0 });
   assert.equal(report.data, null);
   assert.equal(report.methods.weight!.barrier, null);
   assert.deepEqual(report.methods.weight!.matching.map((m) => m.permutation), await weightPermutations());
@@ -82,7 +84,7 @@ test('compare without data in the worker: a weights-only report', async () => {
 test('cancelling a compare mid-way stops the worker promptly', async () => {
   const abort = new AbortController();
   let abortedAt = 0;
-  const job = runJob(workerScript, 'compare', request, {
+  const job = runJob(workerScript, 'compare', { request, threads: 0 }, {
     signal: abort.signal,
     onProgress: (stage) => {
       if (!abortedAt && stage.includes('path and LLFC')) {
@@ -207,7 +209,7 @@ test('fingerprint in the worker: node\'s SHA-256 of each file; a missing file is
 });
 
 test('bad inputs to compare come back as input errors whose message names the file', async () => {
-  const compare = (overrides: Partial<JobParams<'compare'>>): JobParams<'compare'> => ({ ...request, ...overrides });
+  const compare = (overrides: Partial<CompareRequest>): JobParams<'compare'> => ({ request: { ...request, ...overrides }, threads: 0 });
   const notCheckpoint = join(tempDir(), 'notes.pt');
   writeFileSync(notCheckpoint, 'these are my notes, not a checkpoint');
   await rejectsAsInput('compare', compare({ b: notCheckpoint }), /^notes\.pt: /);

@@ -29,9 +29,12 @@ import { METHOD_STYLE } from '../../shared/presentation/methodStyles';
 import { loadCheckpointPair, type CheckpointPair } from './loadPair';
 import { checkDataFits, firstSamples, normalized, openData, summariseDataset } from './loadData';
 import { resolveCompareRequest, type CompareChoices } from './resolveRequest';
+import { measuringThreads } from '../parallel/threadCount';
 
-/** How a running comparison reports and stops: not part of what it computes. */
+/** How a running comparison reports, stops and spreads its work: not part of what it computes. */
 export interface CompareRun {
+  /** Threads that measure, this one included, as `measuringThreads` reads it (0 or absent: one per core). */
+  readonly threads?: number;
   /** Stages in words ("weight matching: sweep 3", "weight path and LLFC: batch 2/4"), fractions rising from 0 to 1 over the whole call. */
   readonly onProgress?: (stage: string, fraction: number) => void;
   readonly signal?: AbortSignal;
@@ -130,7 +133,8 @@ export async function compareCheckpoints(choices: CompareChoices, run: CompareRu
   const probe = data
     ? firstSamples(data.evaluation, EQUIVALENCE_SAMPLES)
     : { inputs: gaussianInputs(EQUIVALENCE_SAMPLES * inputSize, EQUIVALENCE_SEED), count: EQUIVALENCE_SAMPLES };
-  const evaluator = data && PathEvaluator.create(network, pair.a.params, data.evaluation, { fit, bnReset: request.bnReset });
+  const threads = measuringThreads(run.threads, backend.name);
+  const evaluator = data && PathEvaluator.create(network, pair.a.params, data.evaluation, { fit, bnReset: request.bnReset, threads, backend: request.backend });
   const methods: Partial<Record<MethodName, MethodResult>> = {};
   const aligned = new Map<MethodName, Params>();
   const alignments = new Map<AlignmentName, { result: AlignmentResult; seconds: number; permutedB: Params; equivalence: { equivalent: boolean; error: number } }>();

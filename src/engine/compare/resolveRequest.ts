@@ -70,7 +70,11 @@ export const CHOICE_DEFAULTS = {
 
 /** `value` brought within `name`'s bounds (rounded), or its default when not a number: for settings a user edited by hand. */
 export function clampInteger(name: IntegerChoice, value: unknown): number {
-  const limit: IntegerLimit = INTEGER_LIMITS[name];
+  return clampWithin(INTEGER_LIMITS[name], value);
+}
+
+/** `value` brought within `limit` (rounded), or its default when not a number. */
+export function clampWithin(limit: IntegerLimit, value: unknown): number {
   if (typeof value !== 'number' || !Number.isFinite(value)) return limit.default;
   return Math.min(limit.max, Math.max(limit.min, Math.round(value)));
 }

@@ -1,4 +1,5 @@
 import { tf } from '../backend/tfBackend';
+import type { BackendChoice } from '../../shared/compareRequest';
 import type { LayerBarrier, LlfcLayer, VarianceCollapse } from '../../shared/compareReport';
 import { batchSizeFor, checkBatchSize, checkCount } from '../model/forward';
 import { downstreamOf, featureName, layerUnits, type LayerUnit, type Network } from '../model/network';
@@ -11,6 +12,8 @@ import { batchStatistics, resetModes, type StatisticsByAlpha } from './batchStat
 import { accuracy, crossEntropy } from './classification';
 import { CosineMeans, rowProducts } from './featureCosines';
 import { sweep, type InterpolationFamily, type SweepData } from './interpolationSweep';
+import type { LayerPass } from '../parallel/computeProtocol';
+import { HelperPool, helperScript } from '../parallel/helperPool';
 import { repairFamily } from './repairLayers';
 import { channelDeviations, collapseRatio } from './varianceCollapse';
 
@@ -29,6 +32,14 @@ export interface EvaluatorOptions {
   readonly bnReset: boolean;
   /** Evaluation samples per batch (default `batchSizeFor`). */
   readonly batchSize?: number;
+  /**
+   * Threads that measure, this one included (default 1): the others are compute helpers, each
+   * with its own `backend`, that take per-layer barriers while this thread measures the path.
+   * The numbers are the same whatever the count.
+   */
+  readonly threads?: number;
+  /** The backend the helpers start (the one this thread runs). */
+  readonly backend?: BackendChoice;
 }
 
 export interface MeasureOptions {
@@ -63,6 +74,8 @@ export interface PathMeasurement {
 interface Pass {
   readonly stage: string;
   readonly weight: number;
+  /** A per-layer barrier's pass: which layer (its index among `layerUnits`) and which of its passes. */
+  readonly layer?: { readonly unit: number; readonly pass: LayerPass };
 }
 
 /**
@@ -79,9 +92,11 @@ export class PathEvaluator {
   private disposed = false;
   private readonly batchSize: number;
   private readonly classes: number;
+  private pool: HelperPool | null = null;
 
   private constructor(
-    private readonly network: Network,
+    readonly network: Network,
+    private readonly paramsA: Params,
     private readonly tensorsA: NetworkTensors,
     private readonly data: EvaluationData,
     private readonly options: EvaluatorOptions,
@@ -104,7 +119,7 @@ export class PathEvaluator {
     const outside = labels.findIndex((y) => y < 0 || y >= classes);
     if (outside >= 0) throw new Error(`sample ${outside} has label ${labels[outside]}, outside the ${classes} outputs`);
     if (options.fit) checkCount(options.fit.inputs, options.fit.count, size);
-    return new PathEvaluator(network, uploadNetwork(network, paramsA), { ...data, labels }, options);
+    return new PathEvaluator(network, paramsA, uploadNetwork(network, paramsA), { ...data, labels }, options);
   }
 
   /** Whether BatchNorm statistics are recomputed: asked for, and the network has a BatchNorm. */
@@ -126,21 +141,34 @@ export class PathEvaluator {
 
     const plan = this.plan(alphas.length, repair, withLayers ? units : []);
     const total = plan.reduce((s, p) => s + p.weight, 0);
-    let done = 0;
-    const pass = (index: number) => async (batch: number, batches: number): Promise<void> => {
+    // Passes may run at once on several threads: each one's share done, summed in plan order.
+    const doneOf = new Float64Array(plan.length);
+    const report = (index: number, batch: number, batches: number): void => {
       const p = plan[index]!;
-      options.onProgress?.(`${p.stage}: batch ${batch}/${batches}`, Math.min(1, (done + (p.weight * batch) / batches) / total));
-      if (batch === batches) done += p.weight;
-      // A macrotask turn lets an abort message reach the signal.
+      doneOf[index] = (p.weight * batch) / batches;
+      options.onProgress?.(`${p.stage}: batch ${batch}/${batches}`, Math.min(1, doneOf.reduce((sum, d) => sum + d, 0) / total));
+    };
+    const pass = (index: number) => async (batch: number, batches: number): Promise<void> => {
+      report(index, batch, batches);
+      // A macrotask turn lets an abort message, and the helpers' answers, reach this thread.
       await new Promise((resolve) => setImmediate(resolve));
       options.signal?.throwIfAborted();
     };
     let passIndex = 0;
     const next = () => pass(passIndex++);
+    const layerPass = (unit: number, which: LayerPass): number => plan.findIndex((p) => p.layer?.unit === unit && p.layer.pass === which);
 
+    // Per-layer barriers are a queue that this thread and the helpers drain: the helpers start at
+    // once, this thread once the path is measured.
+    const queue = withLayers ? units.map((_, u) => u) : [];
+    const layerBarriers: LayerBarrier[] = [];
     const tensorsB = uploadNetwork(this.network, paramsB);
     const owned: tf.Tensor[] = [];
+    let helperRuns: Promise<void>[] = [];
+    let failed = true;
     try {
+      const pool = queue.length > 1 ? this.helpers() : null;
+      if (pool) helperRuns = this.helperRuns(pool, paramsB, queue, alphas, layerBarriers, (unit, which, batch, batches) => report(layerPass(unit, which), batch, batches));
       const everything = this.network.nodes.map(hasTensors);
       const plain: InterpolationFamily = { network: this.network, a: this.tensorsA, b: tensorsB, interpolated: everything };
       let path: { curve: PathCurve; llfc: LlfcLayer[] };
@@ -167,29 +195,98 @@ export class PathEvaluator {
           after: collapseRatio(repairedDeviations![n]!, plainDeviations[0]![n]!, plainDeviations[2]![n]!),
         }));
       }
-      const layerBarriers: LayerBarrier[] = [];
-      if (withLayers) {
-        for (const unit of units) {
-          const interpolated = this.network.nodes.map((_, i) => i === unit.node || i === unit.batchNorm);
-          const family: InterpolationFamily = { ...plain, interpolated };
-          const fed = this.fedBatchNorms(unit);
-          const stats = fed.size > 0 ? await batchStatistics(family, fit!, alphas, fed, next()) : null;
-          const { curve } = await this.evaluate(family, alphas, stats, 0, next());
-          const barrier = barriers(alphas, curve);
-          layerBarriers.push({ layer: this.network.nodes[unit.node]!.id, loss: barrier.loss, accuracy: barrier.accuracy, path: curve });
-        }
+      for (let unit = queue.shift(); unit !== undefined; unit = queue.shift()) {
+        layerBarriers[unit] = await this.layerBarrier(tensorsB, unit, alphas, (which) => pass(layerPass(unit, which)));
       }
+      await Promise.all(helperRuns);
+      failed = false;
       return { alphas: [...alphas], path: path.curve, barrier: barriers(alphas, path.curve), llfc: path.llfc, layerBarriers, varianceCollapse };
     } finally {
+      if (failed) {
+        // Nothing may outlive a failed or cancelled measurement: the helpers stop mid-pass.
+        queue.length = 0;
+        this.stopHelpers();
+        await Promise.allSettled(helperRuns);
+      }
       disposeTensors(tensorsB);
       tf.dispose(owned);
     }
   }
 
-  /** Frees A's tensors; the evaluator cannot measure afterwards. */
+  /**
+   * One layer's barrier against the B uploaded as `tensorsB` (the unit-th of `layerUnits`): only
+   * that layer and its BatchNorm interpolated, the rest A's; the BatchNorms it feeds are reset on
+   * the fit data first when BatchNorm is reset. The compute helpers call this too.
+   */
+  async layerBarrier(
+    tensorsB: NetworkTensors,
+    unitIndex: number,
+    alphas: readonly number[],
+    onBatch: (pass: LayerPass) => (batch: number, batches: number) => Promise<void>,
+  ): Promise<LayerBarrier> {
+    const unit = layerUnits(this.network)[unitIndex]!;
+    const interpolated = this.network.nodes.map((_, i) => i === unit.node || i === unit.batchNorm);
+    const family: InterpolationFamily = { network: this.network, a: this.tensorsA, b: tensorsB, interpolated };
+    const fed = this.fedBatchNorms(unit);
+    const stats = fed.size > 0 ? await batchStatistics(family, this.options.fit!, alphas, fed, onBatch('reset')) : null;
+    const { curve } = await this.evaluate(family, alphas, stats, 0, onBatch('evaluate'));
+    const barrier = barriers(alphas, curve);
+    return { layer: this.network.nodes[unit.node]!.id, loss: barrier.loss, accuracy: barrier.accuracy, path: curve };
+  }
+
+  /** The helper threads, started on first use: none when one thread is asked for, or no helper bundle is built. */
+  private helpers(): HelperPool | null {
+    const threads = Math.max(1, Math.floor(this.options.threads ?? 1));
+    if (threads < 2) return null;
+    if (this.pool) return this.pool;
+    const script = helperScript();
+    if (!script) return null;
+    const entries = [...this.paramsA].map(([name, t]) => [name, { shape: t.shape, data: t.data.slice() }] as const);
+    const { data } = this;
+    const { fit } = this.options;
+    const size = this.network.input.reduce((x, y) => x * y, 1);
+    this.pool = HelperPool.start(script, threads - 1, {
+      type: 'setup',
+      backend: this.options.backend ?? 'auto',
+      network: this.network,
+      paramsA: entries,
+      // Copies of exactly the samples used: a view would send its whole buffer.
+      data: { inputs: data.inputs.slice(0, data.count * size), labels: data.labels.slice(0, data.count), count: data.count },
+      fit: fit && { inputs: fit.inputs.slice(0, fit.count * size), count: fit.count },
+      bnReset: this.options.bnReset,
+      batchSize: this.batchSize,
+    });
+    return this.pool;
+  }
+
+  /** Each helper takes layers from the queue until it is empty. */
+  private helperRuns(
+    pool: HelperPool,
+    paramsB: Params,
+    queue: number[],
+    alphas: readonly number[],
+    results: LayerBarrier[],
+    onProgress: (unit: number, pass: LayerPass, batch: number, batches: number) => void,
+  ): Promise<void>[] {
+    const version = pool.setB(paramsB);
+    return Array.from({ length: pool.size }, async (_, helper) => {
+      for (let unit = queue.shift(); unit !== undefined; unit = queue.shift()) {
+        const taken = unit;
+        results[taken] = await pool.layerBarrier(helper, version, taken, alphas, (pass, batch, batches) => onProgress(taken, pass, batch, batches));
+      }
+    });
+  }
+
+  private stopHelpers(): void {
+    this.pool?.terminate();
+    this.pool = null;
+  }
+
+  /** Frees A's tensors and stops the helpers; the evaluator cannot measure afterwards. */
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
+    this.stopHelpers();
     disposeTensors(this.tensorsA);
   }
 
@@ -212,8 +309,8 @@ export class PathEvaluator {
     }
     for (const [l, unit] of layers.entries()) {
       const stage = `per-layer barriers: layer ${l + 1}/${layers.length} (${this.network.nodes[unit.node]!.id})`;
-      if (this.fedBatchNorms(unit).size > 0) passes.push({ stage: `${stage}, BatchNorm reset`, weight: fitBatches * alphaCount });
-      passes.push({ stage, weight: evalBatches * alphaCount });
+      if (this.fedBatchNorms(unit).size > 0) passes.push({ stage: `${stage}, BatchNorm reset`, weight: fitBatches * alphaCount, layer: { unit: l, pass: 'reset' } });
+      passes.push({ stage, weight: evalBatches * alphaCount, layer: { unit: l, pass: 'evaluate' } });
     }
     return passes;
   }
