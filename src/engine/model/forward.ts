@@ -56,7 +56,7 @@ export async function forwardNetwork(
     for (let start = 0; start < count; start += batchSize) {
       const end = Math.min(count, start + batchSize);
       const kept = tf.tidy(() => {
-        const { values } = runNetwork(network, tensors, uploadSamples(network, inputs, start, end));
+        const { values } = runNetwork(network, tensors, uploadSamples(network, inputs, start, end), { read: capture });
         return [output, ...capture].map((i) => values[i]!);
       });
       try {

@@ -1,5 +1,5 @@
 import { tf } from '../backend/tfBackend';
-import { INPUT, type Network, type NetworkNode, type Pair } from './network';
+import { consumers, INPUT, isWeighted, type BatchNormNode, type Network, type NetworkNode, type Pair } from './network';
 import { activate, type NetworkTensors, type NodeTensors } from './networkTensors';
 
 /**
@@ -35,6 +35,11 @@ export interface RunOptions {
   readonly given?: ReadonlyMap<number, tf.Tensor>;
   /** Only these nodes are computed (default all); the value of any node they read must be computed or given. */
   readonly compute?: readonly boolean[];
+  /**
+   * Nodes whose values the caller reads besides the logits and the BatchNorms' outputs: a layer
+   * whose BatchNorm is folded into it otherwise has no value of its own.
+   */
+  readonly read?: readonly number[];
 }
 
 export interface RunResult {
@@ -56,28 +61,34 @@ export function runNetwork(network: Network, tensors: NetworkTensors, input: tf.
     if (!value) throw new Error(`'${by.id}' reads a value that was not computed`);
     return value;
   };
+  const folded = foldedBatchNorms(network, options);
+  const computedByLayer = new Set(folded.values());
   network.nodes.forEach((node, i) => {
     const given = options.given?.get(i);
     if (given) return void (values[i] = given);
     if (options.compute && !options.compute[i]) return void (values[i] = undefined);
+    if (computedByLayer.has(i)) return;
     if (node.op === 'add') return void (values[i] = tf.add(read(node.inputs[0], node), read(node.inputs[1], node)));
     const x = read(node.input, node);
     const t = tensors[i] ?? null;
     switch (node.op) {
-      case 'conv2d': {
-        const { weight, bias } = weighted(t, node);
-        values[i] = tf.fused.conv2d({
-          x: x as tf.Tensor4D,
-          filter: weight as tf.Tensor4D,
-          strides: [...node.stride],
-          pad: padding(node.padding),
-          ...(bias ? { bias } : {}),
-        });
-        return;
-      }
+      case 'conv2d':
       case 'linear': {
-        const { weight, bias } = weighted(t, node);
-        values[i] = tf.fused.matMul({ a: x as tf.Tensor2D, b: weight as tf.Tensor2D, ...(bias ? { bias } : {}) });
+        let { weight, bias } = weighted(t, node);
+        const into = folded.get(i);
+        if (into !== undefined) {
+          // y = (Wx + b)·scale + shift = (W·scale)x + (b·scale + shift): one pass over the map, not three.
+          const bn = network.nodes[into] as BatchNormNode;
+          const { scale, shift } = normalisation(bn.eps, batchNormTensors(tensors[into] ?? null, bn), options.modes?.get(into) ?? EVAL);
+          weight = tf.mul(weight, scale);
+          bias = bias ? (tf.add(tf.mul(bias, scale), shift) as tf.Tensor1D) : shift;
+        }
+        const y =
+          node.op === 'conv2d'
+            ? tf.fused.conv2d({ x: x as tf.Tensor4D, filter: weight as tf.Tensor4D, strides: [...node.stride], pad: padding(node.padding), ...(bias ? { bias } : {}) })
+            : tf.fused.matMul({ a: x as tf.Tensor2D, b: weight as tf.Tensor2D, ...(bias ? { bias } : {}) });
+        if (into === undefined) values[i] = y;
+        else values[into] = y;
         return;
       }
       case 'batchnorm':
@@ -134,13 +145,52 @@ function batchNorm(
     moments.set(index, m);
     if (mode.kind === 'track') return x;
     ({ mean, variance } = m);
-  } else if (mode.kind === 'stats') {
-    ({ mean, variance } = mode);
   } else {
-    ({ mean, variance } = t);
+    ({ mean, variance } = mode.kind === 'stats' ? mode : t);
   }
-  const scale = tf.mul(t.gamma, tf.rsqrt(tf.add(variance, eps)));
-  return tf.add(tf.mul(x, scale), tf.sub(t.beta, tf.mul(mean, scale)));
+  const { scale, shift } = affine(eps, t, mean, variance);
+  return tf.add(tf.mul(x, scale), shift);
+}
+
+/** BatchNorm as y = x·scale + shift per channel, given the statistics it normalises by. */
+function affine(eps: number, t: Extract<NodeTensors, { kind: 'batchnorm' }>, mean: tf.Tensor1D, variance: tf.Tensor1D): { scale: tf.Tensor1D; shift: tf.Tensor1D } {
+  const scale = tf.mul(t.gamma, tf.rsqrt(tf.add(variance, eps))) as tf.Tensor1D;
+  return { scale, shift: tf.sub(t.beta, tf.mul(mean, scale)) as tf.Tensor1D };
+}
+
+/** The affine form of a BatchNorm that normalises by known statistics (eval or stats mode). */
+function normalisation(eps: number, t: Extract<NodeTensors, { kind: 'batchnorm' }>, mode: BatchNormMode): { scale: tf.Tensor1D; shift: tf.Tensor1D } {
+  if (mode.kind !== 'eval' && mode.kind !== 'stats') throw new Error(`a BatchNorm in ${mode.kind} mode cannot be folded`);
+  return mode.kind === 'stats' ? affine(eps, t, mode.mean, mode.variance) : affine(eps, t, t.mean, t.variance);
+}
+
+/**
+ * BatchNorms computed inside the layer before them (BatchNorm index by layer index): those that
+ * normalise by known statistics and are the only reader of a layer the caller does not read,
+ * both computed by this run. The layer's value is left undefined.
+ */
+function foldedBatchNorms(network: Network, options: RunOptions): Map<number, number> {
+  const readers = readersOf(network);
+  const folded = new Map<number, number>();
+  network.nodes.forEach((node, j) => {
+    if (node.op !== 'batchnorm' || node.input === INPUT) return;
+    const layer = node.input;
+    const kind = (options.modes?.get(j) ?? EVAL).kind;
+    const computed = (k: number) => !options.given?.has(k) && (options.compute?.[k] ?? true);
+    const alone = readers[layer]!.length === 1 && !options.read?.includes(layer);
+    if ((kind === 'eval' || kind === 'stats') && isWeighted(network.nodes[layer]!) && alone && computed(layer) && computed(j)) {
+      folded.set(layer, j);
+    }
+  });
+  return folded;
+}
+
+const readerCache = new WeakMap<Network, number[][]>();
+
+function readersOf(network: Network): number[][] {
+  let readers = readerCache.get(network);
+  if (!readers) readerCache.set(network, (readers = consumers(network)));
+  return readers;
 }
 
 /**

@@ -11,6 +11,8 @@ import { forwardNetwork } from '../../../src/engine/model/forward';
 import { mlpNetwork } from '../../../src/engine/model/mlpNetwork';
 import { networkChannelSpaces } from '../../../src/engine/model/networkSpaces';
 import { valueShapes } from '../../../src/engine/model/networkShapes';
+import { disposeTensors, uploadNetwork, uploadSamples } from '../../../src/engine/model/networkTensors';
+import { runNetwork } from '../../../src/engine/model/runNetwork';
 import { derivePermutationSpec, type PermutationSpec } from '../../../src/engine/model/permutationSpec';
 import { tempDir } from '../../helpers/paths';
 import { referenceNetworkForward, RESNET_SHAPES, VGG_SHAPES, writeStateDict } from './convTestModels';
@@ -93,6 +95,30 @@ for (const [name, stateDict] of [['vgg', VGG_SHAPES], ['resnet', RESNET_SHAPES]]
       }
     });
     assert.ok(out.logits.some((v) => Math.abs(v) > 0.05), 'the logits are not all near zero');
+    // Capturing nothing, each BatchNorm is folded into the layer before it: the same logits.
+    const folded = await forwardNetwork(network, params, inputs, count, { batchSize: 2 });
+    folded.logits.forEach((v, k) => assert.ok(Math.abs(v - flat[k]!) < 1e-5 * (1 + Math.abs(flat[k]!)), `folded logit ${k}: ${v} vs ${flat[k]}`));
+  });
+
+  test(`${name}: a BatchNorm is folded into its layer only where nothing else reads the layer`, async () => {
+    await initBackend('wasm');
+    const { network, params } = await load(name, stateDict, 8);
+    const tensors = uploadNetwork(network, params);
+    try {
+      const inputs = randomInputs(2, 3 * 8 * 8, 4);
+      const layerBeforeBatchNorm = network.nodes.findIndex((node, i) => node.op === 'batchnorm' && node.input === i - 1) - 1;
+      tf.tidy(() => {
+        const x = uploadSamples(network, inputs, 0, 2);
+        assert.equal(runNetwork(network, tensors, x).values[layerBeforeBatchNorm], undefined);
+        assert.ok(runNetwork(network, tensors, x, { read: [layerBeforeBatchNorm] }).values[layerBeforeBatchNorm]);
+        // A BatchNorm that reports its batch's moments runs on the layer's own output.
+        const modes = new Map([[layerBeforeBatchNorm + 1, { kind: 'batch' as const }]]);
+        const run = runNetwork(network, tensors, x, { modes });
+        assert.ok(run.values[layerBeforeBatchNorm] && run.moments.has(layerBeforeBatchNorm + 1));
+      });
+    } finally {
+      disposeTensors(tensors);
+    }
   });
 
   test(`${name}: any random permutation of every group leaves the outputs unchanged`, async () => {
