@@ -2,6 +2,7 @@
  * `merge-lens`: the command-line face of the engine, for scripts, CI and terminals.
  */
 import { parseArgs } from 'node:util';
+import { INTEGER_LIMITS as LIMITS } from '../engine/compare/resolveRequest';
 import { WriteError } from '../engine/export/writeError';
 import { FormatError } from '../engine/io/formatError';
 import { InputError } from '../engine/io/inputError';
@@ -21,8 +22,8 @@ usage:
       (cached in DIR, default .merge-lens/demo), compare them with every method, write report.json
       and report.html there.
   merge-lens compare A B [--data EVAL] [--fit-data FIT] [--methods naive,weight,activation,covariance]
-                     [--repair] [--bn-reset on|off] [--layer-barriers on|off] [--alphas 25] [--seed 0] [--restarts 1]
-                     [--fit-samples 2000] [--llfc-samples 2000]
+                     [--repair] [--bn-reset on|off] [--layer-barriers on|off] [--alphas ${LIMITS.alphas.default}] [--seed ${LIMITS.seed.default}] [--restarts ${LIMITS.restarts.default}]
+                     [--fit-samples ${LIMITS.fitSamples.default}] [--llfc-samples ${LIMITS.llfcSamples.default}]
                      [--activation relu|gelu|tanh|sigmoid|leaky_relu] [--arch DESCRIPTION]
                      [--input-shape C×H×W] [--mean M1,M2,M3 --std S1,S2,S3]
                      [--backend auto|tensorflow|wasm|cpu] [--threads N] [--json OUT] [--html OUT]
@@ -32,8 +33,10 @@ usage:
       ResNets are inferred from the tensors (or read from a description, --arch or A.arch.json beside
       A). BatchNorm statistics are recomputed on the fit data for every interpolated network unless
       --bn-reset off; --repair adds each method's REPAIR variant (naive+repair, weight+repair, ...).
-      The fit data's first --fit-samples (16–100000) fit the data-driven methods, BatchNorm reset and
-      REPAIR; LLFC averages over the evaluation data's first --llfc-samples (0–100000, 0: no LLFC).
+      The fit data's first --fit-samples (${LIMITS.fitSamples.min}–${LIMITS.fitSamples.max}) fit the data-driven methods, BatchNorm reset and
+      REPAIR; LLFC averages over the evaluation data's first --llfc-samples (${LIMITS.llfcSamples.min}–${LIMITS.llfcSamples.max}, 0: no LLFC).
+      Weight matching runs from --restarts seeded group orders (${LIMITS.restarts.min}–${LIMITS.restarts.max}; seeds --seed onwards) and
+      keeps the highest objective.
       Without --data, weights only: naive and weight matching, matching costs and Dim(S), no path.
       --threads N measures on N threads (default 0: one per core); the numbers do not depend on it.
       Exports write safetensors with B's tensor names, aligned by --export-method (default: the

@@ -98,7 +98,7 @@ test('choices that mean the same comparison share one key: defaults spelled out,
   const key = await cache.keyFor(w.params);
   const same = resolveCompareRequest({
     a: w.files.a, b: w.files.b, data: w.files.data, fitData: w.files.data, methods: ['weight', 'naive', 'weight'],
-    alphas: 25, seed: 0, restarts: 1, activation: 'relu', backend: 'auto', bnReset: true, layerBarriers: true, fitSamples: 2000, llfcSamples: 2000, repair: false,
+    alphas: 25, seed: 0, restarts: 8, activation: 'relu', backend: 'auto', bnReset: true, layerBarriers: true, fitSamples: 2000, llfcSamples: 2000, repair: false,
   });
   assert.equal(await cache.keyFor(same), key);
 });

@@ -247,8 +247,8 @@ def weight_objective(sa, sb, spec, views, perms):
     return float(sum((sa[k].double() * pb[k].double()).sum() for k in sa if k not in statistics and sa[k].is_floating_point()))
 
 
-def weight_matching(sa, sb, spec, views, max_sweeps=100):
-    rng = np.random.RandomState(WEIGHT_MATCHING_SEED)
+def weight_matching(sa, sb, spec, views, max_sweeps=100, seed=WEIGHT_MATCHING_SEED):
+    rng = np.random.RandomState(seed)
     names = list(spec)
     perms = {g: np.arange(sa[spec[g][0][0]].shape[spec[g][0][1]]) for g in names}
     # BatchNorm's step counters are integers, no weights: they stay out of the objective.

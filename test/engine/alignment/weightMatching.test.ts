@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { weightMatching, weightObjective } from '../../../src/engine/alignment/weightMatching';
+import { bestWeightMatching, weightMatching, weightObjective } from '../../../src/engine/alignment/weightMatching';
 import { initBackend } from '../../../src/engine/backend/tfBackend';
 import { applyPermutation, identityPermutations } from '../../../src/engine/model/applyPermutation';
 import { mlpNetwork } from '../../../src/engine/model/mlpNetwork';
@@ -73,6 +73,27 @@ test('weight matching is deterministic for a seed, and the seed is reported', as
   assert.deepEqual(first.perms.map((p) => Array.from(p)), second.perms.map((p) => Array.from(p)));
   assert.deepEqual(first.objectiveBySweep, second.objectiveBySweep);
   assert.equal(first.details.seed, 9);
+});
+
+test('several starts keep the highest objective of the seeds seed, seed + 1, ..., and count sweeps on across them', async () => {
+  await initBackend();
+  const architecture = mlpArchitecture([6, 12, 12, 12, 12, 3], 'relu');
+  const spec = derivePermutationSpec(networkChannelSpaces(mlpNetwork(architecture)));
+  const a = randomParams(architecture, 61);
+  const b = randomParams(architecture, 62);
+  const singles = await Promise.all([2, 3, 4, 5].map((seed) => weightMatching(a, b, spec, { seed })));
+  const sweeps: number[] = [];
+  const best = await bestWeightMatching(a, b, spec, { seed: 2, restarts: 4, onSweep: (s) => sweeps.push(s) });
+  const objectives = singles.map((r) => Number(r.details.objective));
+  // Here the third start is the best (the fourth ties it): the first of the best is kept.
+  assert.ok(objectives[2]! > Math.max(objectives[0]!, objectives[1]!) && objectives[2] === Math.max(...objectives), JSON.stringify(objectives));
+  assert.equal(best.details.objective, objectives[2]);
+  assert.equal(best.details.seed, 4);
+  assert.deepEqual(Array.from(best.perms, (p) => Array.from(p)), Array.from(singles[2]!.perms, (p) => Array.from(p)));
+  assert.equal(best.details.restarts, 4);
+  const total = singles.reduce((n, r) => n + Number(r.details.sweeps), 0);
+  assert.deepEqual(sweeps, Array.from({ length: total }, (_, i) => i + 1));
+  await assert.rejects(bestWeightMatching(a, b, spec, { restarts: 0 }), /at least one start, got 0/);
 });
 
 test('weight matching respects the sweep cap', async () => {

@@ -7,7 +7,7 @@ test('every choice left out takes its default, written out in the request', () =
   assert.deepEqual(resolveCompareRequest({ a: 'a.pt', b: 'b.pt', data: 'eval.npz' }), {
     a: 'a.pt', b: 'b.pt', data: 'eval.npz', fitData: 'eval.npz',
     methods: ['naive', 'weight', 'activation', 'covariance'],
-    alphas: 25, activation: 'relu', backend: 'auto', seed: 0, restarts: 1,
+    alphas: 25, activation: 'relu', backend: 'auto', seed: 0, restarts: 8,
     description: null, inputShape: null, normalization: null,
     bnReset: true, layerBarriers: true, fitSamples: 2000, llfcSamples: 2000,
   });
