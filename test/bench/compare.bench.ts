@@ -4,9 +4,9 @@
  *
  * A is PyTorch-style initialised (U(±1/√fan_in)); B is A with its hidden units shuffled, mixed
  * 0.8 : 0.6 with an independent initialisation, so B is "A permuted, plus noise" and matching
- * has something to find. Inputs are uniform in [0, 1], labels are A's argmax. Every stage is
- * timed once, calling the engine modules the way compareCheckpoints does; the last row is
- * compareCheckpoints itself with all four methods.
+ * has something to find. Inputs are uniform in [0, 1], labels are A's argmax (benchCases.ts, which
+ * the peer table shares). Every stage is timed once, calling the engine modules the way
+ * compareCheckpoints does; the last row is compareCheckpoints itself with all four methods.
  */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -19,7 +19,6 @@ import { initBackend } from '../../src/engine/backend/tfBackend';
 import { compareCheckpoints } from '../../src/engine/compare/compareCheckpoints';
 import { openData } from '../../src/engine/compare/loadData';
 import { loadCheckpointPair } from '../../src/engine/compare/loadPair';
-import { writeSafetensors } from '../../src/engine/export/writeSafetensors';
 import { dimS } from '../../src/engine/metrics/dimS';
 import { checkEquivalence } from '../../src/engine/metrics/equivalence';
 import { alphaGrid } from '../../src/engine/metrics/interpolation';
@@ -28,14 +27,10 @@ import { PathEvaluator } from '../../src/engine/metrics/pathEvaluator';
 import { applyPermutation } from '../../src/engine/model/applyPermutation';
 import { unitCorrelations } from '../../src/engine/alignment/unitCorrelations';
 import type { WeightedNode } from '../../src/engine/model/network';
-import { forwardNetwork } from '../../src/engine/model/forward';
-import type { DenseLayer, MlpArchitecture } from '../../src/engine/model/mlp';
-import { mlpNetwork } from '../../src/engine/model/mlpNetwork';
 import { networkChannelSpaces } from '../../src/engine/model/networkSpaces';
-import type { Params, Tensor32 } from '../../src/engine/model/params';
 import { derivePermutationSpec } from '../../src/engine/model/permutationSpec';
 import { repoRoot, tempDir } from '../helpers/paths';
-import { mulberry32 as rng } from '../helpers/randomMatrices';
+import { writeMlpCase } from './benchCases';
 
 const PYTHON = '/usr/bin/python3';
 const ALPHAS = 25;
@@ -53,73 +48,6 @@ const CASES: readonly Case[] = [
   { label: '512-wide', hidden: [512, 512, 512], samples: 2000 },
   { label: '2048-wide', hidden: [2048, 2048, 2048], samples: 500 },
 ];
-
-function architectureOf(sizes: readonly number[]): MlpArchitecture {
-  const layers: DenseLayer[] = sizes.slice(1).map((out, l) => ({
-    name: `fc${l + 1}`,
-    weight: `fc${l + 1}.weight`,
-    bias: `fc${l + 1}.bias`,
-    inFeatures: sizes[l]!,
-    outFeatures: out,
-  }));
-  return { kind: 'mlp', layers, activation: 'relu', inputSize: sizes[0]!, outputSize: sizes[sizes.length - 1]! };
-}
-
-/** nn.Linear's default: weight and bias uniform in ±1/√fan_in. */
-function pytorchInit(architecture: MlpArchitecture, next: () => number): Map<string, Tensor32> {
-  const params = new Map<string, Tensor32>();
-  for (const layer of architecture.layers) {
-    const bound = 1 / Math.sqrt(layer.inFeatures);
-    const uniform = (n: number) => Float32Array.from({ length: n }, () => (2 * next() - 1) * bound);
-    params.set(layer.weight, { shape: [layer.outFeatures, layer.inFeatures], data: uniform(layer.outFeatures * layer.inFeatures) });
-    params.set(layer.bias!, { shape: [layer.outFeatures], data: uniform(layer.outFeatures) });
-  }
-  return params;
-}
-
-function shuffled(n: number, next: () => number): Int32Array {
-  const perm = Int32Array.from({ length: n }, (_, i) => i);
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(next() * (i + 1));
-    [perm[i], perm[j]] = [perm[j]!, perm[i]!];
-  }
-  return perm;
-}
-
-/** B = π(0.8·A + 0.6·A'), A' an independent initialisation: unit variance kept, units shuffled. */
-function noisyPermutation(architecture: MlpArchitecture, a: Params, next: () => number): Params {
-  const fresh = pytorchInit(architecture, next);
-  const mixed = new Map<string, Tensor32>();
-  for (const [name, t] of a) {
-    const other = fresh.get(name)!.data;
-    mixed.set(name, { shape: t.shape, data: t.data.map((v, i) => 0.8 * v + 0.6 * other[i]!) });
-  }
-  const spec = derivePermutationSpec(networkChannelSpaces(mlpNetwork(architecture)));
-  return applyPermutation(mixed, spec, spec.groups.map((g) => shuffled(g.size, next)));
-}
-
-async function writeCase(dir: string, c: Case): Promise<{ a: string; b: string; data: string }> {
-  const next = rng(20240 + c.hidden[0]!);
-  const architecture = architectureOf([784, ...c.hidden, 10]);
-  const a = pytorchInit(architecture, next);
-  const b = noisyPermutation(architecture, a, next);
-  const inputs = Float32Array.from({ length: c.samples * 784 }, next);
-  const logits = (await forwardNetwork(mlpNetwork(architecture), a, inputs, c.samples)).logits;
-  const labels = new BigInt64Array(c.samples);
-  for (let s = 0; s < c.samples; s++) {
-    let best = 0;
-    for (let k = 1; k < 10; k++) if (logits[s * 10 + k]! > logits[s * 10 + best]!) best = k;
-    labels[s] = BigInt(best);
-  }
-  const files = { a: join(dir, `${c.label}-a.safetensors`), b: join(dir, `${c.label}-b.safetensors`), data: join(dir, `${c.label}-data.safetensors`) };
-  await writeSafetensors(files.a, a);
-  await writeSafetensors(files.b, b);
-  await writeSafetensors(files.data, [
-    { name: 'x', dtype: 'F32', shape: [c.samples, 784], data: inputs },
-    { name: 'y', dtype: 'I64', shape: [c.samples], data: labels },
-  ]);
-  return files;
-}
 
 async function seconds(fn: () => Promise<unknown> | unknown): Promise<number> {
   const start = performance.now();
@@ -231,7 +159,7 @@ async function main(): Promise<void> {
   const columns: { c: Case; ours: Timings; theirs: Timings | string }[] = [];
   // COMPARE_BENCH=512-wide runs one case only.
   for (const c of CASES.filter((k) => !process.env.COMPARE_BENCH || process.env.COMPARE_BENCH === k.label)) {
-    const files = await writeCase(dir, c);
+    const files = await writeMlpCase(dir, c.label, c.hidden, c.samples);
     const ours = await benchEngine(files, c.samples);
     const theirs = benchReference(files);
     columns.push({ c, ours, theirs });

@@ -13,49 +13,22 @@ import { unitCorrelations } from '../../src/engine/alignment/unitCorrelations';
 import { weightMatching } from '../../src/engine/alignment/weightMatching';
 import { initBackend } from '../../src/engine/backend/tfBackend';
 import { loadCheckpointPair } from '../../src/engine/compare/loadPair';
-import { writeSafetensors, type WritableTensor } from '../../src/engine/export/writeSafetensors';
+import { writeSafetensors } from '../../src/engine/export/writeSafetensors';
 import { checkEquivalence } from '../../src/engine/metrics/equivalence';
 import { alphaGrid } from '../../src/engine/metrics/interpolation';
 import { PathEvaluator } from '../../src/engine/metrics/pathEvaluator';
 import { applyPermutation } from '../../src/engine/model/applyPermutation';
 import { forwardNetwork } from '../../src/engine/model/forward';
 import { networkChannelSpaces } from '../../src/engine/model/networkSpaces';
-import type { Params } from '../../src/engine/model/params';
 import { derivePermutationSpec } from '../../src/engine/model/permutationSpec';
 import { tempDir } from '../helpers/paths';
 import { mulberry32 } from '../helpers/randomMatrices';
+import { asTensors, convInit, noisyShuffle, resnetShapes } from './benchCases';
 
 const SAMPLES = Number(process.env.RESNET_BENCH_SAMPLES ?? 256);
 const ALPHAS = Number(process.env.RESNET_BENCH_ALPHAS ?? 5);
 const WIDTHS = [16, 32, 64];
 const BLOCKS = 3;
-
-function resnet20Shapes(): [string, number[]][] {
-  const bn = (p: string, c: number): [string, number[]][] => [[`${p}.weight`, [c]], [`${p}.bias`, [c]], [`${p}.running_mean`, [c]], [`${p}.running_var`, [c]]];
-  const shapes: [string, number[]][] = [['conv1.weight', [16, 3, 3, 3]], ...bn('bn1', 16)];
-  let cin = 16;
-  WIDTHS.forEach((w, s) => {
-    for (let j = 0; j < BLOCKS; j++) {
-      const p = `layer${s + 1}.${j}`;
-      shapes.push([`${p}.conv1.weight`, [w, cin, 3, 3]], ...bn(`${p}.bn1`, w), [`${p}.conv2.weight`, [w, w, 3, 3]], ...bn(`${p}.bn2`, w));
-      if (cin !== w) shapes.push([`${p}.shortcut.0.weight`, [w, cin, 1, 1]], ...bn(`${p}.shortcut.1`, w));
-      cin = w;
-    }
-  });
-  shapes.push(['linear.weight', [10, 64]], ['linear.bias', [10]]);
-  return shapes;
-}
-
-function init(shapes: [string, number[]][], next: () => number): Map<string, { shape: number[]; data: Float32Array }> {
-  return new Map(shapes.map(([name, shape]) => {
-    const n = shape.reduce((x, y) => x * y, 1);
-    const fanIn = shape.length > 1 ? n / shape[0]! : 1;
-    const u = (lo: number, hi: number) => Float32Array.from({ length: n }, () => lo + (hi - lo) * next());
-    const data = name.endsWith('running_var') ? u(0.5, 1.5) : name.endsWith('running_mean') ? u(-0.1, 0.1)
-      : shape.length === 1 ? (name.endsWith('weight') ? u(0.8, 1.2) : u(-0.1, 0.1)) : u(-Math.sqrt(3 / fanIn), Math.sqrt(3 / fanIn));
-    return [name, { shape, data }];
-  }));
-}
 
 async function timed<T>(fn: () => Promise<T> | T): Promise<[T, number]> {
   const start = performance.now();
@@ -67,26 +40,16 @@ async function main(): Promise<void> {
   const backend = await initBackend('auto');
   const dir = tempDir();
   const next = mulberry32(2020);
-  const shapes = resnet20Shapes();
-  const a = init(shapes, next);
-  const other = init(shapes, next);
+  const shapes = resnetShapes(WIDTHS, BLOCKS);
+  const a = convInit(shapes, next);
+  const other = convInit(shapes, next);
   const files = { a: join(dir, 'resnet20-a.safetensors'), b: join(dir, 'resnet20-b.safetensors') };
-  const asTensors = (p: Params): WritableTensor[] => [...p].map(([name, t]) => ({ name, dtype: 'F32', shape: t.shape, data: t.data }));
   await writeSafetensors(files.a, asTensors(a));
 
   const sample = { shape: [3, 32, 32], file: null };
   const [pairA] = await timed(() => loadCheckpointPair(files.a, files.a, { activation: 'relu', sample }));
   const spec = derivePermutationSpec(networkChannelSpaces(pairA.network));
-  const mixed: Params = new Map([...a].map(([name, t]) => [name, { shape: t.shape, data: t.data.map((v, i) => (name.includes('running') ? v : 0.8 * v + 0.6 * other.get(name)!.data[i]!)) }]));
-  const shuffle = spec.groups.map((g) => {
-    const perm = Int32Array.from({ length: g.size }, (_, i) => i);
-    for (let i = g.size - 1; i > 0; i--) {
-      const j = Math.floor(next() * (i + 1));
-      [perm[i], perm[j]] = [perm[j]!, perm[i]!];
-    }
-    return perm;
-  });
-  await writeSafetensors(files.b, asTensors(applyPermutation(mixed, spec, shuffle)));
+  await writeSafetensors(files.b, asTensors(noisyShuffle(a, other, spec, next)));
 
   const t = new Map<string, number>();
   const [pair, load] = await timed(() => loadCheckpointPair(files.a, files.b, { activation: 'relu', sample }));
