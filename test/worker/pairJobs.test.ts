@@ -81,21 +81,23 @@ test('compare without data in the worker: a weights-only report', async () => {
   assert.deepEqual(report.methods.weight!.matching.map((m) => m.permutation), await weightPermutations());
 });
 
-test('cancelling a compare mid-way stops the worker promptly', async () => {
+test('cancelling a compare mid-way stops the worker: it rejects as cancelled and reports nothing more', async () => {
   const abort = new AbortController();
-  let abortedAt = 0;
+  let settled = false;
+  let lateReports = 0;
   const job = runJob(workerScript, 'compare', { request, threads: 0 }, {
     signal: abort.signal,
     onProgress: (stage) => {
-      if (!abortedAt && stage.includes('path and LLFC')) {
-        abortedAt = performance.now();
-        abort.abort();
-      }
+      if (settled) lateReports++;
+      if (!abort.signal.aborted && stage.includes('path and LLFC')) abort.abort();
     },
   });
   await assert.rejects(job, JobCancelled);
-  assert.ok(abortedAt > 0);
-  assert.ok(performance.now() - abortedAt < 500, `took ${performance.now() - abortedAt} ms to stop`);
+  settled = true;
+  assert.ok(abort.signal.aborted);
+  // A worker (or a compute helper) still running would go on reporting batches.
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  assert.equal(lateReports, 0);
 });
 
 test('similarity in the worker: the engine\'s UnitSimilarity, typed arrays intact', async () => {

@@ -173,7 +173,7 @@ async function inputMoments(network: Network, shapes: readonly (readonly number[
       const taken: number[] = [];
       const matrices = tf.tidy(() => {
         const x = uploadSamples(network, fit.inputs, start, end);
-        const { values } = runNetwork(network, tensors, x);
+        const { values } = runNetwork(network, tensors, x, { read: layers.map((layer) => (network.nodes[layer.node] as WeightedNode).input) });
         return layers.flatMap((layer, k) => {
           const node = network.nodes[layer.node] as WeightedNode;
           const input = node.input === INPUT ? x : values[node.input]!;

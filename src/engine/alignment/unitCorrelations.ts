@@ -35,7 +35,7 @@ export async function unitCorrelations(network: Network, a: Params, b: Params, s
           const x = uploadSamples(network, fit.inputs, start, end);
           const unitRows = (values: readonly (tf.Tensor | undefined)[]) =>
             flat.map((i) => tf.reshape(values[i]!, [-1, values[i]!.shape[values[i]!.shape.length - 1]!]) as tf.Tensor2D);
-          return [unitRows(runNetwork(network, ta, x).values), unitRows(runNetwork(network, tb, x).values)];
+          return [unitRows(runNetwork(network, ta, x, { read: flat }).values), unitRows(runNetwork(network, tb, x, { read: flat }).values)];
         });
         try {
           let k = 0;

@@ -46,6 +46,8 @@ export async function batchStatistics(
   await sweep(family, fit, BN_RESET_BATCH, alphas, {
     modes: () => runModes,
     only: ancestorsOf(family.network, nodes),
+    // The moments are all it reads.
+    read: [],
     pick: (run) => nodes.flatMap((node) => {
       const m = run.moments.get(node);
       if (!m) throw new Error(`BatchNorm node ${node} was not measured`);

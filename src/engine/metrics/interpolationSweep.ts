@@ -49,6 +49,8 @@ export async function sweep<T extends tf.TensorContainer>(
     readonly pick: (result: RunResult, step: SweepStep) => T;
     readonly consume: (kept: T, step: SweepStep) => Promise<void> | void;
     readonly only?: readonly boolean[];
+    /** The nodes whose values `pick` reads besides the logits (`runNetwork`'s `read`): the others are freed as the run goes. */
+    readonly read: readonly number[];
     /** Called after each batch, with its number (1-based) and the count of batches. */
     readonly onBatch?: (batch: number, batches: number) => Promise<void>;
   },
@@ -72,13 +74,14 @@ export async function sweep<T extends tf.TensorContainer>(
     const ends = new Map<number, readonly [tf.Tensor, tf.Tensor]>();
     tf.tidy(() => {
       x = tf.keep(uploadSamples(network, data.inputs, start, end));
-      const fixed = runNetwork(network, a, x, { compute: staticNodes }).values;
+      const kept = frontier.flatMap((needed, i) => (needed ? [i] : []));
+      const fixed = runNetwork(network, a, x, { compute: staticNodes, read: kept }).values;
       fixed.forEach((v, i) => frontier[i] && given.set(i, tf.keep(v!)));
       network.nodes.forEach((_, i) => {
         if (!mixable[i]) return;
         const only = network.nodes.map((__, j) => j === i);
-        const za = runNetwork(network, a, x, { given, compute: only }).values[i]!;
-        const zb = runNetwork(network, b, x, { given, compute: only }).values[i]!;
+        const za = runNetwork(network, a, x, { given, compute: only, read: [i] }).values[i]!;
+        const zb = runNetwork(network, b, x, { given, compute: only, read: [i] }).values[i]!;
         ends.set(i, [tf.keep(za), tf.keep(zb)]);
       });
     });
@@ -92,7 +95,7 @@ export async function sweep<T extends tf.TensorContainer>(
           result = tf.tidy(() => {
             const values = new Map(given);
             for (const [i, [za, zb]] of ends) values.set(i, lerp(za, zb, alpha));
-            const run = runNetwork(network, mixed, x, { given: values, compute: perAlpha, ...(options.modes ? { modes: options.modes(step) } : {}) });
+            const run = runNetwork(network, mixed, x, { given: values, compute: perAlpha, read: options.read, ...(options.modes ? { modes: options.modes(step) } : {}) });
             return options.pick(run, step);
           });
         } finally {

@@ -356,6 +356,7 @@ export class PathEvaluator {
     try {
       await sweep(family, this.data, this.batchSize, ordered, {
         modes: (step) => statsModes(statsByOrder?.[step.k]),
+        read: points,
         pick: (run, step) => {
           const rows = Math.min(step.end, llfcEnd) - step.start;
           const logits = run.values[logitsNode]!;

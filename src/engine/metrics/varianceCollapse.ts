@@ -19,6 +19,7 @@ export async function channelDeviations(
   await sweep(family, data, batchSize, alphas, {
     modes: (step) => modes(step.k),
     only: ancestorsOf(family.network, nodes),
+    read: nodes,
     pick: (run) => nodes.map((node) => {
       const v = run.values[node]!;
       return tf.reshape(v, [-1, v.shape[v.shape.length - 1]!]) as tf.Tensor2D;

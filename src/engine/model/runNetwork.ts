@@ -1,5 +1,5 @@
 import { tf } from '../backend/tfBackend';
-import { consumers, INPUT, isWeighted, type BatchNormNode, type Network, type NetworkNode, type Pair } from './network';
+import { consumers, INPUT, isWeighted, nodeInputs, type BatchNormNode, type Network, type NetworkNode, type Pair } from './network';
 import { activate, type NetworkTensors, type NodeTensors } from './networkTensors';
 
 /**
@@ -36,8 +36,10 @@ export interface RunOptions {
   /** Only these nodes are computed (default all); the value of any node they read must be computed or given. */
   readonly compute?: readonly boolean[];
   /**
-   * Nodes whose values the caller reads besides the logits and the BatchNorms' outputs: a layer
-   * whose BatchNorm is folded into it otherwise has no value of its own.
+   * The nodes whose values the caller reads after the run, besides the last (the logits). Given,
+   * every other value is freed as soon as the nodes that read it have run, so a batch holds a
+   * few maps at a time rather than the whole network's; absent, every computed value is kept.
+   * Either way a layer not read, whose BatchNorm folds into it, has no value of its own.
    */
   readonly read?: readonly number[];
 }
@@ -63,11 +65,22 @@ export function runNetwork(network: Network, tensors: NetworkTensors, input: tf.
   };
   const folded = foldedBatchNorms(network, options);
   const computedByLayer = new Set(folded.values());
+  const runs = (i: number) => !options.given?.has(i) && (options.compute?.[i] ?? true) && !computedByLayer.has(i);
+  const release = options.read ? releaser(network, values, input, options.read, runs, options.given) : null;
   network.nodes.forEach((node, i) => {
     const given = options.given?.get(i);
     if (given) return void (values[i] = given);
     if (options.compute && !options.compute[i]) return void (values[i] = undefined);
     if (computedByLayer.has(i)) return;
+    try {
+      compute(node, i);
+    } finally {
+      release?.(node);
+    }
+  });
+  return { values, moments };
+
+  function compute(node: NetworkNode, i: number): void {
     if (node.op === 'add') return void (values[i] = tf.add(read(node.inputs[0], node), read(node.inputs[1], node)));
     const x = read(node.input, node);
     const t = tensors[i] ?? null;
@@ -110,8 +123,39 @@ export function runNetwork(network: Network, tensors: NetworkTensors, input: tf.
         values[i] = tf.reshape(x, [x.shape[0]!, -1]);
         return;
     }
+  }
+}
+
+/**
+ * Frees each value once every node of this run that reads it has run, unless the caller reads
+ * it, it was given, or it is the input. Called after each node runs, with that node. A value
+ * can be another's very tensor (a BatchNorm passing its input through), so a tensor is only
+ * freed when no value still wanted holds it.
+ */
+function releaser(
+  network: Network,
+  values: (tf.Tensor | undefined)[],
+  input: tf.Tensor,
+  read: readonly number[],
+  runs: (i: number) => boolean,
+  given: ReadonlyMap<number, tf.Tensor> | undefined,
+): (node: NetworkNode) => void {
+  const last = network.nodes.length - 1;
+  const kept = new Set([...read, last]);
+  const pending = network.nodes.map(() => 0);
+  network.nodes.forEach((node, j) => {
+    if (runs(j)) for (const k of nodeInputs(node)) if (k !== INPUT) pending[k]!++;
   });
-  return { values, moments };
+  const wanted = (m: number) => kept.has(m) || pending[m]! > 0;
+  return (node) => {
+    for (const k of nodeInputs(node)) {
+      if (k === INPUT || --pending[k]! > 0 || kept.has(k) || given?.has(k)) continue;
+      const t = values[k];
+      if (!t || t === input || values.some((v, m) => m !== k && v === t && wanted(m))) continue;
+      values[k] = undefined;
+      if (![...(given?.values() ?? [])].includes(t)) t.dispose();
+    }
+  };
 }
 
 function weighted(t: NodeTensors | null, node: NetworkNode): Extract<NodeTensors, { kind: 'weighted' }> {

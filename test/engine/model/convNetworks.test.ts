@@ -100,7 +100,7 @@ for (const [name, stateDict] of [['vgg', VGG_SHAPES], ['resnet', RESNET_SHAPES]]
     folded.logits.forEach((v, k) => assert.ok(Math.abs(v - flat[k]!) < 1e-5 * (1 + Math.abs(flat[k]!)), `folded logit ${k}: ${v} vs ${flat[k]}`));
   });
 
-  test(`${name}: a BatchNorm is folded into its layer only where nothing else reads the layer`, async () => {
+  test(`${name}: a BatchNorm is folded into its layer only where nothing else reads the layer; a run told what it reads frees the rest`, async () => {
     await initBackend('wasm');
     const { network, params } = await load(name, stateDict, 8);
     const tensors = uploadNetwork(network, params);
@@ -115,6 +115,21 @@ for (const [name, stateDict] of [['vgg', VGG_SHAPES], ['resnet', RESNET_SHAPES]]
         const modes = new Map([[layerBeforeBatchNorm + 1, { kind: 'batch' as const }]]);
         const run = runNetwork(network, tensors, x, { modes });
         assert.ok(run.values[layerBeforeBatchNorm] && run.moments.has(layerBeforeBatchNorm + 1));
+      });
+      tf.tidy(() => {
+        // Told what it reads, a run frees every map as it goes: what outlives it is the logits and
+        // per-channel or per-filter temporaries, far less than one map.
+        const count = 64;
+        const x = uploadSamples(network, randomInputs(count, 3 * 8 * 8, 9), 0, count);
+        const largestMap = Math.max(...valueShapes(network).map((shape) => shape.reduce((p, q) => p * q, count * 4)));
+        let before = tf.memory().numBytes;
+        const lean = runNetwork(network, tensors, x, { read: [] });
+        assert.ok(tf.memory().numBytes - before < largestMap / 2, `a run that reads only the logits left ${tf.memory().numBytes - before} bytes`);
+        assert.equal(lean.values.filter((v) => v !== undefined).length, 1);
+        before = tf.memory().numBytes;
+        const full = runNetwork(network, tensors, x);
+        assert.ok(tf.memory().numBytes - before > 4 * largestMap, 'a run told nothing keeps its values');
+        assert.deepEqual(lean.values.at(-1)!.dataSync(), full.values.at(-1)!.dataSync());
       });
     } finally {
       disposeTensors(tensors);
