@@ -17,6 +17,9 @@ import { HelperPool, helperScript } from '../parallel/helperPool';
 import { repairFamily } from './repairLayers';
 import { channelDeviations, collapseRatio } from './varianceCollapse';
 
+/** Activation values one LLFC batch holds per network (16 Mi float32, 64 MiB): three such sets are alive at once. */
+const LLFC_VALUES_PER_BATCH = 1 << 24;
+
 /** Labelled evaluation samples: count × input size, row-major in PyTorch's layout (a `Dataset` fits). */
 export interface EvaluationData {
   readonly inputs: Float32Array;
@@ -315,6 +318,17 @@ export class PathEvaluator {
     return passes;
   }
 
+  /**
+   * Samples per batch while LLFC is measured: a batch holds every activation of both endpoints
+   * and of the current α at once, so their sum, not the largest map, bounds it, and a deeper
+   * network takes smaller batches rather than more memory.
+   */
+  private llfcBatchSize(points: readonly number[], network: Network): number {
+    const shapes = valueShapes(network);
+    const perSample = points.reduce((sum, p) => sum + shapes[p]!.reduce((x, y) => x * y, 1), 0);
+    return Math.max(1, Math.min(this.batchSize, Math.floor(LLFC_VALUES_PER_BATCH / Math.max(1, perSample))));
+  }
+
   /** Every BatchNorm in batch mode when BatchNorm is reset: those a reset recomputes. */
   private batchModes(): Map<number, 'batch' | 'track'> {
     return resetModes(this.network, this.resetsBatchNorm);
@@ -354,7 +368,7 @@ export class PathEvaluator {
     let endpoints: tf.Tensor2D[][] = [];
     const statsByOrder = stats ? order.map((k) => stats[k]!) : null;
     try {
-      await sweep(family, this.data, this.batchSize, ordered, {
+      await sweep(family, this.data, llfcEnd > 0 ? this.llfcBatchSize(points, family.network) : this.batchSize, ordered, {
         modes: (step) => statsModes(statsByOrder?.[step.k]),
         read: points,
         pick: (run, step) => {

@@ -73,7 +73,13 @@ export function runNetwork(network: Network, tensors: NetworkTensors, input: tf.
     if (options.compute && !options.compute[i]) return void (values[i] = undefined);
     if (computedByLayer.has(i)) return;
     try {
-      compute(node, i);
+      // A node's own temporaries (a BatchNorm's centred squares, a folded filter) go as it ends.
+      tf.tidy(() => {
+        compute(node, i);
+        const into = folded.get(i);
+        const m = moments.get(i);
+        return [values[i], into === undefined ? undefined : values[into], m?.mean, m?.variance].filter((t): t is tf.Tensor => t !== undefined);
+      });
     } finally {
       release?.(node);
     }
