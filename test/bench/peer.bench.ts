@@ -30,6 +30,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { initBackend, tf } from '../../src/engine/backend/tfBackend';
 import { loadCheckpointPair } from '../../src/engine/compare/loadPair';
+import { INTEGER_LIMITS } from '../../src/engine/compare/resolveRequest';
 import { downstreamOf, layerUnits, type Network } from '../../src/engine/model/network';
 import { valueShapes } from '../../src/engine/model/networkShapes';
 import { alignmentOf, isRepaired, type CompareReport, type MethodName } from '../../src/shared/compareReport';
@@ -39,6 +40,8 @@ import { resnetShapes, vggShapes, writeConvCase, writeMlpCase, type CaseFiles } 
 const PYTHON = '/usr/bin/python3';
 const SCRIPT = join(repoRoot(), 'test', 'bench', 'peer_reference.py');
 const CLI = join(repoRoot(), 'bin', 'merge-lens.js');
+/** Weight matching's starts, which the CLI runs by default and the script is told. */
+const RESTARTS = INTEGER_LIMITS.restarts.default;
 /** The equivalence check's probe, on both sides. */
 const EQUIVALENCE_SAMPLES = 256;
 /** peer_reference.py's VGG_CONFIG and VGG_HIDDEN, which its strict load checks against these files. */
@@ -140,7 +143,7 @@ function runOurs(c: PeerCase, files: CaseFiles, samples: number, dir: string, pr
 function runScript(c: PeerCase, files: CaseFiles, samples: number): ScriptSide | string {
   const args = [
     ...['run', '--case', c.name, '--a', files.a, '--b', files.b, '--data', files.data, '--methods', c.methods.join(','), '--alphas', String(c.alphas)],
-    ...['--fit-samples', String(samples), '--llfc-samples', String(samples)],
+    ...['--fit-samples', String(samples), '--llfc-samples', String(samples), '--restarts', String(RESTARTS)],
   ];
   const start = performance.now();
   const run = spawnSync(PYTHON, [SCRIPT, ...args], { encoding: 'utf8', maxBuffer: 1 << 26 });
@@ -241,6 +244,7 @@ async function main(): Promise<void> {
   const cores = availableParallelism();
 
   console.log(`\nPeer table: one whole \`merge-lens compare\` (CLI, backend ${backend.detail}, ${cores} cores) against peer_reference.py (PyTorch + SciPy, 2 threads)`);
+  console.log(`  weight matching from ${RESTARTS} starts on both sides (the CLI's default --restarts)`);
   if (!hasTorch) console.log(`  the script cannot run: ${PYTHON} with torch and scipy is not installed here (Debian: python3-torch python3-scipy); only our columns are filled`);
   const results: { c: PeerCase; samples: number; work: { forwards: number; macs: number }; ours: Side | string; script: ScriptSide | string }[] = [];
   for (const c of CASES.filter((k) => !only || k.name === only)) {
