@@ -53,6 +53,8 @@ export function runJob<K extends JobName>(
     worker.on('message', (message: WorkerMessage) => {
       switch (message.type) {
         case 'progress':
+          // Messages the worker posted before it was stopped can still arrive: a cancelled job reports nothing more.
+          if (settled) return;
           options.onProgress?.(message.stage, message.fraction);
           return;
         case 'result':
