@@ -247,6 +247,7 @@ function matchingTable(methods: readonly [MethodName, MethodResult][]): string {
         `<tr><td>${escapeHtml(m.layer)}</td><td>${escapeHtml(methodStyle(name).name)}</td>` +
         `<td class="num">${formatNumber(m.costBefore, 3)}</td><td class="num">${formatNumber(m.costAfter, 3)}</td>` +
         `<td class="num">${formatOptional(m.correlationBefore, 3)}</td><td class="num">${formatOptional(m.correlationAfter, 3)}</td>` +
+        `<td class="num">${formatNumber(m.wasserstein.identity, 3)}</td><td class="num">${formatNumber(m.wasserstein.aligned, 3)}</td><td class="num">${formatNumber(m.wasserstein.optimal, 3)}</td>` +
         `<td class="num">${m.permutation.filter((j, i) => j !== i).length} / ${m.permutation.length}</td></tr>`
       );
     }),
@@ -255,9 +256,10 @@ function matchingTable(methods: readonly [MethodName, MethodResult][]): string {
   return (
     `<h2>Table 2. How well the hidden units are matched</h2>` +
     `<table><thead><tr><th>Layer</th><th>Method</th><th class="num">Weight distance before</th><th class="num">after</th>` +
-    `<th class="num">Unit correlation before</th><th class="num">after</th><th class="num">Units moved</th></tr></thead><tbody>${rows.join('')}</tbody></table>` +
+    `<th class="num">Unit correlation before</th><th class="num">after</th><th class="num">W2 before</th><th class="num">after</th><th class="num">optimal</th><th class="num">Units moved</th></tr></thead><tbody>${rows.join('')}</tbody></table>` +
     `<p class="caption">Weight distance: ‖W<sub>A</sub> − P·W<sub>B</sub>·Q<sup>T</sup>‖ / ‖W<sub>A</sub>‖ for the layer's weights, with no permutation (before) and with the permutations found (after). ` +
-    `Unit correlation: mean Pearson correlation of matched units' activations on the alignment data.</p>`
+    `Unit correlation: mean Pearson correlation of matched units' activations on the alignment data. ` +
+    `W2: the Wasserstein-2 distance between the layer's neurons in A and B (each unit a point, the parameters that write it; Ferbach et al.), with no permutation (before), the method's (after) and the best one given the method's permutation of the inputs (optimal); Dim(S) is in Table 3.</p>`
   );
 }
 

@@ -104,6 +104,23 @@ export interface LayerMatching {
    * (its row and bias in this layer, its column in the next), B's other groups already permuted.
    */
   readonly unitCosts: readonly number[];
+  /** The empirical Wasserstein-2 distance between the layer's neurons in A and in B (see NeuronWasserstein). */
+  readonly wasserstein: Omit<NeuronWasserstein, 'layer'>;
+}
+
+/**
+ * Ferbach et al.'s picture of a layer: its units as points, each the vector of every parameter
+ * that writes it (its row of W, its bias, its BatchNorm's weight and bias), uniform weights on
+ * each side; W2 = √((1/n)·Σ_i ‖a_i − b_σ(i)‖²).
+ */
+export interface NeuronWasserstein {
+  readonly layer: string;
+  /** σ the identity, B as it is: before alignment. */
+  readonly identity: number;
+  /** σ the method's permutation, B's inputs permuted by the method as well. */
+  readonly aligned: number;
+  /** The minimum over σ, B's inputs as the method permuted them: the distance itself (an exact assignment). */
+  readonly optimal: number;
 }
 
 export interface MethodResult {

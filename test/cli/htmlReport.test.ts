@@ -26,6 +26,7 @@ function method(name: 'naive' | 'weight', overrides: Partial<MethodResult> = {})
       correlationAfter: aligned ? 0.62 : 0.04,
       permutation: aligned ? [2, 0, 1, 3] : [0, 1, 2, 3],
       unitCosts: [0.5, 0.6, 0.7, 0.4],
+      wasserstein: { identity: 0.9, aligned: aligned ? 0.5 : 0.9, optimal: 0.48 },
     }],
     equivalent: true,
     equivalenceError: aligned ? 2.1e-7 : 0,

@@ -151,7 +151,7 @@ describe('Merge Lens in code-server', { timeout: 1_200_000 }, () => {
       await card.waitFor({ timeout: 10_000 });
       const text = (await card.textContent())!;
       assert.ok(text.startsWith(`${hovered.layer} ·`) && text.includes('256 units · permuted'), text);
-      for (const value of [hovered.costBefore, hovered.costAfter, hovered.correlationBefore!, hovered.correlationAfter!]) {
+      for (const value of [hovered.costBefore, hovered.costAfter, hovered.correlationBefore!, hovered.correlationAfter!, hovered.wasserstein.aligned, hovered.wasserstein.optimal]) {
         assert.ok(text.includes(fixed(value, 4)), `the card shows ${fixed(value, 4)}: "${text}"`);
       }
       await screenshot(page, 'palette-layers');

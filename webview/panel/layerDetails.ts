@@ -19,12 +19,28 @@ export function layerDetails(report: CompareReport, layer: string): Node[] {
   const rows = methodsOf(report).flatMap(([method, r]) => {
     const m = r.matching.find((x) => x.layer === groupName);
     return m
-      ? [[METHOD_STYLE[method].label, formatNumber(m.costBefore, 4), formatNumber(m.costAfter, 4), formatOptional(m.correlationBefore, 4), formatOptional(m.correlationAfter, 4)]]
+      ? [[
+          METHOD_STYLE[method].label,
+          formatNumber(m.costBefore, 4),
+          formatNumber(m.costAfter, 4),
+          formatOptional(m.correlationBefore, 4),
+          formatOptional(m.correlationAfter, 4),
+          formatNumber(m.wasserstein.aligned, 4),
+          formatNumber(m.wasserstein.optimal, 4),
+        ]]
       : [];
   });
   if (rows.length > 0) {
-    nodes.push(table(null, ['Method', 'Cost before', 'Cost after', 'Corr. before', 'Corr. after'], rows));
-    nodes.push(element('p', 'Cost: ‖W_A − P·W_B·Qᵀ‖ / ‖W_A‖ (before: no permutation). Corr.: mean correlation of matched units\' activations on the fit data.', 'card-note'));
+    nodes.push(table(null, ['Method', 'Cost before', 'Cost after', 'Corr. before', 'Corr. after', 'W2', 'W2 optimal'], rows));
+    const before = methodsOf(report).map(([, r]) => r.matching.find((x) => x.layer === groupName)).find((m) => m !== undefined);
+    nodes.push(
+      element(
+        'p',
+        `Cost: ‖W_A − P·W_B·Qᵀ‖ / ‖W_A‖ (before: no permutation). Corr.: mean correlation of matched units' activations on the fit data. ` +
+          `W2: Wasserstein-2 distance between A's and B's neurons after the method, and the best over permutations given the method's inputs${before ? ` (before alignment ${formatNumber(before.wasserstein.identity, 4)})` : ''}.`,
+        'card-note',
+      ),
+    );
   } else if (summary && !summary.permuted) {
     nodes.push(element('p', 'The output units keep their order: no matching here.', 'card-note'));
   }

@@ -15,6 +15,7 @@ import { dimS } from '../metrics/dimS';
 import { checkEquivalence, gaussianInputs } from '../metrics/equivalence';
 import { alphaGrid } from '../metrics/interpolation';
 import { matchingCosts } from '../metrics/matchingCosts';
+import { neuronWasserstein } from '../metrics/neuronWasserstein';
 import { PathEvaluator } from '../metrics/pathEvaluator';
 import type { Dataset } from '../datasets/dataset';
 import {
@@ -172,13 +173,18 @@ export async function compareCheckpoints(choices: CompareChoices, run: CompareRu
           })
         : null;
       progress(`${method}: matching costs`, share(0.95));
+      const wasserstein = await neuronWasserstein(pair.a.params, pair.b.params, spec, done.result.perms);
+      const matching = matchingCosts(pair.a.params, pair.b.params, spec, done.result.perms, correlations ?? undefined).map((layer, g) => {
+        const { identity, aligned: after, optimal } = wasserstein[g]!;
+        return { ...layer, wasserstein: { identity, aligned: after, optimal } };
+      });
       methods[method] = {
         method,
         path: measured?.path ?? null,
         barrier: measured?.barrier ?? null,
         layerBarriers: measured?.layerBarriers ?? [],
         llfc: measured?.llfc ?? [],
-        matching: matchingCosts(pair.a.params, pair.b.params, spec, done.result.perms, correlations ?? undefined),
+        matching,
         equivalent: done.equivalence.equivalent,
         equivalenceError: done.equivalence.error,
         seconds: done.seconds,

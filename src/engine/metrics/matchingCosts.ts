@@ -5,7 +5,8 @@ import type { Params } from '../model/params';
 import type { Permutation, PermutationSpec } from '../model/permutationSpec';
 
 /**
- * How well each group's units are matched: the report's `LayerMatching`, one per group.
+ * How well each group's units are matched: the report's `LayerMatching` but its Wasserstein
+ * distances (neuronWasserstein.ts), one per group.
  * The group's layer weights are the tensors whose axis 0 it permutes, biases (1-D) left out, as
  * the report defines costBefore/After on the weight matrix; unitCosts cover every slice the group
  * touches but running statistics. A relative distance whose reference norm is 0 is reported as
@@ -18,7 +19,7 @@ export function matchingCosts(
   spec: PermutationSpec,
   perms: readonly Permutation[],
   correlations?: readonly Float64Array[],
-): LayerMatching[] {
+): Omit<LayerMatching, 'wasserstein'>[] {
   const permutedB = permutedParams(specLayout(spec, a, b), b, perms);
   const identity = identityPermutations(spec);
   return spec.groups.map((group, g) => {

@@ -1,0 +1,83 @@
+import type { NeuronWasserstein } from '../../shared/compareReport';
+import { matrixProduct } from '../alignment/matrixProduct';
+import { solveAssignment } from '../alignment/assignment/solveAssignment';
+import { permutedParams, specLayout } from '../alignment/specLayout';
+import type { Params } from '../model/params';
+import type { Permutation, PermutationSpec } from '../model/permutationSpec';
+
+/**
+ * Per group, the empirical Wasserstein-2 distance between A's and B's neurons (Ferbach et al.):
+ * each unit is one point, the vector of every parameter that writes it (the axis-0 slices of the
+ * group's tensors: its row of W, its bias, its BatchNorm's weight and bias; running statistics
+ * and the next layer's columns left out), with uniform weights, so that with n units on each side
+ * W2² = (1/n)·min over σ of Σ‖a_i − b_σ(i)‖². Reported for σ the identity with B as it is, for σ
+ * the method's permutation (B's inputs permuted by the method too), and the minimum over σ with
+ * B's inputs as the method permuted them.
+ */
+export async function neuronWasserstein(a: Params, b: Params, spec: PermutationSpec, perms: readonly Permutation[]): Promise<NeuronWasserstein[]> {
+  const permutedB = permutedParams(specLayout(spec, a, b), b, perms);
+  const result: NeuronWasserstein[] = [];
+  for (const group of spec.groups) {
+    const writing = group.axes.filter(({ axis, statistic }) => axis === 0 && !statistic).map((e) => e.tensor);
+    const n = group.size;
+    const pointsA = neurons(a, writing, n);
+    const pointsB = neurons(b, writing, n);
+    const alignedB = neurons(permutedB, writing, n);
+    const optimal = await optimalAssignment(pointsA, alignedB, n);
+    result.push({
+      layer: group.name,
+      identity: distance(pointsA, pointsB, n, (i) => i),
+      aligned: distance(pointsA, alignedB, n, (i) => i),
+      optimal: distance(pointsA, alignedB, n, (i) => optimal[i]!),
+    });
+  }
+  return result;
+}
+
+/** n × d, row i the concatenated axis-0 slices of unit i. */
+function neurons(params: Params, names: readonly string[], n: number): { readonly data: Float32Array; readonly width: number } {
+  const widths = names.map((name) => params.get(name)!.data.length / n);
+  const width = widths.reduce((x, y) => x + y, 0);
+  const data = new Float32Array(n * width);
+  let offset = 0;
+  names.forEach((name, k) => {
+    const source = params.get(name)!.data;
+    const w = widths[k]!;
+    for (let i = 0; i < n; i++) data.set(source.subarray(i * w, (i + 1) * w), i * width + offset);
+    offset += w;
+  });
+  return { data, width };
+}
+
+/** √((1/n)·Σ_i ‖a_i − b_σ(i)‖²), in double precision. */
+function distance(a: { data: Float32Array; width: number }, b: { data: Float32Array; width: number }, n: number, sigma: (i: number) => number): number {
+  if (n === 0) return 0;
+  let sum = 0;
+  for (let i = 0; i < n; i++) {
+    const j = sigma(i);
+    for (let k = 0; k < a.width; k++) sum += (a.data[i * a.width + k]! - b.data[j * b.width + k]!) ** 2;
+  }
+  return Math.sqrt(sum / n);
+}
+
+/**
+ * The σ minimising Σ‖a_i − b_σ(i)‖²: an assignment on −2⟨a_i, b_j⟩ + ‖b_j‖² (‖a_i‖² is the same
+ * for every j), the inner products one float32 product on the backend. The distance at σ is then
+ * computed exactly.
+ */
+async function optimalAssignment(a: { data: Float32Array; width: number }, b: { data: Float32Array; width: number }, n: number): Promise<Int32Array> {
+  const d = a.width;
+  const bColumns = new Float32Array(d * n);
+  const squares = new Float64Array(n);
+  for (let j = 0; j < n; j++) {
+    for (let k = 0; k < d; k++) {
+      const v = b.data[j * d + k]!;
+      bColumns[k * n + j] = v;
+      squares[j]! += v * v;
+    }
+  }
+  const inner = await matrixProduct(a.data, n, d, bColumns, n);
+  const cost = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) cost[i * n + j] = squares[j]! - 2 * inner[i * n + j]!;
+  return solveAssignment(n, cost).rowToCol;
+}
