@@ -20,9 +20,10 @@ export interface ResultCacheOptions {
 /**
  * Bumped whenever the engine would compute a different report from the same inputs, or the key
  * is made differently, so reports from an older Merge Lens are not shown as current. 3: keyed on
- * the resolved request, which the report now carries.
+ * the resolved request, which the report now carries. 4: the matching entries carry the neurons'
+ * Wasserstein distances, which the views read.
  */
-const KEY_VERSION = 3;
+const KEY_VERSION = 4;
 const KEY = /^[0-9a-f]{64}$/;
 
 /**
