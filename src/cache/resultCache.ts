@@ -129,5 +129,5 @@ export function canonicalJson(value: unknown): string {
 /** Enough of the shape that the panel can draw it; anything else is a damaged entry. */
 function looksLikeReport(value: unknown): value is CompareReport {
   const r = value as Partial<CompareReport> | null;
-  return !!r && r.version === 1 && typeof r.request === 'object' && r.request !== null && typeof r.methods === 'object' && r.methods !== null && Array.isArray(r.layers) && Array.isArray(r.alphas);
+  return !!r && r.version === 2 && typeof r.request === 'object' && r.request !== null && typeof r.methods === 'object' && r.methods !== null && Array.isArray(r.layers) && Array.isArray(r.alphas);
 }

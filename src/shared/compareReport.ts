@@ -174,7 +174,8 @@ export interface LayerDimension {
 }
 
 export interface CompareReport {
-  readonly version: 1;
+  /** The schema's version: 2 added the matching entries' `wasserstein`. */
+  readonly version: 2;
   readonly createdAt: string;
   readonly tool: string;
   /** What was run, every default filled: the same request runs the same comparison again. */

@@ -28,7 +28,7 @@ function workspace() {
 
 function report(tag: string): CompareReport {
   return {
-    version: 1, createdAt: tag, tool: 'merge-lens 0.1.0', request: resolveCompareRequest({ a: 'a.pt', b: 'b.pt' }),
+    version: 2, createdAt: tag, tool: 'merge-lens 0.1.0', request: resolveCompareRequest({ a: 'a.pt', b: 'b.pt' }),
     checkpoints: { a: { file: 'a.pt', format: 'pytorch' }, b: { file: 'b.pt', format: 'pytorch' } },
     data: null, equivalenceInputs: 'random',
     architecture: { kind: 'mlp', activation: 'relu', inputSize: 784, inputShape: [784], outputSize: 10, description: null, notes: [], normalization: null },
@@ -143,8 +143,10 @@ test('a damaged or unreadable entry is a miss and is removed; so is a damaged me
   const key = await cache.keyFor(w.params);
   await cache.put(key, report('x'));
   const entry = join(w.storage, 'reports', `${key}.json`);
-  // The last: a report from before reports carried their request, under a key that could only come from a stray file.
-  for (const damage of ['{"version": 1, "methods": {', '{"version": 2}', 'null', '{"version": 1, "methods": {}, "layers": [], "alphas": [0, 1]}']) {
+  // The last two: a report from before reports carried their request, and one of the previous
+  // schema (no Wasserstein distances), under a key that could only come from a stray file.
+  const previousSchema = JSON.stringify({ version: 1, request: {}, methods: {}, layers: [], alphas: [0, 1] });
+  for (const damage of ['{"version": 2, "methods": {', '{"version": 3}', 'null', '{"version": 2, "methods": {}, "layers": [], "alphas": [0, 1]}', previousSchema]) {
     writeFileSync(entry, damage);
     assert.equal(await cache.get(key), undefined, damage);
     assert.deepEqual(readdirSync(join(w.storage, 'reports')), []);

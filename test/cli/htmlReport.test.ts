@@ -38,7 +38,7 @@ function method(name: 'naive' | 'weight', overrides: Partial<MethodResult> = {})
 
 function report(overrides: Partial<CompareReport> = {}): CompareReport {
   return {
-    version: 1,
+    version: 2,
     createdAt: '2025-01-02T03:04:05Z',
     tool: 'merge-lens 0.1.0',
     request: resolveCompareRequest({ a: '/models/a&b.safetensors', b: '/models/"b".pt', data: 'eval.npz', fitData: 'fit.npz', methods: ['naive', 'weight'], alphas: ALPHAS.length }),

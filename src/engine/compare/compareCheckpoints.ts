@@ -202,7 +202,7 @@ export async function compareCheckpoints(choices: CompareChoices, run: CompareRu
   const dimensions = await dimS(pair.a.params, pair.b.params, weighted.map((n) => ({ name: n.id, weight: n.weight, bias: n.bias })));
   const { spaces, values } = channelSpacesWithValues(network);
   const report: CompareReport = {
-    version: 1,
+    version: 2,
     createdAt: new Date().toISOString(),
     tool: 'merge-lens 0.1.0',
     request,
