@@ -23,6 +23,7 @@ import {
   isRepaired,
   type AlignmentName,
   type CompareReport,
+  type LayerMatching,
   type MethodName,
   type MethodResult,
 } from '../../shared/compareReport';
@@ -138,7 +139,10 @@ export async function compareCheckpoints(choices: CompareChoices, run: CompareRu
   const evaluator = data && PathEvaluator.create(network, pair.a.params, data.evaluation, { fit, bnReset: request.bnReset, threads, backend: request.backend });
   const methods: Partial<Record<MethodName, MethodResult>> = {};
   const aligned = new Map<MethodName, Params>();
-  const alignments = new Map<AlignmentName, { result: AlignmentResult; seconds: number; permutedB: Params; equivalence: { equivalent: boolean; error: number } }>();
+  const alignments = new Map<
+    AlignmentName,
+    { result: AlignmentResult; seconds: number; permutedB: Params; equivalence: { equivalent: boolean; error: number }; matching?: LayerMatching[] }
+  >();
   try {
     for (const [index, method] of request.methods.entries()) {
       run.signal?.throwIfAborted();
@@ -173,11 +177,15 @@ export async function compareCheckpoints(choices: CompareChoices, run: CompareRu
           })
         : null;
       progress(`${method}: matching costs`, share(0.95));
-      const wasserstein = await neuronWasserstein(pair.a.params, pair.b.params, spec, done.result.perms);
-      const matching = matchingCosts(pair.a.params, pair.b.params, spec, done.result.perms, correlations ?? undefined).map((layer, g) => {
-        const { identity, aligned: after, optimal } = wasserstein[g]!;
-        return { ...layer, wasserstein: { identity, aligned: after, optimal } };
-      });
+      // A method and its REPAIR variant share the alignment, so its matching is computed once.
+      if (!done.matching) {
+        const wasserstein = await neuronWasserstein(pair.a.params, pair.b.params, spec, done.result.perms);
+        done.matching = matchingCosts(pair.a.params, pair.b.params, spec, done.result.perms, correlations ?? undefined).map((layer, g) => {
+          const { identity, aligned: after, optimal } = wasserstein[g]!;
+          return { ...layer, wasserstein: { identity, aligned: after, optimal } };
+        });
+      }
+      const { matching } = done;
       methods[method] = {
         method,
         path: measured?.path ?? null,
