@@ -12,13 +12,14 @@ import { batchStatistics, resetModes } from '../../src/engine/metrics/batchStati
 import type { SweepData } from '../../src/engine/metrics/interpolationSweep';
 import { applyPermutation } from '../../src/engine/model/applyPermutation';
 import { forwardNetwork } from '../../src/engine/model/forward';
-import type { DenseLayer, MlpArchitecture } from '../../src/engine/model/mlp';
+import type { MlpArchitecture } from '../../src/engine/model/mlp';
 import { mlpNetwork } from '../../src/engine/model/mlpNetwork';
 import type { Network } from '../../src/engine/model/network';
 import { networkChannelSpaces } from '../../src/engine/model/networkSpaces';
 import { disposeTensors, hasTensors, uploadNetwork } from '../../src/engine/model/networkTensors';
 import type { Params, Tensor32 } from '../../src/engine/model/params';
 import { derivePermutationSpec, type PermutationSpec } from '../../src/engine/model/permutationSpec';
+import { mlpArchitecture } from '../engine/model/mlpTestModels';
 import { mulberry32 } from '../helpers/randomMatrices';
 
 export interface CaseFiles {
@@ -29,17 +30,6 @@ export interface CaseFiles {
 }
 
 export type Shapes = [string, number[]][];
-
-export function mlpArchitecture(sizes: readonly number[]): MlpArchitecture {
-  const layers: DenseLayer[] = sizes.slice(1).map((out, l) => ({
-    name: `fc${l + 1}`,
-    weight: `fc${l + 1}.weight`,
-    bias: `fc${l + 1}.bias`,
-    inFeatures: sizes[l]!,
-    outFeatures: out,
-  }));
-  return { kind: 'mlp', layers, activation: 'relu', inputSize: sizes[0]!, outputSize: sizes[sizes.length - 1]! };
-}
 
 /** nn.Linear's default: weight and bias uniform in ±1/√fan_in. */
 function mlpInit(architecture: MlpArchitecture, next: () => number): Map<string, Tensor32> {
@@ -97,7 +87,7 @@ async function writeData(file: string, network: Network, a: Params, inputs: Floa
 /** A 784-…-10 ReLU MLP (fc1, fc2, … as nn.Linear names them) and `samples` labelled inputs. */
 export async function writeMlpCase(dir: string, label: string, hidden: readonly number[], samples: number): Promise<CaseFiles> {
   const next = mulberry32(20240 + hidden[0]!);
-  const architecture = mlpArchitecture([784, ...hidden, 10]);
+  const architecture = mlpArchitecture([784, ...hidden, 10], 'relu');
   const network = mlpNetwork(architecture);
   const a = mlpInit(architecture, next);
   const b = noisyShuffle(a, mlpInit(architecture, next), derivePermutationSpec(networkChannelSpaces(network)), next);

@@ -1,5 +1,5 @@
 import type { NeuronWasserstein } from '../../shared/compareReport';
-import { matrixProduct } from '../alignment/matrixProduct';
+import { matrixProduct, transposed } from '../alignment/matrixProduct';
 import { solveAssignment } from '../alignment/assignment/solveAssignment';
 import { permutedParams, specLayout } from '../alignment/specLayout';
 import type { Params } from '../model/params';
@@ -67,16 +67,9 @@ function distance(a: { data: Float32Array; width: number }, b: { data: Float32Ar
  */
 async function optimalAssignment(a: { data: Float32Array; width: number }, b: { data: Float32Array; width: number }, n: number): Promise<Int32Array> {
   const d = a.width;
-  const bColumns = new Float32Array(d * n);
   const squares = new Float64Array(n);
-  for (let j = 0; j < n; j++) {
-    for (let k = 0; k < d; k++) {
-      const v = b.data[j * d + k]!;
-      bColumns[k * n + j] = v;
-      squares[j]! += v * v;
-    }
-  }
-  const inner = await matrixProduct(a.data, n, d, bColumns, n);
+  for (let j = 0; j < n; j++) for (let k = 0; k < d; k++) squares[j]! += b.data[j * d + k]! ** 2;
+  const inner = await matrixProduct(a.data, n, d, transposed(b.data, n, d), n);
   const cost = new Float64Array(n * n);
   for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) cost[i * n + j] = squares[j]! - 2 * inner[i * n + j]!;
   return solveAssignment(n, cost).rowToCol;

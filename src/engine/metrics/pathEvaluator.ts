@@ -12,7 +12,7 @@ import { batchStatistics, resetModes, type StatisticsByAlpha } from './batchStat
 import { accuracy, crossEntropy } from './classification';
 import { CosineMeans, rowProducts } from './featureCosines';
 import { sweep, type InterpolationFamily, type SweepData } from './interpolationSweep';
-import type { LayerPass } from '../parallel/computeProtocol';
+import { paramEntries, type LayerPass } from '../parallel/computeProtocol';
 import { HelperPool, helperScript } from '../parallel/helperPool';
 import { repairFamily } from './repairLayers';
 import { channelDeviations, collapseRatio } from './varianceCollapse';
@@ -244,7 +244,6 @@ export class PathEvaluator {
     if (this.pool) return this.pool;
     const script = helperScript();
     if (!script) return null;
-    const entries = [...this.paramsA].map(([name, t]) => [name, { shape: t.shape, data: t.data.slice() }] as const);
     const { data } = this;
     const { fit } = this.options;
     const size = this.network.input.reduce((x, y) => x * y, 1);
@@ -252,7 +251,7 @@ export class PathEvaluator {
       type: 'setup',
       backend: this.options.backend ?? 'auto',
       network: this.network,
-      paramsA: entries,
+      paramsA: paramEntries(this.paramsA),
       // Copies of exactly the samples used: a view would send its whole buffer.
       data: { inputs: data.inputs.slice(0, data.count * size), labels: data.labels.slice(0, data.count), count: data.count },
       fit: fit && { inputs: fit.inputs.slice(0, fit.count * size), count: fit.count },

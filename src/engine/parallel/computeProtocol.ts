@@ -7,10 +7,15 @@
 import type { BackendChoice } from '../../shared/compareRequest';
 import type { LayerBarrier } from '../../shared/compareReport';
 import type { Network } from '../model/network';
-import type { Tensor32 } from '../model/params';
+import type { Params, Tensor32 } from '../model/params';
 
 /** Params as they cross a thread boundary (a Map clones, but entries read plainly everywhere). */
 export type ParamEntries = readonly (readonly [string, Tensor32])[];
+
+/** Copies of each tensor's own values: a view into a larger buffer would send the whole buffer. */
+export function paramEntries(params: Params): ParamEntries {
+  return [...params].map(([name, t]) => [name, { shape: t.shape, data: t.data.slice() }] as const);
+}
 
 /** Which of a layer's passes a progress message is about. */
 export type LayerPass = 'reset' | 'evaluate';

@@ -3,7 +3,7 @@ import { basename, dirname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { LayerBarrier } from '../../shared/compareReport';
 import type { Params } from '../model/params';
-import type { FromHelper, LayerPass, ToHelper } from './computeProtocol';
+import { paramEntries, type FromHelper, type LayerPass, type ToHelper } from './computeProtocol';
 
 /** The helper's bundle: dist/compute.js, beside the bundle that runs the engine (tests run deeper in dist/). */
 export function helperScript(): string | null {
@@ -101,7 +101,7 @@ export class HelperPool {
   /** Hands every helper π(θB); the requests after this measure against it. */
   setB(paramsB: Params): number {
     this.version++;
-    const entries = [...paramsB].map(([name, t]) => [name, { shape: t.shape, data: t.data.slice() }] as const);
+    const entries = paramEntries(paramsB);
     for (const helper of this.helpers) helper.post({ type: 'setB', version: this.version, paramsB: entries });
     return this.version;
   }
