@@ -3,7 +3,7 @@ import { mkdir, readdir, readFile, rm, stat, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { descriptionBeside } from '../engine/architecture/descriptionFiles';
 import { writeAtomically } from '../engine/export/atomicFile';
-import type { CompareReport } from '../shared/compareReport';
+import { REPORT_VERSION, type CompareReport } from '../shared/compareReport';
 import type { CompareRequest } from '../shared/compareRequest';
 import { FileFingerprints, type HashFiles } from './fileFingerprints';
 
@@ -21,9 +21,10 @@ export interface ResultCacheOptions {
  * Bumped whenever the engine would compute a different report from the same inputs, or the key
  * is made differently, so reports from an older Merge Lens are not shown as current. 3: keyed on
  * the resolved request, which the report now carries. 4: the matching entries carry the neurons'
- * Wasserstein distances, which the views read.
+ * Wasserstein distances, which the views read. 5: their covariance-weighted counterparts and the
+ * methods' LLFC conditions.
  */
-const KEY_VERSION = 4;
+const KEY_VERSION = 5;
 const KEY = /^[0-9a-f]{64}$/;
 
 /**
@@ -129,5 +130,5 @@ export function canonicalJson(value: unknown): string {
 /** Enough of the shape that the panel can draw it; anything else is a damaged entry. */
 function looksLikeReport(value: unknown): value is CompareReport {
   const r = value as Partial<CompareReport> | null;
-  return !!r && r.version === 2 && typeof r.request === 'object' && r.request !== null && typeof r.methods === 'object' && r.methods !== null && Array.isArray(r.layers) && Array.isArray(r.alphas);
+  return !!r && r.version === REPORT_VERSION && typeof r.request === 'object' && r.request !== null && typeof r.methods === 'object' && r.methods !== null && Array.isArray(r.layers) && Array.isArray(r.alphas);
 }

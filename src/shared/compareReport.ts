@@ -121,6 +121,62 @@ export interface NeuronWasserstein {
   readonly aligned: number;
   /** The minimum over σ, B's inputs as the method permuted them: the distance itself (an exact assignment). */
   readonly optimal: number;
+  /**
+   * The covariance-weighted counterpart, the quantity covariance matching minimises: each unit the
+   * row [w | b] it computes its output with (the BatchNorm after it folded in), the cost between
+   * two units (a − b)ᵀ Σ (a − b), Σ the second moment of the layer's inputs (with the constant 1
+   * the bias multiplies) on the fit data, summed over the group's layers; √((1/n)·Σ_i cost(i, σ(i)))
+   * for the same three σ. Null when weights only (Σ is measured on the fit data).
+   */
+  readonly covariance: { readonly identity: number; readonly aligned: number; readonly optimal: number } | null;
+}
+
+/** One measurement over the measured samples: of the whole flattened tensor, and the mean over samples of each sample's own. */
+export interface FlatAndMean {
+  readonly flat: number;
+  readonly mean: number;
+}
+
+/**
+ * Weak additivity of the activation σ at one activation (Zhou et al. 2023, section 5): with h̃_A
+ * and h̃_B the pre-activations A and π(B) compute there on the same inputs, u = σ(h̃_A + h̃_B)
+ * against v = σ(h̃_A) + σ(h̃_B).
+ */
+export interface WeakAdditivity {
+  /** The activation, named as its LLFC entry (`LlfcLayer.layer`). */
+  readonly layer: string;
+  /** 1 − cos(u, v). */
+  readonly dissimilarity: FlatAndMean;
+  /** ⟨u, v⟩ / ‖v‖². */
+  readonly coefficient: FlatAndMean;
+  /** The same with B's samples shuffled against A's (A's sample i with B's sample i + 1, cyclically): what "small" means for this layer. */
+  readonly shuffled: { readonly dissimilarity: FlatAndMean; readonly coefficient: FlatAndMean };
+}
+
+/**
+ * Commutativity at one layer with weights (Zhou et al. 2023, section 5): H_A and H_B its inputs in
+ * A and π(B) on the same samples, W_A and W_B its weights (biases cancel; a convolution applied as
+ * it is, BatchNorm not folded), u = W_A·H_A + W_B·H_B against v = W_A·H_B + W_B·H_A.
+ */
+export interface Commutativity {
+  /** The layer (`LayerSummary.name`). */
+  readonly layer: string;
+  /** ‖u − v‖ / ‖u‖ = ‖(W_A − W_B)(H_A − H_B)‖ / ‖W_A·H_A + W_B·H_B‖, over every sample at once. */
+  readonly distance: number;
+  /** 1 − cos(u, v). */
+  readonly dissimilarity: FlatAndMean;
+  /** The same with B's samples shuffled against A's, as for weak additivity. */
+  readonly shuffled: { readonly distance: number; readonly dissimilarity: FlatAndMean };
+}
+
+/** Why LLFC holds or fails, layer by layer: the two conditions Zhou et al. derive it from, on the LLFC samples. */
+export interface LlfcConditions {
+  /** Evaluation samples measured on: the first `request.llfcSamples`. */
+  readonly samples: number;
+  /** Per activation, in network order. */
+  readonly additivity: readonly WeakAdditivity[];
+  /** Per layer with weights, in network order. */
+  readonly commutativity: readonly Commutativity[];
 }
 
 export interface MethodResult {
@@ -138,6 +194,11 @@ export interface MethodResult {
   readonly layerBarriers: readonly LayerBarrier[];
   /** Per activation (an MLP's hidden layers; every ReLU of a convolutional network, flattened); empty when weights only. */
   readonly llfc: readonly LlfcLayer[];
+  /**
+   * LLFC's two conditions at the endpoints, B aligned by this method's alignment (a REPAIR variant
+   * shares its plain method's); null when weights only or with no LLFC samples.
+   */
+  readonly conditions: LlfcConditions | null;
   readonly matching: readonly LayerMatching[];
   /**
    * π(B) reproduces B's outputs (relative difference below 1e-5) on the inputs `equivalenceInputs`
@@ -173,9 +234,12 @@ export interface LayerDimension {
   readonly b: number;
 }
 
+/** The schema version this Merge Lens writes, and the only one its views and cache read. */
+export const REPORT_VERSION = 3;
+
 export interface CompareReport {
-  /** The schema's version: 2 added the matching entries' `wasserstein`. */
-  readonly version: 2;
+  /** The schema's version: 2 added the matching entries' `wasserstein`; 3 its `covariance` and the methods' `conditions`. */
+  readonly version: typeof REPORT_VERSION;
   readonly createdAt: string;
   readonly tool: string;
   /** What was run, every default filled: the same request runs the same comparison again. */

@@ -28,7 +28,7 @@ function workspace() {
 
 function report(tag: string): CompareReport {
   return {
-    version: 2, createdAt: tag, tool: 'merge-lens 0.1.0', request: resolveCompareRequest({ a: 'a.pt', b: 'b.pt' }),
+    version: 3, createdAt: tag, tool: 'merge-lens 0.1.0', request: resolveCompareRequest({ a: 'a.pt', b: 'b.pt' }),
     checkpoints: { a: { file: 'a.pt', format: 'pytorch' }, b: { file: 'b.pt', format: 'pytorch' } },
     data: null, equivalenceInputs: 'random',
     architecture: { kind: 'mlp', activation: 'relu', inputSize: 784, inputShape: [784], outputSize: 10, description: null, notes: [], normalization: null },

@@ -26,8 +26,9 @@ function method(name: 'naive' | 'weight', overrides: Partial<MethodResult> = {})
       correlationAfter: aligned ? 0.62 : 0.04,
       permutation: aligned ? [2, 0, 1, 3] : [0, 1, 2, 3],
       unitCosts: [0.5, 0.6, 0.7, 0.4],
-      wasserstein: { identity: 0.9, aligned: aligned ? 0.5 : 0.9, optimal: 0.48 },
+      wasserstein: { identity: 0.9, aligned: aligned ? 0.5 : 0.9, optimal: 0.48, covariance: null },
     }],
+    conditions: null,
     equivalent: true,
     equivalenceError: aligned ? 2.1e-7 : 0,
     seconds: aligned ? 0.0312 : 0,
@@ -38,7 +39,7 @@ function method(name: 'naive' | 'weight', overrides: Partial<MethodResult> = {})
 
 function report(overrides: Partial<CompareReport> = {}): CompareReport {
   return {
-    version: 2,
+    version: 3,
     createdAt: '2025-01-02T03:04:05Z',
     tool: 'merge-lens 0.1.0',
     request: resolveCompareRequest({ a: '/models/a&b.safetensors', b: '/models/"b".pt', data: 'eval.npz', fitData: 'fit.npz', methods: ['naive', 'weight'], alphas: ALPHAS.length }),

@@ -10,6 +10,7 @@ function method(name: MethodResult['method'], loss: number | null, equivalent = 
     barrier: loss === null ? null : { loss, accuracy: 0 },
     layerBarriers: [],
     llfc: [],
+    conditions: null,
     matching: [],
     equivalent,
     equivalenceError: 0,

@@ -21,6 +21,7 @@ import type { Dataset } from '../datasets/dataset';
 import {
   alignmentOf,
   isRepaired,
+  REPORT_VERSION,
   type AlignmentName,
   type CompareReport,
   type LayerMatching,
@@ -182,7 +183,7 @@ export async function compareCheckpoints(choices: CompareChoices, run: CompareRu
         const wasserstein = await neuronWasserstein(pair.a.params, pair.b.params, spec, done.result.perms);
         done.matching = matchingCosts(pair.a.params, pair.b.params, spec, done.result.perms, correlations ?? undefined).map((layer, g) => {
           const { identity, aligned: after, optimal } = wasserstein[g]!;
-          return { ...layer, wasserstein: { identity, aligned: after, optimal } };
+          return { ...layer, wasserstein: { identity, aligned: after, optimal, covariance: null } };
         });
       }
       const { matching } = done;
@@ -192,6 +193,7 @@ export async function compareCheckpoints(choices: CompareChoices, run: CompareRu
         barrier: measured?.barrier ?? null,
         layerBarriers: measured?.layerBarriers ?? [],
         llfc: measured?.llfc ?? [],
+        conditions: null,
         matching,
         equivalent: done.equivalence.equivalent,
         equivalenceError: done.equivalence.error,
@@ -210,7 +212,7 @@ export async function compareCheckpoints(choices: CompareChoices, run: CompareRu
   const dimensions = await dimS(pair.a.params, pair.b.params, weighted.map((n) => ({ name: n.id, weight: n.weight, bias: n.bias })));
   const { spaces, values } = channelSpacesWithValues(network);
   const report: CompareReport = {
-    version: 2,
+    version: REPORT_VERSION,
     createdAt: new Date().toISOString(),
     tool: 'merge-lens 0.1.0',
     request,

@@ -14,9 +14,9 @@ import type { Permutation, PermutationSpec } from '../model/permutationSpec';
  * the method's permutation (B's inputs permuted by the method too), and the minimum over σ with
  * B's inputs as the method permuted them.
  */
-export async function neuronWasserstein(a: Params, b: Params, spec: PermutationSpec, perms: readonly Permutation[]): Promise<NeuronWasserstein[]> {
+export async function neuronWasserstein(a: Params, b: Params, spec: PermutationSpec, perms: readonly Permutation[]): Promise<Omit<NeuronWasserstein, 'covariance'>[]> {
   const permutedB = permutedParams(specLayout(spec, a, b), b, perms);
-  const result: NeuronWasserstein[] = [];
+  const result: Omit<NeuronWasserstein, 'covariance'>[] = [];
   for (const group of spec.groups) {
     const writing = group.axes.filter(({ axis, statistic }) => axis === 0 && !statistic).map((e) => e.tensor);
     const n = group.size;
