@@ -26,7 +26,7 @@ import { element } from './dom';
 Chart.register(LineController, LineElement, PointElement, BarController, BarElement, CategoryScale, LinearScale, Legend, Tooltip);
 
 /** The presentation table's markers in Chart.js's names. */
-const POINT_STYLE: Readonly<Record<Marker, PointStyle>> = { circle: 'circle', square: 'rect', triangle: 'triangle', diamond: 'rectRot' };
+export const POINT_STYLE: Readonly<Record<Marker, PointStyle>> = { circle: 'circle', square: 'rect', triangle: 'triangle', diamond: 'rectRot' };
 
 export interface AxisSpec {
   readonly title: string;
@@ -41,7 +41,7 @@ export interface LineSeries {
 
 /** A canvas in a sized box (Chart.js sizes the canvas to its parent) with a label for screen readers. */
 /** Where the plot area lies, on the canvas: what a hover maps from, and what the tests aim at. */
-const plotAreaAttribute = {
+export const plotAreaAttribute = {
   id: 'plotAreaAttribute',
   afterLayout(chart: Chart) {
     const { left, top, right, bottom } = chart.chartArea;
@@ -72,7 +72,7 @@ function valueLabel(axis: AxisSpec, value: number): string {
   return axis.percent ? formatPercent(value, 2) : formatNumber(value, 4);
 }
 
-function commonOptions(theme: ChartTheme): ChartOptions<'line' | 'bar'> {
+export function commonOptions(theme: ChartTheme): ChartOptions<'line' | 'bar'> {
   const font = { family: theme.fontFamily, size: theme.fontSize };
   return {
     animation: false,
@@ -99,7 +99,7 @@ function commonOptions(theme: ChartTheme): ChartOptions<'line' | 'bar'> {
   };
 }
 
-function axisOptions(theme: ChartTheme, axis: AxisSpec, grid: boolean) {
+export function axisOptions(theme: ChartTheme, axis: AxisSpec, grid: boolean) {
   return {
     title: { display: true, text: axis.title, color: theme.foreground, font: { family: theme.fontFamily, size: theme.fontSize + 1 } },
     ticks: { color: theme.foreground, font: { family: theme.fontFamily, size: theme.fontSize }, callback: tickLabel(axis) },
