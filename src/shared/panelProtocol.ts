@@ -7,7 +7,7 @@ import type { UnitSimilarity } from './unitSimilarity';
 
 /** What the panel remembers across hide/show (vscode.setState) and the host's serializer reads. */
 export interface PanelViewState {
-  readonly tab: 'overview' | 'layers' | 'llfc' | 'permutations';
+  readonly tab: 'overview' | 'layers' | 'llfc' | 'why' | 'permutations';
   readonly method: MethodName | null;
   readonly layer: string | null;
   /** Permutations tab: columns in B's own order (false) or ordered by the permutation (true). */

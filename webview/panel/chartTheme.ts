@@ -6,6 +6,7 @@
  */
 import { METHOD_NAMES, alignmentOf, isRepaired, type MethodName } from '../../src/shared/compareReport';
 import { METHOD_STYLE } from '../../src/shared/presentation/methodStyles';
+import { MODEL_STYLE } from '../../src/shared/presentation/neuronDistances';
 
 export interface ChartTheme {
   readonly foreground: string;
@@ -16,10 +17,13 @@ export interface ChartTheme {
   readonly fontFamily: string;
   readonly fontSize: number;
   readonly methodColor: (method: MethodName) => string;
+  /** Model A's or B's colour (MODEL_STYLE), where a figure compares the models themselves (Dim(S)). */
+  readonly modelColor: (model: 'a' | 'b') => string;
 }
 
 /**
- * Sets --ml-<alignment>-light and --ml-<alignment>-dark on <html> from METHOD_STYLE, through the
+ * Sets --ml-<alignment>-light and --ml-<alignment>-dark on <html> from METHOD_STYLE (and
+ * --ml-model-<a|b>-light/-dark from MODEL_STYLE), through the
  * CSSOM (the CSP allows no inline style). VS Code rewrites only the --vscode-* properties there on
  * a theme change, so these stay; panel.css picks the light or the dark one by the body's class.
  */
@@ -29,6 +33,10 @@ export function publishMethodColors(): void {
     const { color } = METHOD_STYLE[alignment];
     root.style.setProperty(`--ml-${alignment}-light`, color.light);
     root.style.setProperty(`--ml-${alignment}-dark`, color.dark);
+  }
+  for (const [model, { color }] of Object.entries(MODEL_STYLE)) {
+    root.style.setProperty(`--ml-model-${model}-light`, color.light);
+    root.style.setProperty(`--ml-model-${model}-dark`, color.dark);
   }
 }
 
@@ -66,6 +74,7 @@ export function readTheme(): ChartTheme {
     reference: resolveColor('var(--ml-reference)'),
     fontFamily: body.fontFamily || 'sans-serif',
     fontSize: 12,
+    modelColor: (model) => resolveColor(`var(--ml-model-${model})`),
     methodColor: (method) => {
       let color = methodColors.get(method);
       if (!color) methodColors.set(method, (color = resolveColor(`var(${methodColorVar(method)})`)));

@@ -179,18 +179,39 @@ export function lineChart(canvas: HTMLCanvasElement, spec: LineChartSpec, theme:
   });
 }
 
+/** One bar per category in a colour of its own (a method's, a model's): filled, or outlined for a reference value (a shuffled baseline, an optimum). */
+export interface BarSeries {
+  readonly label: string;
+  readonly color: string;
+  /** One per category; a value that is not finite is no bar (the layer was not measured). */
+  readonly values: readonly number[];
+  readonly outline?: boolean;
+  readonly marker?: Marker;
+  /** Left out of the legend: an outlined companion that the panel's note explains. */
+  readonly unlisted?: boolean;
+}
+
 export interface BarChartSpec {
   readonly categories: readonly string[];
   readonly x: AxisSpec;
-  readonly y: AxisSpec;
+  readonly y: AxisSpec & { readonly min?: number; readonly max?: number };
   readonly series: readonly LineSeries[];
-  /** The category under the pointer (or null when it leaves), e.g. for a richer DOM tooltip. */
-  readonly onHoverCategory?: (index: number | null, event: MouseEvent) => void;
+  /**
+   * The category under the pointer, or the keyboard's (the canvas takes focus and the arrow keys
+   * walk the categories), with where to put a card; null when it leaves.
+   */
+  readonly onHoverCategory?: (index: number | null, clientX: number, clientY: number) => void;
   readonly onClickCategory?: (index: number) => void;
 }
 
 /** Bars grouped by category (layers), one colour per method; the canvas tooltip is replaced by the caller's. */
 export function groupedBarChart(canvas: HTMLCanvasElement, spec: BarChartSpec, theme: ChartTheme): Chart<'bar'> {
+  const bars = spec.series.map((s): BarSeries => ({ label: METHOD_STYLE[s.method].label, color: theme.methodColor(s.method), values: s.values, marker: METHOD_STYLE[s.method].marker }));
+  return barChart(canvas, { ...spec, bars }, theme);
+}
+
+/** Bars grouped by category, each series its own colour, filled or outlined. */
+export function barChart(canvas: HTMLCanvasElement, spec: Omit<BarChartSpec, 'series'> & { readonly bars: readonly BarSeries[] }, theme: ChartTheme): Chart<'bar'> {
   const base = commonOptions(theme) as ChartOptions<'bar'>;
   const categoryAt = (chart: Chart<'bar'>, x: number, y: number): number | null => {
     const { left, right, top, bottom } = chart.chartArea;
@@ -203,33 +224,40 @@ export function groupedBarChart(canvas: HTMLCanvasElement, spec: BarChartSpec, t
     plugins: [plotAreaAttribute],
     data: {
       labels: [...spec.categories],
-      datasets: spec.series.map((s) => {
-        const color = theme.methodColor(s.method);
-        return {
-          label: METHOD_STYLE[s.method].label,
-          data: [...s.values],
-          backgroundColor: color,
-          borderColor: color,
-          borderWidth: 0,
-          pointStyle: POINT_STYLE[METHOD_STYLE[s.method].marker],
-          categoryPercentage: 0.78,
-          // A zero bar is still drawn as a line on the axis: the layer was measured, not left out.
-          minBarLength: 1,
-          barPercentage: 0.92,
-        };
-      }),
+      datasets: spec.bars.map((s) => ({
+        label: s.label,
+        data: s.values.map((v) => (Number.isFinite(v) ? v : null)),
+        backgroundColor: s.outline ? 'transparent' : s.color,
+        borderColor: s.color,
+        borderWidth: s.outline ? 1.5 : 0,
+        pointStyle: POINT_STYLE[s.marker ?? 'square'],
+        categoryPercentage: 0.78,
+        // A zero bar is still drawn as a line on the axis: the layer was measured, not left out.
+        minBarLength: 1,
+        barPercentage: 0.92,
+      })),
     },
     options: {
       ...base,
       scales: {
         x: { type: 'category', ...axisOptions(theme, spec.x, false), ticks: { color: theme.foreground, font: { family: theme.fontFamily, size: theme.fontSize } } },
-        y: { type: 'linear', beginAtZero: true, ...axisOptions(theme, spec.y, true) },
+        y: {
+          type: 'linear',
+          beginAtZero: spec.y.min === undefined,
+          ...(spec.y.min === undefined ? {} : { min: spec.y.min }),
+          ...(spec.y.max === undefined ? {} : { max: spec.y.max }),
+          ...axisOptions(theme, spec.y, true),
+        },
       },
-      plugins: { ...base.plugins, tooltip: { enabled: false } },
+      plugins: {
+        ...base.plugins,
+        legend: { ...base.plugins!.legend, labels: { ...base.plugins!.legend!.labels, filter: (item) => !spec.bars[item.datasetIndex ?? -1]?.unlisted } },
+        tooltip: { enabled: false },
+      },
       onHover: (event) => {
         const native = event.native as MouseEvent | null;
         if (!native || !spec.onHoverCategory) return;
-        spec.onHoverCategory(categoryAt(chart, event.x ?? -1, event.y ?? -1), native);
+        spec.onHoverCategory(categoryAt(chart, event.x ?? -1, event.y ?? -1), native.clientX, native.clientY);
       },
       onClick: (event) => {
         const index = categoryAt(chart, event.x ?? -1, event.y ?? -1);
@@ -237,6 +265,43 @@ export function groupedBarChart(canvas: HTMLCanvasElement, spec: BarChartSpec, t
       },
     },
   });
-  if (spec.onHoverCategory) canvas.addEventListener('mouseleave', (event) => spec.onHoverCategory!(null, event));
+  if (spec.onHoverCategory) {
+    const onCategory = spec.onHoverCategory;
+    canvas.addEventListener('mouseleave', (event) => onCategory(null, event.clientX, event.clientY));
+    attachCategoryKeys(canvas, chart, spec.categories.length, onCategory, spec.onClickCategory);
+  }
   return chart;
+}
+
+/**
+ * Keyboard access to a bar chart's categories: the canvas takes focus, showing the first (or the
+ * last shown) category; the arrow keys (and Home, End) walk them, Enter picks one, Escape hides the card.
+ */
+function attachCategoryKeys(
+  canvas: HTMLCanvasElement,
+  chart: Chart<'bar'>,
+  count: number,
+  onCategory: (index: number | null, clientX: number, clientY: number) => void,
+  onPick?: (index: number) => void,
+): void {
+  if (count === 0) return;
+  let cursor = 0;
+  const show = () => {
+    const box = canvas.getBoundingClientRect();
+    const { left, right, top } = chart.chartArea;
+    onCategory(cursor, box.left + left + ((cursor + 0.5) / count) * (right - left), box.top + top);
+  };
+  canvas.tabIndex = 0;
+  canvas.addEventListener('focus', show);
+  canvas.addEventListener('blur', () => onCategory(null, 0, 0));
+  canvas.addEventListener('keydown', (event) => {
+    const moves: Record<string, number> = { ArrowLeft: cursor - 1, ArrowUp: cursor - 1, ArrowRight: cursor + 1, ArrowDown: cursor + 1, Home: 0, End: count - 1 };
+    if (event.key === 'Escape') return onCategory(null, 0, 0);
+    if (event.key === 'Enter' && onPick) return onPick(cursor);
+    const to = moves[event.key];
+    if (to === undefined) return;
+    event.preventDefault();
+    cursor = Math.min(count - 1, Math.max(0, to));
+    show();
+  });
 }

@@ -1,13 +1,16 @@
 /**
  * Layers: per-layer barriers (only that layer interpolated, the rest held at A), the relative
  * weight distance left after alignment, layer × method, and for REPAIR methods the variance
- * collapse before and after REPAIR. Hovering a layer shows its matching costs.
+ * collapse before and after REPAIR; then W2 between A's and B's neurons beside Dim(S)
+ * (distanceFigure). Hovering a layer, or walking a chart's layers with the arrow keys, shows its
+ * matching costs.
  */
 import { alignmentOf, isRepaired, type CompareReport, type MethodName } from '../../src/shared/compareReport';
 import { formatNumber, formatPercent } from '../../src/shared/presentation/formatNumbers';
 import { layerLabel } from '../../src/shared/presentation/layerLabel';
 import { METHOD_STYLE, methodsOf } from '../../src/shared/presentation/methodStyles';
 import { chartCanvas, groupedBarChart, type AxisSpec } from './charts';
+import { distanceFigure } from './distanceFigure';
 import { dataDetails, element, table } from './dom';
 import { layerDetails } from './layerDetails';
 import { Disposer, type TabContext, type TabView } from './tabView';
@@ -71,6 +74,12 @@ export function renderLayers(container: HTMLElement, ctx: TabContext): TabView {
     });
   }
 
+  const showCard = (layer: string | null, x: number, y: number) => {
+    if (layer === null) return tooltip.hide();
+    tooltip.element.dataset.layer = layer;
+    tooltip.show(layerDetails(report, layer), x, y);
+  };
+
   const details = element('div', undefined, 'layer-details');
   details.setAttribute('aria-live', 'polite');
   const select = (layer: string) => {
@@ -87,7 +96,7 @@ export function renderLayers(container: HTMLElement, ctx: TabContext): TabView {
     const values = figure.layers.flatMap((l) => series.map(([, value]) => value(l))).filter(Number.isFinite);
     // An empty-looking chart must not read as a failure to draw.
     if (values.length > 0 && values.every((v) => v === 0)) panel.append(element('p', 'Every value is 0 here: each bar is a line on the axis.', 'note'));
-    const { box, canvas } = chartCanvas(`${figure.axis.title} per layer, one bar per method; hover a layer for its matching costs`);
+    const { box, canvas } = chartCanvas(`${figure.axis.title} per layer, one bar per method; hover a layer, or focus the chart and use the arrow keys, for its matching costs`);
     canvas.dataset.chart = figure.id;
     canvas.setAttribute('aria-describedby', tooltip.element.id);
     panel.append(box);
@@ -97,11 +106,7 @@ export function renderLayers(container: HTMLElement, ctx: TabContext): TabView {
         x: { title: figure.x ?? 'layer interpolated' },
         y: figure.axis,
         series: series.map(([method, value]) => ({ method, values: figure.layers.map(value) })),
-        onHoverCategory: (index, event) => {
-          if (index === null) return tooltip.hide();
-          tooltip.element.dataset.layer = figure.layers[index]!;
-          tooltip.show(layerDetails(report, figure.layers[index]!), event.clientX, event.clientY);
-        },
+        onHoverCategory: (index, x, y) => showCard(index === null ? null : figure.layers[index]!, x, y),
         onClickCategory: (index) => select(figure.layers[index]!),
       }, ctx.theme),
     );
@@ -133,7 +138,8 @@ export function renderLayers(container: HTMLElement, ctx: TabContext): TabView {
   picker.addEventListener('change', () => select(picker.value));
   toolbar.append(pickerLabel, picker);
 
-  container.append(figure, toolbar, details);
+  const distances = distanceFigure(ctx, disposer, { onHoverLayer: showCard, onPickLayer: (layer) => select(layer), tooltipId: tooltip.element.id });
+  container.append(figure, ...(distances ? [distances] : []), toolbar, details);
   const initial = ctx.state().layer;
   select(initial && allLayers.includes(initial) ? initial : (matchedLayers[0] ?? allLayers[0] ?? ''));
   return {

@@ -25,6 +25,7 @@ import { renderOverview } from './overviewTab';
 import { clearSimilarityImages, renderPermutations } from './permutationsTab';
 import { clearSimilarities, receiveSimilarity, similarityFailed } from './similarityStore';
 import { TABS, updateViewState, viewState, type Tab } from './state';
+import { renderWhy } from './whyTab';
 import type { TabContext, TabView } from './tabView';
 import { vscode } from './vscodeApi';
 import './panel.css';
@@ -37,7 +38,7 @@ publishMethodColors();
 
 const app = document.getElementById('app')!;
 
-const TAB_TITLES: Readonly<Record<Tab, string>> = { overview: 'Overview', layers: 'Layers', llfc: 'LLFC', permutations: 'Permutations' };
+const TAB_TITLES: Readonly<Record<Tab, string>> = { overview: 'Overview', layers: 'Layers', llfc: 'LLFC', why: 'Why LLFC', permutations: 'Permutations' };
 
 interface Shown {
   readonly report: CompareReport;
@@ -71,6 +72,7 @@ function renderTab(tab: Tab): void {
     tab === 'overview' ? renderOverview(container, ctx, shown.cached)
     : tab === 'layers' ? renderLayers(container, ctx)
     : tab === 'llfc' ? renderLlfc(container, ctx)
+    : tab === 'why' ? renderWhy(container, ctx)
     : renderPermutations(container, ctx);
   shown.active = { tab, view };
   updateViewState({ tab });

@@ -7,7 +7,7 @@ import type { PanelViewState } from '../../src/shared/panelProtocol';
 import { vscode } from './vscodeApi';
 
 export type Tab = PanelViewState['tab'];
-export const TABS: readonly Tab[] = ['overview', 'layers', 'llfc', 'permutations'];
+export const TABS: readonly Tab[] = ['overview', 'layers', 'llfc', 'why', 'permutations'];
 
 const DEFAULT: PanelViewState = { tab: 'overview', method: null, layer: null, aligned: true, cacheKey: null };
 
