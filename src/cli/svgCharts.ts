@@ -192,6 +192,10 @@ export function lineChart(options: LineChartOptions): string {
 export interface BarSeries extends SeriesStyle {
   /** One value per category. */
   readonly values: readonly number[];
+  /** Drawn as an outline: a reference value beside a measured one (a shuffled baseline, an optimum). */
+  readonly outline?: boolean;
+  /** Left out of the legend: an outlined companion that the caption explains. */
+  readonly unlisted?: boolean;
 }
 
 export interface BarChartOptions {
@@ -202,19 +206,22 @@ export interface BarChartOptions {
   readonly xLabel: string;
   readonly y: AxisOptions;
   readonly series: readonly BarSeries[];
+  /** The value axis's range, bars rising from its low end (a cosine near 1), instead of from 0 over the data's range. */
+  readonly domain?: readonly [number, number];
 }
 
-/** Bars grouped by category, one colour per series, from a zero line (values may be negative). */
+/** Bars grouped by category, one colour per series, from a zero line (values may be negative) or from the low end of a given domain. */
 export function groupedBarChart(options: BarChartOptions): string {
   const { width, height, categories, series } = options;
-  const legendPart = legend(series, MARGIN.left, MARGIN.top, width - MARGIN.left - MARGIN.right, 'bar');
+  const legendPart = legend(series.filter((s) => !s.unlisted), MARGIN.left, MARGIN.top, width - MARGIN.left - MARGIN.right, 'bar');
   const frame: Frame = { left: MARGIN.left, top: MARGIN.top + legendPart.height + 4, right: width - MARGIN.right, bottom: height - MARGIN.bottom };
   const [lo, hi] = finiteExtent(series.flatMap((s) => s.values));
   const low = Math.min(0, Number.isFinite(lo) ? lo : 0);
   const high = Math.max(0, Number.isFinite(hi) ? hi : 0);
   // Bars that are all zero still stand on a zero line at the bottom, not in the middle of ±1.
-  const ticks = niceTicks(low, low === 0 && high === 0 ? 1 : high, 5);
+  const ticks = options.domain ? niceTicks(options.domain[0], options.domain[1], 5) : niceTicks(low, low === 0 && high === 0 ? 1 : high, 5);
   const y = linearScale(ticks.values[0]!, ticks.values[ticks.values.length - 1]!, frame.bottom, frame.top);
+  const base = options.domain ? ticks.values[0]! : 0;
   const band = (frame.right - frame.left) / Math.max(1, categories.length);
   const groupWidth = band * 0.78;
   const barWidth = groupWidth / Math.max(1, series.length);
@@ -227,10 +234,14 @@ export function groupedBarChart(options: BarChartOptions): string {
     series.forEach((s, k) => {
       const v = s.values[c];
       if (v === undefined || !Number.isFinite(v)) return;
-      const top = Math.min(y(v), y(0));
-      const barHeight = Math.max(0.5, Math.abs(y(v) - y(0)));
+      const top = Math.min(y(v), y(base));
+      const barHeight = Math.max(0.5, Math.abs(y(v) - y(base)));
       const title = `${category}, ${s.name}: ${valueText(v, options.y)}`;
-      parts.push(`<rect x="${px(groupLeft + k * barWidth + 0.5)}" y="${px(top)}" width="${px(Math.max(0.5, barWidth - 1))}" height="${px(barHeight)}" fill="${s.color}"><title>${escapeHtml(title)}</title></rect>`);
+      // An outline's stroke is inset by half its width, so that it spans the same box as a filled bar.
+      const paint = s.outline
+        ? `x="${px(groupLeft + k * barWidth + 1.1)}" y="${px(top + 0.6)}" width="${px(Math.max(0.5, barWidth - 2.2))}" height="${px(Math.max(0.5, barHeight - 0.6))}" fill="none" stroke="${s.color}" stroke-width="1.2"`
+        : `x="${px(groupLeft + k * barWidth + 0.5)}" y="${px(top)}" width="${px(Math.max(0.5, barWidth - 1))}" height="${px(barHeight)}" fill="${s.color}"`;
+      parts.push(`<rect ${paint}><title>${escapeHtml(title)}</title></rect>`);
     });
     const cx = frame.left + (c + 0.5) * band;
     const label = escapeHtml(category);
@@ -240,7 +251,7 @@ export function groupedBarChart(options: BarChartOptions): string {
         : `<text x="${px(cx)}" y="${px(frame.bottom + 16)}" text-anchor="middle" fill="${TEXT}">${label}</text>`,
     );
   });
-  parts.push(`<line x1="${px(frame.left)}" y1="${px(y(0))}" x2="${px(frame.right)}" y2="${px(y(0))}" stroke="${TEXT}"/>`);
+  parts.push(`<line x1="${px(frame.left)}" y1="${px(y(base))}" x2="${px(frame.right)}" y2="${px(y(base))}" stroke="${TEXT}"/>`);
   if (!turn) parts.push(xTitle(frame, options.xLabel, height));
   return svgRoot(width, height, options.ariaLabel, parts.join(''));
 }
