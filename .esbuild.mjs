@@ -46,8 +46,8 @@ const builds = testsOnly || bench || e2e ? [] : [
   { ...node, entryPoints: { worker: 'src/worker/worker.ts' }, outdir: 'dist' },
   // The command-line tool, `merge-lens` (bin/merge-lens.js loads it).
   { ...node, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist' },
-  // The webviews: the results panel and the checkpoint editor's tensor grid. Each entry's CSS
-  // imports come out beside its script (panel.js + panel.css).
+  // The webviews: the results panel, the Series panel and the checkpoint editor's tensor grid.
+  // Each entry's CSS imports come out beside its script (panel.js + panel.css).
   {
     bundle: true,
     platform: 'browser',
@@ -56,7 +56,7 @@ const builds = testsOnly || bench || e2e ? [] : [
     sourcemap: !production,
     minify: production,
     logLevel: 'warning',
-    entryPoints: { panel: 'webview/panel/main.ts', tensors: 'webview/tensors/main.ts' },
+    entryPoints: { panel: 'webview/panel/main.ts', series: 'webview/series/main.ts', tensors: 'webview/tensors/main.ts' },
     outdir: 'dist/webview',
   },
 ];

@@ -5,7 +5,7 @@ import { CHECKPOINT_EDITOR_VIEW_TYPES } from '../shared/checkpointFormats';
 import type { GridToHost, HostToGrid } from '../shared/tensorGridProtocol';
 import { JobCancelled } from './runJob';
 import type { JobQueue } from './jobQueue';
-import { loadWebviewBundle, resultsPanelOptions } from './resultsPanel';
+import { loadWebviewBundle, webviewPanelOptions } from './pagePanel';
 
 /** One view type per priority (package.json's customEditors): the same editor, default for some endings, an option for others. */
 export const CHECKPOINT_EDITOR_TYPES: readonly string[] = Object.values(CHECKPOINT_EDITOR_VIEW_TYPES);
@@ -26,7 +26,7 @@ export class CheckpointEditorProvider implements vscode.CustomReadonlyEditorProv
   }
 
   resolveCustomEditor(document: vscode.CustomDocument, panel: vscode.WebviewPanel): void {
-    const { enableScripts, localResourceRoots } = resultsPanelOptions(this.extensionUri);
+    const { enableScripts, localResourceRoots } = webviewPanelOptions(this.extensionUri);
     panel.webview.options = { enableScripts, localResourceRoots };
     const file = document.uri.fsPath;
     const abort = new AbortController();

@@ -16,6 +16,12 @@ export interface CompareArguments {
   readonly methods?: readonly MethodName[];
 }
 
+/** `mergeLens.compareSeries` with `{ manifest }`: resolves to the series report, or undefined if it failed or was cancelled. */
+export interface SeriesArguments {
+  /** The manifest file's absolute path. */
+  readonly manifest: string;
+}
+
 /** `mergeLens.exportAligned` / `mergeLens.exportMerged` with `{ method, alpha? }`: resolves to the written file's path. */
 export interface ExportArguments {
   readonly method: MethodName;
@@ -37,6 +43,12 @@ export function compareArguments(value: unknown): CompareArguments | undefined {
     throw new TypeError(`mergeLens.compareCheckpoints: \`methods\` must be a list of ${ALL_METHOD_NAMES.join(', ')}`);
   }
   return { a, b, data: data ?? null, ...(methods ? { methods: methods as MethodName[] } : {}) };
+}
+
+export function seriesArguments(value: unknown): SeriesArguments | undefined {
+  if (!isRecord(value) || !('manifest' in value)) return undefined;
+  if (typeof value.manifest !== 'string' || value.manifest === '') throw new TypeError('mergeLens.compareSeries: `manifest` must be the absolute path of a series manifest');
+  return { manifest: value.manifest };
 }
 
 export function exportArguments(value: unknown): ExportArguments | undefined {

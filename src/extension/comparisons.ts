@@ -114,6 +114,23 @@ export class Comparisons implements vscode.Disposable {
     this.show({ report, cacheKey }, true);
   }
 
+  /**
+   * Shows a report made elsewhere (a pair of a series) as if it had just been compared: in the
+   * results panel, under its cache entry, so that the follow-up jobs and a restored panel find it.
+   * Resolves to false when it could not be shown (its files are gone: already told to the user).
+   */
+  async showReport(report: CompareReport): Promise<boolean> {
+    // The latest request wins, as with a new comparison: one running would replace this one.
+    this.running?.abort();
+    try {
+      this.show({ report, cacheKey: await this.cache.keyFor(report.request) }, true);
+      return true;
+    } catch (error) {
+      void showJobError(error, `opening ${comparisonTitle(report.request.a, report.request.b)}`, this.output);
+      return false;
+    }
+  }
+
   reveal(): void {
     this.panel?.reveal();
   }

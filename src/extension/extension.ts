@@ -4,7 +4,7 @@
  */
 import * as vscode from 'vscode';
 import { ResultCache } from '../cache/resultCache';
-import { compareArguments, exportArguments } from './commandArguments';
+import { compareArguments, exportArguments, seriesArguments } from './commandArguments';
 import { CheckpointEditorProvider, CHECKPOINT_EDITOR_TYPES } from './checkpointEditor';
 import { CompareCommands } from './compareCommand';
 import { Comparisons } from './comparisons';
@@ -12,7 +12,10 @@ import { ExportCommands } from './exportCommands';
 import { inspectCheckpointCommand, INSPECT_SCHEME, InspectDocuments } from './inspectCommand';
 import { JobQueue } from './jobQueue';
 import { LayersView } from './layersView';
-import { RESULTS_VIEW_TYPE, resultsPanelOptions, restoredCacheKey } from './resultsPanel';
+import { webviewPanelOptions } from './pagePanel';
+import { RESULTS_VIEW_TYPE, restoredCacheKey } from './resultsPanel';
+import { SeriesCommands } from './seriesCommand';
+import { SeriesRuns } from './seriesRuns';
 import { readSettings } from './settings';
 
 export function activate(context: vscode.ExtensionContext): void {
@@ -20,8 +23,9 @@ export function activate(context: vscode.ExtensionContext): void {
   const jobs = new JobQueue(context.asAbsolutePath('dist/worker.js'), () => readSettings().workers);
   // Without a workspace there is no workspace storage: results are then cached per user.
   const storage = context.storageUri ?? context.globalStorageUri;
+  const cacheDirectory = vscode.Uri.joinPath(storage, 'results').fsPath;
   const cache = new ResultCache({
-    directory: vscode.Uri.joinPath(storage, 'results').fsPath,
+    directory: cacheDirectory,
     // Hashing gigabytes is work for a worker, not for the editor's thread.
     hashFiles: async (files, signal) =>
       (await jobs.run('fingerprint', { files }, { title: 'fingerprinting the files', display: 'quiet', ...(signal ? { signal } : {}) })).sha256,
@@ -29,19 +33,22 @@ export function activate(context: vscode.ExtensionContext): void {
   const comparisons = new Comparisons(context.extensionUri, jobs, cache, () => readSettings().threads, output);
   const exports = new ExportCommands(comparisons, jobs, output);
   const compare = new CompareCommands(context.workspaceState, comparisons);
+  const seriesRuns = new SeriesRuns(context.extensionUri, jobs, comparisons, cacheDirectory, () => readSettings().threads, output);
+  const series = new SeriesCommands(context.workspaceState, seriesRuns, output);
   const layers = new LayersView();
   const documents = new InspectDocuments();
   context.subscriptions.push(
     output,
     jobs,
     comparisons,
+    seriesRuns,
     comparisons.onDidChange((shown) => layers.show(shown)),
     comparisons.onDidAskExport(({ method, merged }) => void (merged ? exports.merged(method) : exports.aligned(method))),
     vscode.window.registerTreeDataProvider('mergeLens.layers', layers),
     vscode.workspace.registerTextDocumentContentProvider(INSPECT_SCHEME, documents),
     vscode.window.registerWebviewPanelSerializer(RESULTS_VIEW_TYPE, {
       async deserializeWebviewPanel(panel, state) {
-        panel.webview.options = resultsPanelOptions(context.extensionUri);
+        panel.webview.options = webviewPanelOptions(context.extensionUri);
         await comparisons.restore(panel, restoredCacheKey(state));
       },
     }),
@@ -53,6 +60,10 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.commands.registerCommand('mergeLens.compareCheckpoints', (first?: unknown, selection?: vscode.Uri[]) => {
       const scripted = compareArguments(first);
       return scripted ? compare.scripted(scripted) : compare.compare(first instanceof vscode.Uri ? first : undefined, selection);
+    }),
+    vscode.commands.registerCommand('mergeLens.compareSeries', (first?: unknown, selection?: vscode.Uri[]) => {
+      const scripted = seriesArguments(first);
+      return scripted ? series.scripted(scripted) : series.compareSeries(first instanceof vscode.Uri ? first : undefined, selection);
     }),
     vscode.commands.registerCommand('mergeLens.selectForCompare', (uri?: vscode.Uri) => compare.select(uri)),
     vscode.commands.registerCommand('mergeLens.compareWithSelected', (uri?: vscode.Uri) => compare.compareWithSelected(uri)),

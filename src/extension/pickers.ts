@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { DATASET_GLOB, datasetKind } from '../engine/datasets/datasetFiles';
 import { CHECKPOINT_GLOB, isCheckpointName } from '../shared/checkpointFormats';
 import { METHOD_NAMES, type AlignmentName, type MethodName } from '../shared/compareReport';
+import { isManifestName, MANIFEST_GLOB } from '../shared/seriesManifestName';
 
 /**
  * The user's `files.exclude` patterns plus node_modules. (Passing any exclude to findFiles
@@ -93,4 +94,30 @@ export async function pickMethods(title: string, preselected: readonly MethodNam
   );
   if (!picked) return undefined;
   return METHOD_NAMES.filter((m) => picked.some((item) => item.label === m));
+}
+
+/** Asks for a series manifest among the workspace's JSON files, those named for a series first; undefined when the user backs out. */
+export async function pickManifest(title: string, remembered?: string): Promise<vscode.Uri | undefined> {
+  const files = await workspaceFiles(MANIFEST_GLOB, isManifestName);
+  const named = (uri: vscode.Uri) => (/series/i.test(uri.path.slice(uri.path.lastIndexOf('/') + 1)) ? 0 : 1);
+  const ordered = [...files].sort((a, b) => named(a) - named(b));
+  const picked = await pickFile(title, files.length ? 'Series manifest: { "variable", "pairs": [{ "value", "a", "b" }], "data", … }' : 'Series manifest (no JSON files in this workspace)', ordered, remembered);
+  return picked === 'weightsOnly' ? undefined : picked;
+}
+
+/** Asks what changes along the series, the guessed variable first; another name can be typed. Undefined when the user backs out. */
+export async function pickVariable(title: string, choices: readonly string[], guessed: string): Promise<string | undefined> {
+  const other: vscode.QuickPickItem = { label: '$(edit) Another Variable…', alwaysShow: true };
+  const items: vscode.QuickPickItem[] = [...choices.map((label) => ({ label, ...(label === guessed ? { description: 'guessed from the file names' } : {}) })), other];
+  const picked = await vscode.window.showQuickPick(items, { title, placeHolder: 'What changes along the series (the x axis; "width" also gets the log-log view)', ignoreFocusOut: true });
+  if (!picked) return undefined;
+  if (picked !== other) return picked.label;
+  const typed = await vscode.window.showInputBox({
+    title,
+    prompt: 'What changes along the series, in words (e.g. "learning rate")',
+    value: guessed,
+    ignoreFocusOut: true,
+    validateInput: (text) => (text.trim() === '' ? 'Name the variable' : undefined),
+  });
+  return typed?.trim() || undefined;
 }

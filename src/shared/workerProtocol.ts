@@ -7,6 +7,7 @@ import type { CompareReport, MethodName } from './compareReport';
 import type { CompareRequest } from './compareRequest';
 import type { ComparedPair, ExportRequest, ExportResult } from './exportRequest';
 import type { InspectReport } from './inspectReport';
+import type { SeriesManifest, SeriesReport } from './seriesReport';
 import type { UnitSimilarity } from './unitSimilarity';
 
 export interface WorkerJobs {
@@ -35,6 +36,20 @@ export interface WorkerJobs {
   export: {
     params: ExportRequest;
     result: ExportResult;
+  };
+  /**
+   * A series of comparisons, each pair looked up in the extension's result cache first and stored
+   * there as it finishes: a series cancelled half-way resumes, and a pair compared alone is not run again.
+   */
+  series: {
+    params: {
+      /** A manifest file the worker reads, or one the editor made from selected files with the folder its paths resolve against. */
+      readonly source: { readonly file: string } | { readonly manifest: SeriesManifest; readonly folder: string };
+      readonly threads: number;
+      /** The result cache's folder (the one Compare Checkpoints uses). */
+      readonly cacheDirectory: string;
+    };
+    result: SeriesReport;
   };
   /** SHA-256 of each file's contents, for the result cache's keys. */
   fingerprint: {

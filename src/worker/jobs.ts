@@ -2,9 +2,10 @@ import { compareCheckpoints } from '../engine/compare/compareCheckpoints';
 import { resolveCompareRequest } from '../engine/compare/resolveRequest';
 import { openCheckpoint } from '../engine/formats/openCheckpoint';
 import { inspectCheckpoint } from '../engine/inspect/inspectCheckpoint';
-import { fileSha256 } from '../engine/io/fileSha256';
 import type { JobHandlers } from '../shared/workerProtocol';
+import { sha256Of } from './fingerprints';
 import { exportJob, similarityJob } from './pairJobs';
+import { seriesJob } from './seriesJob';
 
 /** What the worker does for each job of the protocol. */
 export const jobHandlers: JobHandlers = {
@@ -31,12 +32,10 @@ export const jobHandlers: JobHandlers = {
 
   export: exportJob,
 
+  series: seriesJob,
+
   async fingerprint({ files }, progress) {
-    const sha256: string[] = [];
-    for (const [i, file] of files.entries()) {
-      progress(`fingerprint: file ${i + 1}/${files.length}`, i / files.length);
-      sha256.push(await fileSha256(file));
-    }
+    const sha256 = await sha256Of(files, progress);
     progress('done', 1);
     return { sha256 };
   },

@@ -13,7 +13,7 @@ const root = join(__dirname, '..', '..', '..');
 const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
   'src/shared': [],
   'src/engine': ['src/shared'],
-  'src/worker': ['src/engine', 'src/shared'],
+  'src/worker': ['src/cache', 'src/engine', 'src/shared'],
   'src/cli': ['src/engine', 'src/shared'],
   'src/cache': ['src/engine', 'src/shared'],
   'src/extension': ['src/cache', 'src/engine', 'src/shared'],

@@ -13,6 +13,7 @@ import {
   checkpointStem,
   isCheckpointName,
 } from '../../src/shared/checkpointFormats';
+import { MANIFEST_WHEN_CLAUSE } from '../../src/shared/seriesManifestName';
 import { fixture, repoRoot } from '../helpers/paths';
 
 const accepted = ['mlp.pt', 'w/MODEL.PTH', 'a.bin', 'last.ckpt', 'x.npz', 'x.npy', 'model.safetensors', 'Model.Safetensors',
@@ -68,7 +69,8 @@ test("the explorer menus' regex accepts exactly the names isCheckpointName accep
 });
 
 test("package.json: every explorer-menu item's when-clause tests the file name with the registry's regex", () => {
-  const items = manifest().contributes.menus['explorer/context']!;
+  // The one item on series manifests (JSON files) tests the name with their own rule, built from this regex (test/extension/seriesChoices.test.ts).
+  const items = manifest().contributes.menus['explorer/context']!.filter((item) => !item.when?.endsWith(MANIFEST_WHEN_CLAUSE));
   assert.ok(items.length >= 4);
   for (const item of items) {
     const stated = /resourceFilename =~ \/(.*)\/(\w*)$/.exec(item.when ?? '');

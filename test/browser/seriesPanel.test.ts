@@ -1,0 +1,180 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { resolveSeries } from '../../src/engine/series/readManifest';
+import { runSeries } from '../../src/engine/series/runSeries';
+import { seriesReport } from '../../src/engine/series/seriesFigures';
+import type { MethodName } from '../../src/shared/compareReport';
+import type { HostToSeries } from '../../src/shared/seriesPanelProtocol';
+import type { SeriesManifest, SeriesReport } from '../../src/shared/seriesReport';
+import { fixture, repoRoot } from '../helpers/paths';
+import type { PageCanvas, PageDocument } from './pageTypes';
+import { WebviewHarness, type WebviewSession } from './webviewHarness';
+
+declare const document: PageDocument;
+
+/**
+ * The Series panel in a real browser, under its real CSP, drawing a real series: the engine's run
+ * of three pairs of the width fixtures (widths 16, 32, 64; seeds 1 and 2), small options so that
+ * it takes seconds.
+ */
+const WIDTHS = [16, 32, 64];
+const SCREENSHOTS = join(repoRoot(), 'test', 'screenshots');
+
+let harness: WebviewHarness;
+let report: SeriesReport;
+let weightsOnly: SeriesReport;
+
+function manifest(data: string | null): SeriesManifest {
+  return {
+    variable: 'width',
+    pairs: WIDTHS.map((w) => ({ value: w, a: `w${w}_seed1.pt`, b: `w${w}_seed2.pt` })),
+    data,
+    methods: ['naive', 'weight'],
+    options: { alphas: 5, llfcSamples: 64, fitSamples: 64, layerBarriers: false },
+  };
+}
+
+before(async () => {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  const base = { file: null, folder: fixture('series', 'width') };
+  const [started, full, bare] = await Promise.all([
+    WebviewHarness.start(),
+    runSeries(resolveSeries(manifest(fixture('compare', 'eval.npz')), base)),
+    runSeries(resolveSeries(manifest(null), base)),
+  ]);
+  harness = started;
+  // What the host sends went through the extension's JSON: the panel sees plain data.
+  report = JSON.parse(JSON.stringify(full));
+  weightsOnly = JSON.parse(JSON.stringify(bare));
+});
+
+after(() => harness?.close());
+
+/** The panel's own number formats, from the report's values. */
+const fixed = (v: number, d: number) => v.toFixed(d).replace(/^-(0\.0*)$/, '$1').replace('-', '−');
+const percent = (v: number) => `${fixed(v * 100, 2)}%`;
+
+async function openSeries(message: HostToSeries, theme: 'light' | 'dark' = 'light'): Promise<WebviewSession> {
+  const session = await harness.open({ entry: 'series', title: 'Merge Lens Series', theme, viewport: { width: 1280, height: 1000 } });
+  await session.waitForPosted('ready');
+  await session.send(message);
+  return session;
+}
+
+/** Non-transparent pixels of a chart, once Chart.js has drawn it. */
+async function painted(session: WebviewSession, chart: string): Promise<number> {
+  const selector = `canvas[data-chart="${chart}"]`;
+  await session.page.waitForSelector(`${selector}[data-area]`);
+  return session.page.$eval(selector, (canvas: PageCanvas) => {
+    const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+    let count = 0;
+    for (let k = 3; k < data.length; k += 4) if (data[k]! > 0) count++;
+    return count;
+  });
+}
+
+/** Client coordinates of a pair on a chart: its x (the chart's data-items) at the middle of the plot's height. */
+async function pairPoint(session: WebviewSession, chart: string, item: number): Promise<[number, number]> {
+  return session.page.$eval(`canvas[data-chart="${chart}"]`, (canvas: PageCanvas, wanted) => {
+    const at = canvas.dataset.items!.split(' ').map((entry) => entry.split(':').map(Number) as [number, number]);
+    const [, top, , bottom] = canvas.dataset.area!.split(',').map(Number) as [number, number, number, number];
+    const box = canvas.getBoundingClientRect();
+    return [box.left + at.find(([i]) => i === wanted)![1], box.top + (top + bottom) / 2] as [number, number];
+  }, item);
+}
+
+test('a width series: every figure drawn, the pairs table holds each pair\'s barriers from its own report, a point or a row opens that pair', async () => {
+  assert.deepEqual(report.items.map((i) => i.value), WIDTHS);
+  assert.ok(report.figures.widthScaling, 'three widths make a log-log fit');
+  const session = await openSeries({ type: 'report', title: 'width series (3 pairs)', report });
+  const { page } = session;
+  for (const chart of ['series-loss', 'series-accuracy', 'series-w2', 'series-dims', 'series-llfc', 'series-additivity', 'series-commutativity', 'series-scaling']) {
+    assert.ok((await painted(session, chart)) > 3000, `${chart} is drawn`);
+  }
+
+  const methods: MethodName[] = ['naive', 'weight'];
+  for (const item of report.items) {
+    const row = `.series-items tr[data-item="${item.index}"]`;
+    assert.equal(await page.textContent(`${row} th`), String(item.value));
+    for (const m of methods) {
+      const barrier = item.report.methods[m]!.barrier!;
+      assert.equal(await page.textContent(`${row} td[data-key="loss-${m}"]`), fixed(barrier.loss, 4), `width ${item.value} ${m} loss barrier`);
+      assert.equal(await page.textContent(`${row} td[data-key="accuracy-${m}"]`), percent(barrier.accuracy), `width ${item.value} ${m} accuracy barrier`);
+    }
+  }
+  // The fitted exponents, beside the theory's rate, as the report has them.
+  const fits = report.figures.widthScaling!;
+  const scaling = await page.locator('.scaling-table tbody tr').allTextContents();
+  assert.equal(scaling.length, fits.length);
+  for (const [k, fit] of fits.entries()) assert.ok(scaling[k]!.includes(fixed(fit.exponent, 3)) && scaling[k]!.includes(fixed(fit.theory, 3)), scaling[k]);
+
+  // A point on the loss chart, then one on the W2 chart, then a row: each posts its own pair.
+  const [x1, y1] = await pairPoint(session, 'series-loss', report.items[1]!.index);
+  await page.mouse.click(x1, y1);
+  await session.waitForPosted('openPair', (m) => m.index === report.items[1]!.index);
+  const [x2, y2] = await pairPoint(session, 'series-w2', report.items[2]!.index);
+  await page.mouse.click(x2, y2);
+  await session.waitForPosted('openPair', (m) => m.index === report.items[2]!.index);
+  await page.click(`.series-items tr[data-item="${report.items[0]!.index}"]`);
+  await session.waitForPosted('openPair', (m) => m.index === report.items[0]!.index);
+  assert.deepEqual((await session.posted()).filter((m) => m.type === 'openPair').map((m) => m.index), [1, 2, 0]);
+
+  await page.mouse.move(0, 0);
+  await page.screenshot({ path: join(SCREENSHOTS, 'series-panel.png'), fullPage: true });
+  session.assertClean();
+  await session.close();
+});
+
+test('the method chosen for the per-layer figures survives hiding and showing; the dark theme draws cleanly', async () => {
+  const session = await openSeries({ type: 'report', title: 'width series', report }, 'dark');
+  const { page } = session;
+  assert.ok((await painted(session, 'series-w2')) > 3000);
+  await page.click('#series-method');
+  await page.click('#series-method vscode-option[value="naive"]');
+  await page.waitForFunction(() => /as they are/.test(document.querySelector('#series-layers')?.textContent ?? ''));
+  assert.deepEqual(await session.state(), { method: 'naive' });
+  await session.reload();
+  await session.waitForPosted('ready');
+  await session.send({ type: 'report', title: 'width series', report } satisfies HostToSeries);
+  assert.ok((await painted(session, 'series-w2')) > 3000);
+  assert.equal(await page.getAttribute('#series-method', 'current-value'), 'naive');
+  await page.screenshot({ path: join(SCREENSHOTS, 'series-panel-dark.png'), fullPage: true });
+  session.assertClean();
+  await session.close();
+});
+
+test('weights only: no barrier or LLFC chart, each says what is missing; W2 and Dim(S) are drawn; an empty series says so', async () => {
+  const session = await openSeries({ type: 'report', title: 'width series, weights only', report: weightsOnly });
+  const { page } = session;
+  assert.ok((await painted(session, 'series-w2')) > 3000);
+  assert.ok((await painted(session, 'series-dims')) > 3000);
+  for (const chart of ['series-loss', 'series-llfc', 'series-additivity']) assert.equal(await page.locator(`canvas[data-chart="${chart}"]`).count(), 0, `${chart} is not drawn`);
+  assert.match((await page.textContent('#series-barriers .missing'))!, /no evaluation data was given, so no barriers/);
+  assert.match((await page.textContent('#series-why .missing'))!, /no LLFC or conditions without evaluation data/);
+  assert.equal(await page.textContent(`.series-items tr[data-item="0"] td[data-key="loss-weight"]`), 'n/a');
+  await page.screenshot({ path: join(SCREENSHOTS, 'series-panel-weights-only.png'), fullPage: true });
+
+  await session.send({ type: 'report', title: 'nothing yet', report: JSON.parse(JSON.stringify(seriesReport({ manifest: null, variable: 'width' }, []))) } satisfies HostToSeries);
+  await page.waitForFunction(() => /no finished pairs/.test(document.querySelector('#app')?.textContent ?? ''));
+  session.assertClean();
+  await session.close();
+});
+
+test('running shows the stage and a Cancel that asks the host; a failure shows the engine\'s message; a cancelled series says it resumes', async () => {
+  const session = await openSeries({ type: 'running', title: 'series.json', stage: 'width 32 (2/4): weight matching', fraction: 0.4 });
+  const { page } = session;
+  await page.waitForSelector('.running .stage');
+  assert.equal(await page.textContent('.running .stage'), 'width 32 (2/4): weight matching… 40%');
+  await page.click('#cancel');
+  await session.waitForPosted('cancel');
+  await session.send({ type: 'failed', title: 'series.json', message: 'series.json: pairs[1].b: no such file: /w/w32_seed2.pt' } satisfies HostToSeries);
+  await page.waitForSelector('section.error[role="alert"]');
+  assert.equal(await page.textContent('section.error .message'), 'series.json: pairs[1].b: no such file: /w/w32_seed2.pt');
+  await session.send({ type: 'cancelled', title: 'series.json' } satisfies HostToSeries);
+  await page.waitForSelector('section.cancelled');
+  assert.match((await page.textContent('section.cancelled'))!, /The pairs it finished are kept in the result cache/);
+  session.assertClean();
+  await session.close();
+});
