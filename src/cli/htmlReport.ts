@@ -4,13 +4,15 @@
  * it can be mailed, archived, or printed into a paper's appendix as it is.
  */
 import { bestMethod } from '../shared/bestMethod';
-import type { CompareReport, DatasetSummary, MethodName, MethodResult } from '../shared/compareReport';
+import { isRepaired, type CompareReport, type DatasetSummary, type LayerMatching, type MethodName, type MethodResult } from '../shared/compareReport';
 import { formatNumber, formatOptional, formatPercent, formatScientific } from '../shared/presentation/formatNumbers';
 import { layerLabel } from '../shared/presentation/layerLabel';
+import { CONDITION_TEXT, conditionRows, conditionsMissing, formatCondition, llfcAlphaIndex, type ConditionRow } from '../shared/presentation/llfcConditions';
 import { METHOD_STYLE, OKABE_ITO, methodsOf } from '../shared/presentation/methodStyles';
+import { DISTANCE_TEXT, MODEL_STYLE, dimensionOf } from '../shared/presentation/neuronDistances';
 import { nearestIndex } from '../shared/presentation/nearestIndex';
 import { escapeHtml } from './htmlEscape';
-import { groupedBarChart, lineChart, type LineSeries, type SeriesStyle } from './svgCharts';
+import { groupedBarChart, lineChart, type BarSeries, type LineSeries, type SeriesStyle } from './svgCharts';
 import { colorLegend, heatmap, permutationMatrix } from './svgHeatmaps';
 import { finiteExtent } from './svgScales';
 
@@ -37,6 +39,9 @@ th, td { padding: 4px 12px; text-align: left; vertical-align: top; }
 td:first-child { white-space: nowrap; }
 thead th { border-bottom: 0.8px solid #222; font-weight: bold; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+table.wide th, table.wide td { padding: 4px 6px; }
+thead th.group { text-align: center; border-bottom: 0.5px solid #888; }
+tbody tr.layer-start td { border-top: 0.5px solid #ccc; }
 tr.invalid td { background: #fbeaea; }
 .fail { color: #b00020; font-weight: bold; }
 .ok { color: #1b6e3a; }
@@ -122,7 +127,7 @@ function barrierTable(report: CompareReport, methods: readonly [MethodName, Meth
     `<p class="caption">Loss barrier: max<sub>α</sub> [L(α) − ((1−α)L(0) + αL(1))]; accuracy barrier: the largest drop below the straight line between the endpoints' accuracies. ` +
     `The equivalence check runs π(B) and B on the same inputs (${report.equivalenceInputs === 'random' ? '256 seeded standard-normal inputs, as there is no data' : 'the first 256 evaluation samples'}): ` +
     `a permutation must not change B's outputs (largest relative difference below 10⁻⁵). Backend: ${escapeHtml(report.backend)}.</p>` +
-    (report.data ? '' : `<p class="caption">Weights only: no evaluation data was given, so the path, the barriers, the per-layer barriers and LLFC (Figures 1–3) are not measured, and unit correlations are n/a. The matching and Dim(S) need only the weights.</p>`) +
+    (report.data ? '' : `<p class="caption">Weights only: no evaluation data was given, so the path, the barriers, the per-layer barriers, LLFC and its conditions (Figures 1–4, Table 2) are not measured, and unit correlations and covariance W2 are n/a. The matching, W2 and Dim(S) need only the weights.</p>`) +
     (details ? `<div class="details">${details}</div>` : '')
   );
 }
@@ -219,6 +224,74 @@ function llfcFigure(report: CompareReport, methods: readonly [MethodName, Method
   );
 }
 
+/** Bars for each method, filled, and with `reference` an outlined companion beside each (left out of the legend; the caption says what it is). */
+function methodBars(
+  methods: readonly [MethodName, MethodResult][],
+  categories: readonly string[],
+  value: (method: MethodName, category: string) => number,
+  reference?: { readonly name: string; readonly value: (method: MethodName, category: string) => number },
+): BarSeries[] {
+  return methods.flatMap(([name]) => {
+    const style = methodStyle(name);
+    return [
+      { ...style, values: categories.map((c) => value(name, c)) },
+      ...(reference ? [{ ...style, name: `${style.name}, ${reference.name}`, values: categories.map((c) => reference.value(name, c)), outline: true, unlisted: true }] : []),
+    ];
+  });
+}
+
+/** LLFC beside the two conditions it follows from (Zhou et al. 2023, section 5): Figure 4 and Table 2, or why they are missing. */
+function whySection(report: CompareReport, methods: readonly [MethodName, MethodResult][]): string {
+  const heading = `<h2>${escapeHtml(CONDITION_TEXT.title)}</h2>`;
+  const measured = methods.filter(([, r]) => r.conditions !== null);
+  if (measured.length === 0) return `${heading}<p class="caption">${escapeHtml(conditionsMissing(report))}</p>`;
+  const middle = llfcAlphaIndex(report);
+  const alpha = report.alphas[middle] ?? 0.5;
+  const rows = new Map<MethodName, ConditionRow[]>(measured.map(([m, r]) => [m, conditionRows(report, r)]));
+  // Every method measures the same activations and layers: the first one's rows name them.
+  const layers = rows.get(measured[0]![0])!.map((r) => r.layer);
+  const rowOf = (method: MethodName, layer: string) => rows.get(method)!.find((r) => r.layer === layer) ?? null;
+  const cosine = (method: MethodName, layer: string) => rowOf(method, layer)?.llfc?.cosine[middle] ?? NaN;
+
+  const categories = layers.map(layerLabel);
+  const byLabel = (f: (row: ConditionRow | null) => number | undefined) => (method: MethodName, label: string) => f(rowOf(method, layers[categories.indexOf(label)]!)) ?? NaN;
+  const [lowest] = finiteExtent(measured.flatMap(([m]) => layers.map((l) => cosine(m, l))));
+  // The LLFC heatmaps' scale: up to 1, from a round value below the lowest cosine.
+  const low = Number.isFinite(lowest) ? Math.min(0.95, Math.floor(lowest * 20) / 20) : 0;
+  const width = Math.min(505, Math.max(320, 120 + categories.length * measured.length * 2 * 16));
+  const chart = (title: string, axis: string, series: BarSeries[], domain?: readonly [number, number]) => {
+    const ariaLabel = `${title} (${axis}) per layer, one bar per method${series.some((b) => b.outline) ? ' beside its shuffled baseline (outlined)' : ''}`;
+    return groupedBarChart({ width, height: 320, ariaLabel, categories, xLabel: 'layer', y: { label: axis }, series, ...(domain ? { domain } : {}) });
+  };
+  const shuffled = CONDITION_TEXT.shuffled;
+  const figure =
+    `<figure><div class="panels">` +
+    `<div><p class="panel-label">(a) ${escapeHtml(CONDITION_TEXT.cosine(alpha))}</p>${chart('LLFC cosine', `mean cosine at α = ${formatNumber(alpha, 2)}`, methodBars(measured, categories, byLabel((r) => r?.llfc?.cosine[middle])), [low, 1])}</div>` +
+    `<div><p class="panel-label">(b) ${escapeHtml(`${CONDITION_TEXT.additivity}: ${CONDITION_TEXT.additivityFormula}`)}</p>${chart(CONDITION_TEXT.additivity, CONDITION_TEXT.additivityAxis, methodBars(measured, categories, byLabel((r) => r?.additivity?.dissimilarity.flat), { name: shuffled, value: byLabel((r) => r?.additivity?.shuffled.dissimilarity.flat) }))}</div>` +
+    `<div><p class="panel-label">(c) ${escapeHtml(`${CONDITION_TEXT.commutativity}: ${CONDITION_TEXT.commutativityFormula}`)}</p>${chart(CONDITION_TEXT.commutativity, CONDITION_TEXT.commutativityAxis, methodBars(measured, categories, byLabel((r) => r?.commutativity?.distance), { name: shuffled, value: byLabel((r) => r?.commutativity?.shuffled.distance) }))}</div>` +
+    `</div><p class="caption"><b>Figure 4.</b> ${escapeHtml(`Per layer and method, on ${measured[0]![1].conditions!.samples} evaluation samples. ${CONDITION_TEXT.solidOutlined} ${CONDITION_TEXT.notes.llfc} ${CONDITION_TEXT.notes.additivity} ${CONDITION_TEXT.notes.commutativity} ${CONDITION_TEXT.notes.shuffled}`)}</p></figure>`;
+
+  const body = layers.flatMap((layer) =>
+    measured.map(([m], k) => {
+      const row = rowOf(m, layer);
+      const first = k === 0 ? `<td rowspan="${measured.length}">${escapeHtml(layer)}</td>` : '';
+      return (
+        `<tr${k === 0 ? ' class="layer-start"' : ''}>${first}<td>${escapeHtml(methodStyle(m).name)}</td>` +
+        `<td class="num">${row?.llfc ? formatNumber(row.llfc.cosine[middle] ?? NaN, 4) : NONE}</td>` +
+        `<td class="num">${formatCondition(row?.additivity?.dissimilarity.flat)}</td><td class="num">${formatCondition(row?.additivity?.shuffled.dissimilarity.flat)}</td>` +
+        `<td class="num">${formatCondition(row?.commutativity?.distance)}</td><td class="num">${formatCondition(row?.commutativity?.shuffled.distance)}</td></tr>`
+      );
+    }),
+  );
+  const table =
+    `<h2>Table 2. LLFC and its two conditions per layer</h2>` +
+    `<table class="why"><thead><tr><th>Layer</th><th>Method</th><th class="num">${escapeHtml(CONDITION_TEXT.cosine(alpha))}</th>` +
+    `<th class="num">${escapeHtml(CONDITION_TEXT.additivityColumn)}</th><th class="num">${shuffled}</th><th class="num">${escapeHtml(CONDITION_TEXT.commutativityColumn)}</th><th class="num">${shuffled}</th></tr></thead>` +
+    `<tbody>${body.join('')}</tbody></table>` +
+    `<p class="caption">${escapeHtml(`${CONDITION_TEXT.notes.pairing} A dash: the row has no such measurement. Weak additivity is over the whole flattened tensor; the JSON report also holds the mean over samples and the coefficient ⟨u, v⟩/‖v‖², and commutativity's 1 − cos.`)}</p>`;
+  return heading + figure + table;
+}
+
 function permutationFigure(report: CompareReport): string {
   const name = bestMethod(report);
   const result = name && report.methods[name];
@@ -235,41 +308,97 @@ function permutationFigure(report: CompareReport): string {
   });
   return (
     `<figure><div class="panels">${panels.join('')}</div>` +
-    `<p class="caption"><b>Figure 4.</b> The permutations ${escapeHtml(style.name)} found (${report.data ? 'the method with the lowest loss barrier that passed the equivalence check' : 'the first alignment that passed the equivalence check; weights only, there is no barrier to rank by'}): ` +
+    `<p class="caption"><b>Figure 5.</b> The permutations ${escapeHtml(style.name)} found (${report.data ? 'the method with the lowest loss barrier that passed the equivalence check' : 'the first alignment that passed the equivalence check; weights only, there is no barrier to rank by'}): ` +
     `A's unit i (row) is matched with B's unit π(i) (column). Both axes keep the units' own order, so the identity is the dashed diagonal; wide layers are drawn in blocks, shaded by the share of their units matched there.</p></figure>`
   );
 }
 
-function matchingTable(methods: readonly [MethodName, MethodResult][]): string {
-  const rows = methods.flatMap(([name, r]) =>
-    r.matching.map((m) => {
+/**
+ * Table 3: per layer, how well each method matches its units (weight distance, unit correlation,
+ * W2 and covariance W2) beside the layer's Dim(S). What does not depend on the method (every
+ * "before", Dim(S)) is printed once per layer; a layer with no matching of its own keeps its Dim(S) row.
+ */
+function matchingTable(report: CompareReport, methods: readonly [MethodName, MethodResult][]): string {
+  if (!methods.some(([, r]) => r.matching.length > 0) && report.dimS.length === 0) return '';
+  const optional = (v: number | undefined) => (v === undefined ? NONE : formatNumber(v, 3));
+  const rows = report.layers.flatMap((layer) => {
+    const dim = report.dimS.find((d) => d.layer === layer.name);
+    const dims = [dim?.a, dim?.b].map((v) => `<td class="num">${v === undefined ? NONE : formatNumber(v, 2)}</td>`);
+    const matched = methods.flatMap(([name, r]) => {
+      const m = r.matching.find((x) => x.layer === layer.name);
+      return m ? [[name, m] as const] : [];
+    });
+    if (matched.length === 0) {
+      if (!dim) return [];
+      const why = !layer.permuted ? 'not matched: the outputs keep their order' : `matched with the group of ${layer.group ?? layer.name}`;
+      // The method and the ten distance columns.
+      return [`<tr class="layer-start"><td>${escapeHtml(layer.name)}</td><td colspan="11" class="details">${escapeHtml(why)}</td>${dims.join('')}<td></td></tr>`];
+    }
+    const span = (cell: string) => cell.replace('<td', `<td rowspan="${matched.length}"`);
+    const [, first] = matched[0]!;
+    return matched.map(([name, m], k) => {
+      const w = m.wasserstein;
+      const once = (cell: string) => (k === 0 ? span(cell) : '');
       return (
-        `<tr><td>${escapeHtml(m.layer)}</td><td>${escapeHtml(methodStyle(name).name)}</td>` +
-        `<td class="num">${formatNumber(m.costBefore, 3)}</td><td class="num">${formatNumber(m.costAfter, 3)}</td>` +
-        `<td class="num">${formatOptional(m.correlationBefore, 3)}</td><td class="num">${formatOptional(m.correlationAfter, 3)}</td>` +
-        `<td class="num">${formatNumber(m.wasserstein.identity, 3)}</td><td class="num">${formatNumber(m.wasserstein.aligned, 3)}</td><td class="num">${formatNumber(m.wasserstein.optimal, 3)}</td>` +
+        `<tr${k === 0 ? ' class="layer-start"' : ''}>${once(`<td>${escapeHtml(m.layer)}</td>`)}<td>${escapeHtml(methodStyle(name).name)}</td>` +
+        once(`<td class="num">${formatNumber(first.costBefore, 3)}</td>`) + `<td class="num">${formatNumber(m.costAfter, 3)}</td>` +
+        once(`<td class="num">${formatOptional(first.correlationBefore, 3)}</td>`) + `<td class="num">${formatOptional(m.correlationAfter, 3)}</td>` +
+        once(`<td class="num">${formatNumber(first.wasserstein.identity, 3)}</td>`) + `<td class="num">${formatNumber(w.aligned, 3)}</td><td class="num">${formatNumber(w.optimal, 3)}</td>` +
+        once(`<td class="num">${optional(first.wasserstein.covariance?.identity)}</td>`) + `<td class="num">${optional(w.covariance?.aligned)}</td><td class="num">${optional(w.covariance?.optimal)}</td>` +
+        dims.map(once).join('') +
         `<td class="num">${m.permutation.filter((j, i) => j !== i).length} / ${m.permutation.length}</td></tr>`
       );
-    }),
-  );
+    });
+  });
   if (rows.length === 0) return '';
+  const w2 = DISTANCE_TEXT.w2;
+  const sub = (names: readonly string[]) => names.map((n) => `<th class="num">${escapeHtml(n)}</th>`).join('');
+  const { before, after, optimal } = DISTANCE_TEXT;
   return (
-    `<h2>Table 2. How well the hidden units are matched</h2>` +
-    `<table><thead><tr><th>Layer</th><th>Method</th><th class="num">Weight distance before</th><th class="num">after</th>` +
-    `<th class="num">Unit correlation before</th><th class="num">after</th><th class="num">W2 before</th><th class="num">after</th><th class="num">optimal</th><th class="num">Units moved</th></tr></thead><tbody>${rows.join('')}</tbody></table>` +
+    `<h2>Table 3. How well the hidden units are matched, and each layer's effective dimension</h2>` +
+    `<table class="wide"><thead>` +
+    `<tr><th rowspan="2">Layer</th><th rowspan="2">Method</th><th class="group" colspan="2">Weight distance</th><th class="group" colspan="2">Unit correlation</th>` +
+    `<th class="group" colspan="3">${w2}</th><th class="group" colspan="3">${escapeHtml(DISTANCE_TEXT.covariance)}</th><th class="group" colspan="2">${DISTANCE_TEXT.dimS}</th><th class="num" rowspan="2">Units moved</th></tr>` +
+    `<tr>${sub([before, after, before, after, before, after, optimal, before, after, optimal, 'A', 'B'])}</tr>` +
+    `</thead><tbody>${rows.join('')}</tbody></table>` +
     `<p class="caption">Weight distance: ‖W<sub>A</sub> − P·W<sub>B</sub>·Q<sup>T</sup>‖ / ‖W<sub>A</sub>‖ for the layer's weights, with no permutation (before) and with the permutations found (after). ` +
     `Unit correlation: mean Pearson correlation of matched units' activations on the alignment data. ` +
-    `W2: the Wasserstein-2 distance between the layer's neurons in A and B (each unit a point, the parameters that write it; Ferbach et al.), with no permutation (before), the method's (after) and the best one given the method's permutation of the inputs (optimal); Dim(S) is in Table 3.</p>`
+    `${escapeHtml(`${DISTANCE_TEXT.notes.w2} ${DISTANCE_TEXT.notes.covariance} ${DISTANCE_TEXT.notes.dimS}`)} ` +
+    `Every "before" and Dim(S) are the same for each method, printed once per layer${report.groups.some((g) => g.layers.length > 1) ? `; ${escapeHtml(DISTANCE_TEXT.notes.residual)}` : ''}.</p>`
   );
 }
 
-function dimensionTable(report: CompareReport): string {
-  if (report.dimS.length === 0) return '';
-  const rows = report.dimS.map((d) => `<tr><td>${escapeHtml(d.layer)}</td><td class="num">${formatNumber(d.a, 2)}</td><td class="num">${formatNumber(d.b, 2)}</td></tr>`);
+/** Figure 6: per matched layer, W2 after each alignment and at its optimum, beside Dim(S) of A and B (and covariance W2 when measured). */
+function distanceFigure(report: CompareReport, methods: readonly [MethodName, MethodResult][]): string {
+  // A REPAIR variant shares its alignment's matching: one set of bars per alignment.
+  const alignments = methods.filter(([m, r]) => !isRepaired(m) && r.matching.length > 0);
+  const layers = report.layers.map((l) => l.name).filter((n) => alignments.some(([, r]) => r.matching.some((m) => m.layer === n)));
+  if (layers.length === 0) return '';
+  const categories = layers.map(layerLabel);
+  const distance = (pick: (m: LayerMatching) => { readonly aligned: number; readonly optimal: number } | null, key: 'aligned' | 'optimal') =>
+    (method: MethodName, label: string) => {
+      const m = report.methods[method]!.matching.find((x) => x.layer === layers[categories.indexOf(label)]);
+      return (m && pick(m)?.[key]) ?? NaN;
+    };
+  const width = Math.min(505, Math.max(320, 120 + categories.length * alignments.length * 2 * 16));
+  const chart = (label: string, series: BarSeries[]) => {
+    const ariaLabel = `${label} per layer${series.some((b) => b.outline) ? ', after each alignment beside the optimum (outlined)' : ', model A beside model B'}`;
+    return groupedBarChart({ width, height: 320, ariaLabel, categories, xLabel: 'layer (its units)', y: { label, includeZero: true }, series });
+  };
+  const distances = (pick: (m: LayerMatching) => { readonly aligned: number; readonly optimal: number } | null) =>
+    methodBars(alignments, categories, distance(pick, 'aligned'), { name: DISTANCE_TEXT.optimal, value: distance(pick, 'optimal') });
+  const covariance = alignments.some(([, r]) => r.matching.some((m) => m.wasserstein.covariance !== null));
+  const dims = (['a', 'b'] as const).map((model): BarSeries => ({
+    name: MODEL_STYLE[model].label,
+    color: MODEL_STYLE[model].color.light,
+    values: layers.map((l) => dimensionOf(report, { layer: l })?.[model] ?? NaN),
+  }));
   return (
-    `<h2>Table 3. Effective dimension of each layer's weights</h2>` +
-    `<table><thead><tr><th>Layer</th><th class="num">Dim(S), A</th><th class="num">Dim(S), B</th></tr></thead><tbody>${rows.join('')}</tbody></table>` +
-    `<p class="caption">Dim(S) = tr(S)² / tr(S²), S the covariance of the layer's unit weight vectors: low values mean a few directions carry the weights.</p>`
+    `<figure><div class="panels">` +
+    `<div><p class="panel-label">(a) ${escapeHtml(DISTANCE_TEXT.w2Axis)}</p>${chart(DISTANCE_TEXT.w2Axis, distances((m) => m.wasserstein))}</div>` +
+    `<div><p class="panel-label">(b) ${escapeHtml(DISTANCE_TEXT.dimS)} of each model</p>${chart(DISTANCE_TEXT.dimSAxis, dims)}</div>` +
+    (covariance ? `<div><p class="panel-label">(c) ${escapeHtml(DISTANCE_TEXT.covarianceAxis)}</p>${chart(DISTANCE_TEXT.covarianceAxis, distances((m) => m.wasserstein.covariance))}</div>` : '') +
+    `</div><p class="caption"><b>Figure 6.</b> Neurons as points: W2 between A's and B's neurons after each alignment (filled; naive: before alignment) and the optimum given the alignment's inputs (outlined), beside Dim(S) of each model${covariance ? ', and the covariance-weighted W2' : ''}. The numbers are in Table 3.</p></figure>`
   );
 }
 
@@ -283,9 +412,10 @@ export function renderHtmlReport(report: CompareReport): string {
       pathFigure(report, methods) +
       layerBarrierFigure(report, methods) +
       llfcFigure(report, methods) +
+      whySection(report, methods) +
       permutationFigure(report) +
-      matchingTable(methods) +
-      dimensionTable(report);
+      matchingTable(report, methods) +
+      distanceFigure(report, methods);
   return (
     `<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">` +
     `<meta http-equiv="Content-Security-Policy" content="${CSP}">` +

@@ -26,9 +26,21 @@ function method(name: 'naive' | 'weight', overrides: Partial<MethodResult> = {})
       correlationAfter: aligned ? 0.62 : 0.04,
       permutation: aligned ? [2, 0, 1, 3] : [0, 1, 2, 3],
       unitCosts: [0.5, 0.6, 0.7, 0.4],
-      wasserstein: { identity: 0.9, aligned: aligned ? 0.5 : 0.9, optimal: 0.48, covariance: null },
+      wasserstein: { identity: 0.9, aligned: aligned ? 0.5 : 0.9, optimal: 0.48, covariance: { identity: 2.5, aligned: aligned ? 1.25 : 2.5, optimal: 1.125 } },
     }],
-    conditions: null,
+    conditions: {
+      samples: 200,
+      additivity: [{
+        layer: '<script>alert(1)</script>',
+        dissimilarity: { flat: aligned ? 0.0123 : 0.0456, mean: aligned ? 0.0134 : 0.0467 },
+        coefficient: { flat: 0.98, mean: 0.97 },
+        shuffled: { dissimilarity: { flat: 0.0789, mean: 0.0791 }, coefficient: { flat: 0.91, mean: 0.9 } },
+      }],
+      commutativity: [
+        { layer: '<script>alert(1)</script>', distance: aligned ? 0.3125 : 0.8125, dissimilarity: { flat: 0.05, mean: 0.06 }, shuffled: { distance: 1.0625, dissimilarity: { flat: 0.5, mean: 0.51 } } },
+        { layer: 'head', distance: aligned ? 0.00042 : 0.6875, dissimilarity: { flat: 0.04, mean: 0.05 }, shuffled: { distance: 0.9375, dissimilarity: { flat: 0.4, mean: 0.41 } } },
+      ],
+    },
     equivalent: true,
     equivalenceError: aligned ? 2.1e-7 : 0,
     seconds: aligned ? 0.0312 : 0,
@@ -60,7 +72,7 @@ function report(overrides: Partial<CompareReport> = {}): CompareReport {
     backend: 'wasm',
     backendDetail: 'wasm (SIMD, 1 thread)',
     methods: { naive: method('naive'), weight: method('weight') },
-    dimS: [{ layer: '<script>alert(1)</script>', a: 3.25, b: 3.5 }],
+    dimS: [{ layer: '<script>alert(1)</script>', a: 3.25, b: 3.5 }, { layer: 'head', a: 1.75, b: 1.5 }],
     warnings: ['layer <i>x</i> had 2 dead units'],
     ...overrides,
   };
@@ -75,7 +87,7 @@ test('one self-contained page: the strict CSP, no script, no URL to fetch', () =
   assert.doesNotMatch(html, /\b(?:src|href)=/i);
 });
 
-test('one <svg> per chart: loss, accuracy, two per-layer bar charts, an LLFC map per method and its scale, a permutation per hidden layer', () => {
+test('one <svg> per chart: loss, accuracy, two per-layer bar charts, an LLFC map per method and its scale, LLFC beside its two conditions, a permutation per hidden layer, W2 beside Dim(S) and covariance W2', () => {
   const html = renderHtmlReport(report());
   const charts = [...html.matchAll(/<svg [^>]*aria-label="([^"]*)"/g)].map((m) => m[1]);
   assert.deepEqual(charts, [
@@ -86,7 +98,13 @@ test('one <svg> per chart: loss, accuracy, two per-layer bar charts, an LLFC map
     'layerwise feature cosine along the path for naive (no alignment)',
     'layerwise feature cosine along the path for weight matching',
     'colour scale of the feature cosine',
+    'LLFC cosine (mean cosine at α = 0.50) per layer, one bar per method',
+    'Weak additivity (1 − cos, whole tensor) per layer, one bar per method beside its shuffled baseline (outlined)',
+    'Commutativity (relative distance) per layer, one bar per method beside its shuffled baseline (outlined)',
     'permutation of layer &lt;script&gt;alert(1)&lt;/script&gt; found by weight matching',
+    'W2 between A&#39;s and B&#39;s neurons per layer, after each alignment beside the optimum (outlined)',
+    'Dim(S) = tr(S)² / tr(S²) per layer, model A beside model B',
+    'covariance-weighted W2 per layer, after each alignment beside the optimum (outlined)',
   ]);
   assert.equal((html.match(/<svg /g) ?? []).length, (html.match(/<\/svg>/g) ?? []).length);
 });
@@ -109,8 +127,79 @@ test('the table carries the report\'s numbers: barriers, endpoint and midpoint a
   const naiveRow = table.slice(table.indexOf('<td>naive (no alignment)</td>'), table.indexOf('<td>weight matching</td>'));
   for (const text of ['1.4947', '53.70%', '41.20%']) assert.ok(naiveRow.includes(text), text);
   assert.match(html, /Backend<\/dt><dd>TensorFlow\.js wasm/);
-  // Table 3: Dim(S).
-  assert.match(html, /<td class="num">3\.25<\/td><td class="num">3\.50<\/td>/);
+});
+
+/** The HTML between a table's title and its end. */
+function tableAfter(html: string, title: string): string {
+  const start = html.indexOf(title);
+  assert.ok(start >= 0, title);
+  return html.slice(start, html.indexOf('</table>', start));
+}
+
+test('Why LLFC holds: per layer and method the LLFC cosine at α = 0.5, weak additivity and commutativity with their shuffled baselines, the layers paired by name', () => {
+  const html = renderHtmlReport(report());
+  const table = tableAfter(html, 'Table 2. LLFC and its two conditions per layer');
+  assert.ok(table.includes('<th class="num">LLFC cosine at α = 0.50</th><th class="num">Additivity 1 − cos</th><th class="num">shuffled</th><th class="num">Commutativity distance</th><th class="num">shuffled</th>'));
+  // The ReLU after the hidden layer pairs with it (one row per method, the layer named once); the logits have commutativity only.
+  assert.ok(table.includes(
+    '<tr class="layer-start"><td rowspan="2">&lt;script&gt;alert(1)&lt;/script&gt;</td><td>naive (no alignment)</td>' +
+      '<td class="num">0.6200</td><td class="num">0.0456</td><td class="num">0.0789</td><td class="num">0.8125</td><td class="num">1.0625</td></tr>' +
+      '<tr><td>weight matching</td><td class="num">0.9800</td><td class="num">0.0123</td><td class="num">0.0789</td><td class="num">0.3125</td><td class="num">1.0625</td></tr>',
+  ), table);
+  assert.ok(table.includes(
+    '<tr class="layer-start"><td rowspan="2">head</td><td>naive (no alignment)</td><td class="num">–</td><td class="num">–</td><td class="num">–</td><td class="num">0.6875</td><td class="num">0.9375</td></tr>' +
+      '<tr><td>weight matching</td><td class="num">–</td><td class="num">–</td><td class="num">–</td><td class="num">4.20×10⁻⁴</td><td class="num">0.9375</td></tr>',
+  ), table);
+  assert.match(html, /<b>Figure 4\.<\/b> Per layer and method, on 200 evaluation samples\./);
+  // The shuffled baselines are outlined bars beside each method's, named in their tooltip.
+  const start = html.indexOf('aria-label="Commutativity');
+  const chart = html.slice(start, html.indexOf('</svg>', start));
+  assert.match(chart, new RegExp(`<rect [^>]*fill="none" stroke="${METHOD_STYLE.weight.color.light}" stroke-width="1\\.2"><title>head, weight matching, shuffled: 0\\.9375</title>`));
+  assert.match(chart, new RegExp(`<rect [^>]*fill="${METHOD_STYLE.weight.color.light}"><title>&lt;script&gt;alert\\(1\\)&lt;/script&gt;, weight matching: 0\\.3125</title>`));
+  assert.doesNotMatch(chart, />weight matching, shuffled<\/text>/, 'the legend names each method once');
+});
+
+test('a residual network\'s rows in network order: a convolution feeding the sum has commutativity only, the activation after the sum LLFC and additivity only, the logits last', () => {
+  const layer = (name: string, permuted = true) => ({ name, kind: 'conv' as const, width: 4, permuted, group: permuted ? 'conv1' : null, batchNorm: null });
+  const activations = ['conv1', 'layer1.0.conv1', 'layer1.0'];
+  const weighted = ['conv1', 'layer1.0.conv1', 'layer1.0.conv2', 'fc'];
+  const conditions = {
+    samples: 50,
+    additivity: activations.map((name, k) => ({ layer: name, dissimilarity: { flat: 0.01 * (k + 1), mean: 0 }, coefficient: { flat: 1, mean: 1 }, shuffled: { dissimilarity: { flat: 0.5, mean: 0 }, coefficient: { flat: 1, mean: 1 } } })),
+    commutativity: weighted.map((name, k) => ({ layer: name, distance: 0.1 * (k + 1), dissimilarity: { flat: 0, mean: 0 }, shuffled: { distance: 0.9, dissimilarity: { flat: 0, mean: 0 } } })),
+  };
+  const llfc = activations.map((name) => ({ layer: name, cosine: [1, 0.9, 0.8, 0.9, 1], scale: [1, 1, 1, 1, 1], baseline: 0.5 }));
+  const html = renderHtmlReport(report({
+    layers: [...weighted.slice(0, 3).map((n) => layer(n)), { ...layer('fc', false), kind: 'linear' }],
+    groups: [{ name: 'conv1', size: 4, layers: ['conv1', 'layer1.0.conv2'] }],
+    methods: { weight: method('weight', { llfc, conditions }) },
+  }));
+  const table = tableAfter(html, 'Table 2.');
+  const rows = [...table.matchAll(/<tr class="layer-start"><td rowspan="1">([^<]*)<\/td><td>weight matching<\/td>((?:<td class="num">[^<]*<\/td>)*)<\/tr>/g)]
+    .map((m) => [m[1], ...[...m[2]!.matchAll(/<td class="num">([^<]*)<\/td>/g)].map((c) => c[1])]);
+  assert.deepEqual(rows, [
+    ['conv1', '0.8000', '0.0100', '0.5000', '0.1000', '0.9000'],
+    ['layer1.0.conv1', '0.8000', '0.0200', '0.5000', '0.2000', '0.9000'],
+    ['layer1.0.conv2', '–', '–', '–', '0.3000', '0.9000'],
+    ['layer1.0', '0.8000', '0.0300', '0.5000', '–', '–'],
+    ['fc', '–', '–', '–', '0.4000', '0.9000'],
+  ]);
+});
+
+test('Table 3: W2 and covariance W2 before, after and optimal beside Dim(S), every "before" and Dim(S) once per layer; the logits keep their Dim(S) row', () => {
+  const html = renderHtmlReport(report());
+  const table = tableAfter(html, 'Table 3. How well the hidden units are matched');
+  assert.ok(table.includes('<th class="group" colspan="3">W2</th><th class="group" colspan="3">covariance W2</th><th class="group" colspan="2">Dim(S)</th>'), table);
+  assert.ok(table.includes(
+    '<tr class="layer-start"><td rowspan="2">&lt;script&gt;alert(1)&lt;/script&gt;</td><td>naive (no alignment)</td>' +
+      '<td rowspan="2" class="num">1.410</td><td class="num">1.410</td><td rowspan="2" class="num">0.040</td><td class="num">0.040</td>' +
+      '<td rowspan="2" class="num">0.900</td><td class="num">0.900</td><td class="num">0.480</td>' +
+      '<td rowspan="2" class="num">2.500</td><td class="num">2.500</td><td class="num">1.125</td>' +
+      '<td rowspan="2" class="num">3.25</td><td rowspan="2" class="num">3.50</td><td class="num">0 / 4</td></tr>' +
+      '<tr><td>weight matching</td><td class="num">0.930</td><td class="num">0.620</td><td class="num">0.500</td><td class="num">0.480</td><td class="num">1.250</td><td class="num">1.125</td><td class="num">3 / 4</td></tr>',
+  ), table);
+  assert.ok(table.includes('<tr class="layer-start"><td>head</td><td colspan="11" class="details">not matched: the outputs keep their order</td><td class="num">1.75</td><td class="num">1.50</td><td></td></tr>'), table);
+  assert.match(html, /<b>Figure 6\.<\/b> Neurons as points/);
 });
 
 test('a failed equivalence check is shown in red and the row marked invalid; the permutation figure skips that method', () => {
@@ -135,17 +224,24 @@ test('the aligned permutation is drawn cell by cell: A unit i against B unit per
 
 test('weights only: no path figures, dashes for the barriers, and the page says why', () => {
   const weightsOnly = (name: 'naive' | 'weight') =>
-    method(name, { path: null, barrier: null, layerBarriers: [], llfc: [], matching: method(name).matching.map((m) => ({ ...m, correlationBefore: null, correlationAfter: null })) });
+    method(name, { path: null, barrier: null, layerBarriers: [], llfc: [], conditions: null, matching: method(name).matching.map((m) => ({ ...m, correlationBefore: null, correlationAfter: null, wasserstein: { ...m.wasserstein, covariance: null } })) });
   const html = renderHtmlReport(report({ data: null, equivalenceInputs: 'random', methods: { naive: weightsOnly('naive'), weight: weightsOnly('weight') } }));
   const charts = [...html.matchAll(/<svg [^>]*aria-label="([^"]*)"/g)].map((m) => m[1]);
-  assert.deepEqual(charts, ['permutation of layer &lt;script&gt;alert(1)&lt;/script&gt; found by weight matching']);
+  assert.deepEqual(charts, [
+    'permutation of layer &lt;script&gt;alert(1)&lt;/script&gt; found by weight matching',
+    'W2 between A&#39;s and B&#39;s neurons per layer, after each alignment beside the optimum (outlined)',
+    'Dim(S) = tr(S)² / tr(S²) per layer, model A beside model B',
+  ]);
   assert.match(html, /Evaluation data<\/dt><dd>none \(weights only\)/);
-  assert.match(html, /Weights only: no evaluation data was given, so the path, the barriers, the per-layer barriers and LLFC \(Figures 1–3\) are not measured/);
+  assert.match(html, /Weights only: no evaluation data was given, so the path, the barriers, the per-layer barriers, LLFC and its conditions \(Figures 1–4, Table 2\) are not measured/);
+  assert.match(html, /<h2>Why LLFC holds: its two conditions<\/h2><p class="caption">No LLFC and no conditions: both are measured on evaluation data, and this comparison had none \(weights only\)\. Give evaluation data to measure LLFC and its conditions\.<\/p>/);
+  // No covariance W2 without data: dashes in its columns.
+  assert.match(tableAfter(html, 'Table 3.'), /<td rowspan="2" class="num">–<\/td><td class="num">–<\/td><td class="num">–<\/td>/);
   assert.match(html, /256 seeded standard-normal inputs/);
   const table = html.slice(html.indexOf('Table 1.'), html.indexOf('</table>', html.indexOf('Table 1.')));
   const weightRow = table.slice(table.indexOf('<td>weight matching</td>'));
   assert.equal((weightRow.match(/<td class="num">–<\/td>/g) ?? []).length, 5);
-  assert.match(html, /<td class="num">n\/a<\/td><td class="num">n\/a<\/td>/);
+  assert.match(html, /<td rowspan="2" class="num">n\/a<\/td><td class="num">n\/a<\/td>/);
 });
 
 test('the figures draw each method as the presentation table says: its colour, dash and marker, REPAIR dotted in its alignment\'s colour', () => {
