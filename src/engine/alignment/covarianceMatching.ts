@@ -2,7 +2,7 @@ import { tf } from '../backend/tfBackend';
 import { batchSizeFor } from '../model/forward';
 import { INPUT, layerUnits, type Network, type WeightedNode } from '../model/network';
 import { valueShapes } from '../model/networkShapes';
-import { channelSpacesWithValues } from '../model/networkSpaces';
+import { channelSpacesWithValues, flattenedMap } from '../model/networkSpaces';
 import { disposeTensors, uploadNetwork, uploadSamples } from '../model/networkTensors';
 import type { Params } from '../model/params';
 import type { Permutation, PermutationSpec } from '../model/permutationSpec';
@@ -18,6 +18,12 @@ import type { Samples } from './unitCorrelations';
  * first samples' patches, every position of each, stand for the rest.
  */
 export const MAX_PATCH_ROWS = 1 << 16;
+
+/**
+ * Rows each float32 product of Σ's sums adds up; the products are summed in double. A product of
+ * all 65,536 patch rows at once lost up to 3e-4 of Σ's largest entry to float32 accumulation.
+ */
+const MOMENT_BLOCK_ROWS = 1 << 12;
 
 /**
  * cost(i, j) = (a_i − b_j)ᵀ Σ (a_i − b_j) for the rows a_i of `rowsA` and b_j of `rowsB` (both
@@ -41,7 +47,7 @@ export async function covarianceCosts(rowsA: Float32Array, rowsB: Float32Array, 
 }
 
 /** Per row i: Σ_c (XΣ)[i, c] · X[i, c] = xᵢᵀ Σ xᵢ. */
-function rowQuadratics(xSigma: Float32Array, x: Float32Array, n: number, e: number): Float64Array {
+export function rowQuadratics(xSigma: Float32Array, x: Float32Array, n: number, e: number): Float64Array {
   const out = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     let sum = 0;
@@ -56,12 +62,48 @@ function rowQuadratics(xSigma: Float32Array, x: Float32Array, n: number, e: numb
  * (a convolution's over its patch, channel-major, as PyTorch stores them) and its bias, with the
  * BatchNorm that follows folded in (eval mode: s = γ/√(var + ε), w ← s·w, b ← s·(b − μ) + β).
  */
-interface LayerInput {
+export interface CovarianceLayer {
   readonly node: number;
   readonly batchNorm: number | null;
   /** Inputs per unit (the patch size of a convolution), and whether a constant 1 follows them. */
   readonly size: number;
   readonly withOne: boolean;
+  /** The group its outputs lie in, and the group its inputs lie in (null: the data, or unpermuted). */
+  readonly group: number;
+  readonly inputGroup: number | null;
+}
+
+/**
+ * What covariance matching weighs by, measured once under A on the fit data: every layer writing
+ * into a permutation group (network order) and Σ = E[x̃ x̃ᵀ] of its input rows (`inputMoments`).
+ * The matching and the covariance-weighted Wasserstein distance (neuronWasserstein) both read it.
+ */
+export interface CovarianceInputs {
+  readonly network: Network;
+  readonly layers: readonly CovarianceLayer[];
+  /** Per layer's node: Σ, e × e row-major, e = size + 1 with the constant 1. */
+  readonly sigmas: ReadonlyMap<number, Float32Array>;
+}
+
+export async function covarianceInputs(network: Network, spec: PermutationSpec, a: Params, fit: Samples): Promise<CovarianceInputs> {
+  const { spaces, values } = channelSpacesWithValues(network);
+  const groupOfSpace = spaces.spaces.map((space) => spec.groups.findIndex((g) => g.name === space.name && space.permutable));
+  const layers = layerUnits(network).flatMap((unit): CovarianceLayer[] => {
+    const node = network.nodes[unit.node] as WeightedNode;
+    const group = groupOfSpace[values[unit.node]!]!;
+    if (group < 0) return [];
+    const weight = a.get(node.weight)!;
+    const inputGroup = groupOfSpace[node.input === INPUT ? 0 : values[node.input]!]!;
+    return [{
+      node: unit.node,
+      batchNorm: unit.batchNorm,
+      size: weight.data.length / weight.shape[0]!,
+      withOne: node.bias !== null || unit.batchNorm !== null,
+      group,
+      inputGroup: inputGroup < 0 ? null : inputGroup,
+    }];
+  });
+  return { network, layers, sigmas: await inputMoments(network, valueShapes(network), a, fit, layers) };
 }
 
 /**
@@ -74,37 +116,22 @@ interface LayerInput {
  * made to imitate. A group that several layers write into (a ResNet stage) is matched when its
  * first writer is reached, on the sum of the costs of every writer whose inputs are aligned by
  * then: the stem or the stage's first block and its shortcut; the later blocks' writes into the
- * stage read the stage itself and follow the permutation chosen.
+ * stage read the stage itself and follow the permutation chosen. `fit` may be the moments
+ * measured already (`covarianceInputs` of the same A), which a comparison shares.
  */
-export async function covarianceMatching(network: Network, a: Params, b: Params, spec: PermutationSpec, fit: Samples): Promise<AlignmentResult> {
-  const { spaces, values } = channelSpacesWithValues(network);
-  const groupOfSpace = spaces.spaces.map((space) => spec.groups.findIndex((g) => g.name === space.name && space.permutable));
-  const shapes = valueShapes(network);
-  const inputs = layerUnits(network).flatMap((unit): LayerInput[] => {
-    const node = network.nodes[unit.node] as WeightedNode;
-    if (groupOfSpace[values[unit.node]!]! < 0) return [];
-    const weight = a.get(node.weight)!;
-    return [{ node: unit.node, batchNorm: unit.batchNorm, size: weight.data.length / weight.shape[0]!, withOne: node.bias !== null || unit.batchNorm !== null }];
-  });
-  const sigmas = await inputMoments(network, shapes, a, fit, inputs);
-  const inputGroup = (layer: LayerInput): number | null => {
-    const node = network.nodes[layer.node] as WeightedNode;
-    const g = groupOfSpace[node.input === INPUT ? 0 : values[node.input]!]!;
-    return g < 0 ? null : g;
-  };
-
+export async function covarianceMatching(network: Network, a: Params, b: Params, spec: PermutationSpec, fit: Samples | CovarianceInputs): Promise<AlignmentResult> {
+  const { layers, sigmas } = 'sigmas' in fit ? fit : await covarianceInputs(network, spec, a, fit);
   const perms: (Permutation | undefined)[] = spec.groups.map(() => undefined);
   const details: Record<string, number> = {};
-  for (const layer of inputs) {
-    const g = groupOfSpace[values[layer.node]!]!;
+  for (const layer of layers) {
+    const g = layer.group;
     if (perms[g]) continue;
-    const writers = inputs.filter((w) => groupOfSpace[values[w.node]!] === g && (inputGroup(w) === null || perms[inputGroup(w)!] !== undefined));
+    const writers = layers.filter((w) => w.group === g && (w.inputGroup === null || perms[w.inputGroup] !== undefined));
     const n = spec.groups[g]!.size;
     const cost = new Float64Array(n * n);
     for (const w of writers) {
       const e = w.size + (w.withOne ? 1 : 0);
-      const ig = inputGroup(w);
-      const part = await covarianceCosts(unitRows(network, a, w, null), unitRows(network, b, w, ig === null ? null : perms[ig]!), n, e, sigmas.get(w.node)!);
+      const part = await covarianceCosts(unitRows(network, a, w, null), unitRows(network, b, w, w.inputGroup === null ? null : perms[w.inputGroup]!), n, e, sigmas.get(w.node)!);
       for (let k = 0; k < cost.length; k++) cost[k]! += part[k]!;
     }
     const solved = solveAssignment(n, cost);
@@ -125,7 +152,7 @@ export async function covarianceMatching(network: Network, a: Params, b: Params,
 }
 
 /** One layer's units as rows of [w | b] (BatchNorm folded in), B's input channels reordered by `inputPerm`. */
-function unitRows(network: Network, params: Params, layer: LayerInput, inputPerm: Permutation | null): Float32Array {
+export function unitRows(network: Network, params: Params, layer: CovarianceLayer, inputPerm: Permutation | null): Float32Array {
   const node = network.nodes[layer.node] as WeightedNode;
   const weight = params.get(node.weight)!;
   const n = weight.shape[0]!;
@@ -162,7 +189,7 @@ function unitRows(network: Network, params: Params, layer: LayerInput, inputPerm
  * sample for a linear layer (a flattened map in channel, height, width order), one per sample
  * and output position for a convolution (its input patch), at most MAX_PATCH_ROWS per layer.
  */
-async function inputMoments(network: Network, shapes: readonly (readonly number[])[], a: Params, fit: Samples, layers: readonly LayerInput[]): Promise<Map<number, Float32Array>> {
+async function inputMoments(network: Network, shapes: readonly (readonly number[])[], a: Params, fit: Samples, layers: readonly CovarianceLayer[]): Promise<Map<number, Float32Array>> {
   const sums = layers.map((l) => new Float64Array((l.size + (l.withOne ? 1 : 0)) ** 2));
   const rows = layers.map(() => 0);
   const batchSize = batchSizeFor(network);
@@ -181,7 +208,7 @@ async function inputMoments(network: Network, shapes: readonly (readonly number[
           const room = MAX_PATCH_ROWS - rows[k]!;
           const samples = Math.min(end - start, Math.ceil(room / perSample));
           if (samples <= 0) return [];
-          const m = inputRows(node, shapes[layer.node]!, tf.slice(input, 0, samples));
+          const m = inputRows(node, shapes[layer.node]!, flattenedMap(network, shapes, node.input), tf.slice(input, 0, samples));
           const limited = m.shape[0] > room ? tf.slice(m, [0, 0], [room, -1]) : m;
           taken.push(k);
           return [layer.withOne ? tf.concat([limited, tf.ones([limited.shape[0], 1])], 1) : limited];
@@ -190,13 +217,19 @@ async function inputMoments(network: Network, shapes: readonly (readonly number[
       try {
         for (const [t, m] of matrices.entries()) {
           const k = taken[t]!;
-          // Transposed explicitly: wasm multiplies by a transposed operand several times slower.
-          const product = tf.tidy(() => tf.matMul(tf.transpose(m), m));
-          const v = await product.data<'float32'>();
-          product.dispose();
-          const sum = sums[k]!;
-          for (let i = 0; i < v.length; i++) sum[i]! += v[i]!;
-          rows[k]! += m.shape[0];
+          const count = m.shape[0];
+          for (let from = 0; from < count; from += MOMENT_BLOCK_ROWS) {
+            // Transposed explicitly: wasm multiplies by a transposed operand several times slower.
+            const product = tf.tidy(() => {
+              const block = count <= MOMENT_BLOCK_ROWS ? m : tf.slice(m, [from, 0], [Math.min(MOMENT_BLOCK_ROWS, count - from), -1]);
+              return tf.matMul(tf.transpose(block), block);
+            });
+            const v = await product.data<'float32'>();
+            product.dispose();
+            const sum = sums[k]!;
+            for (let i = 0; i < v.length; i++) sum[i]! += v[i]!;
+          }
+          rows[k]! += count;
         }
       } finally {
         tf.dispose(matrices);
@@ -208,12 +241,17 @@ async function inputMoments(network: Network, shapes: readonly (readonly number[
   return new Map(layers.map((layer, k) => [layer.node, Float32Array.from(sums[k]!, (s) => s / rows[k]!)]));
 }
 
-/** A layer's input as rows of what each unit multiplies: patches (channel, dy, dx) of a convolution, vectors of a linear layer. */
-function inputRows(node: WeightedNode, out: readonly number[], x: tf.Tensor): tf.Tensor2D {
+/**
+ * A layer's input as rows of what each unit multiplies: patches (channel, dy, dx) of a
+ * convolution, vectors of a linear layer. A linear layer reading a flattened map (`map`, C×H×W)
+ * gets the flattening's NHWC order turned channel-major, the order of its [out, C, H, W] weight.
+ */
+function inputRows(node: WeightedNode, out: readonly number[], map: readonly number[] | null, x: tf.Tensor): tf.Tensor2D {
   const n = x.shape[0]!;
   if (node.op === 'linear') {
-    // NHWC maps flatten channel-major here, as the engine's [out, C, H, W] weight does.
-    return (x.shape.length === 4 ? tf.reshape(tf.transpose(x, [0, 3, 1, 2]), [n, -1]) : tf.reshape(x, [n, -1])) as tf.Tensor2D;
+    if (!map) return tf.reshape(x, [n, -1]) as tf.Tensor2D;
+    const [c, h, w] = map as [number, number, number];
+    return tf.reshape(tf.transpose(tf.reshape(x, [n, h, w, c]), [0, 3, 1, 2]), [n, -1]) as tf.Tensor2D;
   }
   const [kh, kw] = node.kernel;
   const [sh, sw] = node.stride;

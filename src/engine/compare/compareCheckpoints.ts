@@ -1,6 +1,6 @@
 import { activationMatching } from '../alignment/activationMatching';
 import type { AlignmentResult } from '../alignment/alignmentResult';
-import { covarianceMatching } from '../alignment/covarianceMatching';
+import { covarianceInputs, covarianceMatching, type CovarianceInputs } from '../alignment/covarianceMatching';
 import { naiveAlignment } from '../alignment/naive';
 import { unitCorrelations, type Samples } from '../alignment/unitCorrelations';
 import { bestWeightMatching } from '../alignment/weightMatching';
@@ -12,6 +12,7 @@ import { channelSpacesWithValues, networkChannelSpaces } from '../model/networkS
 import type { Params } from '../model/params';
 import { derivePermutationSpec, type PermutationSpec } from '../model/permutationSpec';
 import { dimS } from '../metrics/dimS';
+import { llfcConditions, type LeftOut } from '../metrics/llfcConditions';
 import { checkEquivalence, gaussianInputs } from '../metrics/equivalence';
 import { alphaGrid } from '../metrics/interpolation';
 import { matchingCosts } from '../metrics/matchingCosts';
@@ -25,6 +26,7 @@ import {
   type AlignmentName,
   type CompareReport,
   type LayerMatching,
+  type LlfcConditions,
   type MethodName,
   type MethodResult,
 } from '../../shared/compareReport';
@@ -69,7 +71,7 @@ async function align(
   method: AlignmentName,
   pair: CheckpointPair,
   spec: PermutationSpec,
-  fit: Samples | null,
+  covarianceMoments: () => Promise<CovarianceInputs>,
   correlations: readonly Float64Array[] | null,
   seed: number,
   restarts: number,
@@ -87,15 +89,15 @@ async function align(
     case 'activation':
       return activationMatching(spec, fitted(correlations));
     case 'covariance':
-      return covarianceMatching(pair.network, pair.a.params, pair.b.params, spec, fitted(fit));
+      return covarianceMatching(pair.network, pair.a.params, pair.b.params, spec, await covarianceMoments());
   }
 }
 
 /**
  * The whole comparison: read and check both checkpoints and the data, align B to A by every
  * method asked for, check each alignment preserves B's function, and measure the linear path
- * (BatchNorm statistics reset, REPAIR for the '+repair' methods), per-layer barriers, LLFC,
- * matching quality and Dim(S). Without data (weights only), the path measurements are null or
+ * (BatchNorm statistics reset, REPAIR for the '+repair' methods), per-layer barriers, LLFC and
+ * its two conditions, matching quality with the Wasserstein distances, and Dim(S). Without data (weights only), the path measurements are null or
  * empty and the equivalence check runs on seeded random inputs.
  */
 export async function compareCheckpoints(choices: CompareChoices, run: CompareRun = {}): Promise<Comparison> {
@@ -137,12 +139,26 @@ export async function compareCheckpoints(choices: CompareChoices, run: CompareRu
     ? firstSamples(data.evaluation, EQUIVALENCE_SAMPLES)
     : { inputs: gaussianInputs(EQUIVALENCE_SAMPLES * inputSize, EQUIVALENCE_SEED), count: EQUIVALENCE_SAMPLES };
   const threads = measuringThreads(run.threads, backend.name);
+  // Σ of A's layer inputs on the fit data, measured once: covariance matching and every method's covariance-weighted W2 read it.
+  let moments: Promise<CovarianceInputs> | null = null;
+  const covarianceMoments = (): Promise<CovarianceInputs> => {
+    if (!fit) throw new Error('covariance moments reached without fit data');
+    return (moments ??= covarianceInputs(network, spec, pair.a.params, fit));
+  };
+  const llfcSamples = data && request.llfcSamples > 0 ? firstSamples(data.evaluation, request.llfcSamples) : null;
   const evaluator = data && PathEvaluator.create(network, pair.a.params, data.evaluation, { fit, bnReset: request.bnReset, threads, backend: request.backend });
   const methods: Partial<Record<MethodName, MethodResult>> = {};
   const aligned = new Map<MethodName, Params>();
   const alignments = new Map<
     AlignmentName,
-    { result: AlignmentResult; seconds: number; permutedB: Params; equivalence: { equivalent: boolean; error: number }; matching?: LayerMatching[] }
+    {
+      result: AlignmentResult;
+      seconds: number;
+      permutedB: Params;
+      equivalence: { equivalent: boolean; error: number };
+      matching?: LayerMatching[];
+      conditions?: LlfcConditions | null;
+    }
   >();
   try {
     for (const [index, method] of request.methods.entries()) {
@@ -154,7 +170,7 @@ export async function compareCheckpoints(choices: CompareChoices, run: CompareRu
         // Alignment time is unknown ahead (sweeps until nothing improves): its share is held at its start.
         progress(stage(base), share(0));
         const started = performance.now();
-        const result = await align(base, pair, spec, fit, correlations, request.seed, request.restarts, (sweep) => progress(`${stage(base)}: sweep ${sweep}`, share(0)));
+        const result = await align(base, pair, spec, covarianceMoments, correlations, request.seed, request.restarts, (sweep) => progress(`${stage(base)}: sweep ${sweep}`, share(0)));
         const seconds = (performance.now() - started) / 1000;
         const permutedB = applyPermutation(pair.b.params, spec, result.perms);
         progress(`${base}: equivalence check`, share(evaluator ? 0.1 : 0.5));
@@ -173,27 +189,39 @@ export async function compareCheckpoints(choices: CompareChoices, run: CompareRu
             layerBarriers: request.layerBarriers,
             llfcSamples: request.llfcSamples,
             repair: isRepaired(method),
-            onProgress: (stage, fraction) => progress(`${method} ${stage}`, share(0.1 + 0.85 * fraction)),
+            onProgress: (stage, fraction) => progress(`${method} ${stage}`, share(0.1 + 0.8 * fraction)),
             ...(run.signal ? { signal: run.signal } : {}),
           })
         : null;
+      // A method and its REPAIR variant share the alignment, so its conditions and matching are computed once.
+      if (done.conditions === undefined) {
+        done.conditions = null;
+        if (llfcSamples) {
+          const { permutedB } = done;
+          const measuredConditions = await llfcConditions(network, pair.a.params, permutedB, llfcSamples, {
+            onBatch: (batch, batches) => progress(`${base}: LLFC conditions: batch ${batch}/${batches}`, share(0.9 + (0.05 * batch) / batches)),
+            ...(run.signal ? { signal: run.signal } : {}),
+          });
+          if (measuredConditions.leftOut.length > 0) warnings.push(leftOutWarning(base, llfcSamples.count, measuredConditions.leftOut));
+          done.conditions = measuredConditions.conditions;
+        }
+      }
       progress(`${method}: matching costs`, share(0.95));
-      // A method and its REPAIR variant share the alignment, so its matching is computed once.
       if (!done.matching) {
-        const wasserstein = await neuronWasserstein(pair.a.params, pair.b.params, spec, done.result.perms);
+        const wasserstein = await neuronWasserstein(pair.a.params, pair.b.params, spec, done.result.perms, fit && (await covarianceMoments()));
         done.matching = matchingCosts(pair.a.params, pair.b.params, spec, done.result.perms, correlations ?? undefined).map((layer, g) => {
-          const { identity, aligned: after, optimal } = wasserstein[g]!;
-          return { ...layer, wasserstein: { identity, aligned: after, optimal, covariance: null } };
+          const { identity, aligned: after, optimal, covariance } = wasserstein[g]!;
+          return { ...layer, wasserstein: { identity, aligned: after, optimal, covariance } };
         });
       }
-      const { matching } = done;
+      const { matching, conditions } = done;
       methods[method] = {
         method,
         path: measured?.path ?? null,
         barrier: measured?.barrier ?? null,
         layerBarriers: measured?.layerBarriers ?? [],
         llfc: measured?.llfc ?? [],
-        conditions: null,
+        conditions,
         matching,
         equivalent: done.equivalence.equivalent,
         equivalenceError: done.equivalence.error,
@@ -252,4 +280,10 @@ export async function compareCheckpoints(choices: CompareChoices, run: CompareRu
   };
   progress('done', 1);
   return { report, pair, spec, aligned, fit };
+}
+
+/** One line for the samples an alignment's conditions left out of their per-sample means. */
+function leftOutWarning(alignment: AlignmentName, samples: number, leftOut: readonly LeftOut[]): string {
+  const where = leftOut.map((l) => `${l.condition === 'additivity' ? 'weak additivity' : 'commutativity'} at '${l.layer}'${l.shuffled ? ' (shuffled)' : ''}: ${l.samples}`);
+  return `${alignment}: LLFC conditions: samples with an all-zero u or v (no direction) were left out of the per-sample means, of ${samples}: ${where.join('; ')}`;
 }

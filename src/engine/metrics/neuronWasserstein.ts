@@ -1,4 +1,5 @@
 import type { NeuronWasserstein } from '../../shared/compareReport';
+import { covarianceCosts, rowQuadratics, unitRows, type CovarianceInputs } from '../alignment/covarianceMatching';
 import { matrixProduct, transposed } from '../alignment/matrixProduct';
 import { solveAssignment } from '../alignment/assignment/solveAssignment';
 import { permutedParams, specLayout } from '../alignment/specLayout';
@@ -12,12 +13,13 @@ import type { Permutation, PermutationSpec } from '../model/permutationSpec';
  * and the next layer's columns left out), with uniform weights, so that with n units on each side
  * W2² = (1/n)·min over σ of Σ‖a_i − b_σ(i)‖². Reported for σ the identity with B as it is, for σ
  * the method's permutation (B's inputs permuted by the method too), and the minimum over σ with
- * B's inputs as the method permuted them.
+ * B's inputs as the method permuted them. With `covariance` (the moments covariance matching
+ * weighs by, measured under A), the covariance-weighted counterpart for the same three σ.
  */
-export async function neuronWasserstein(a: Params, b: Params, spec: PermutationSpec, perms: readonly Permutation[]): Promise<Omit<NeuronWasserstein, 'covariance'>[]> {
+export async function neuronWasserstein(a: Params, b: Params, spec: PermutationSpec, perms: readonly Permutation[], covariance: CovarianceInputs | null): Promise<NeuronWasserstein[]> {
   const permutedB = permutedParams(specLayout(spec, a, b), b, perms);
-  const result: Omit<NeuronWasserstein, 'covariance'>[] = [];
-  for (const group of spec.groups) {
+  const result: NeuronWasserstein[] = [];
+  for (const [g, group] of spec.groups.entries()) {
     const writing = group.axes.filter(({ axis, statistic }) => axis === 0 && !statistic).map((e) => e.tensor);
     const n = group.size;
     const pointsA = neurons(a, writing, n);
@@ -29,9 +31,53 @@ export async function neuronWasserstein(a: Params, b: Params, spec: PermutationS
       identity: distance(pointsA, pointsB, n, (i) => i),
       aligned: distance(pointsA, alignedB, n, (i) => i),
       optimal: distance(pointsA, alignedB, n, (i) => optimal[i]!),
+      covariance: covariance && (await covarianceWasserstein(covariance, a, b, g, n, perms)),
     });
   }
   return result;
+}
+
+/**
+ * √((1/n)·Σ_i cost(i, σ(i))) with cost(i, j) = Σ over the layers writing group g of
+ * (a_i − b_j)ᵀ Σ (a_i − b_j), the rows and Σ covariance matching's: the quantity it minimises,
+ * over all of the group's writers. The optimal σ comes from the expanded costs
+ * (`covarianceCosts`); each distance is then summed over the differences themselves, so that
+ * equal units are at distance 0 exactly rather than at float32 rounding of two large terms.
+ */
+async function covarianceWasserstein(inputs: CovarianceInputs, a: Params, b: Params, g: number, n: number, perms: readonly Permutation[]): Promise<{ identity: number; aligned: number; optimal: number }> {
+  const writers = inputs.layers.filter((w) => w.group === g).map((w) => ({
+    e: w.size + (w.withOne ? 1 : 0),
+    sigma: inputs.sigmas.get(w.node)!,
+    rowsA: unitRows(inputs.network, a, w, null),
+    rowsB: unitRows(inputs.network, b, w, null),
+    alignedB: unitRows(inputs.network, b, w, w.inputGroup === null ? null : perms[w.inputGroup]!),
+  }));
+  const cost = new Float64Array(n * n);
+  for (const w of writers) {
+    const part = await covarianceCosts(w.rowsA, w.alignedB, n, w.e, w.sigma);
+    for (let k = 0; k < cost.length; k++) cost[k]! += part[k]!;
+  }
+  const optimal = solveAssignment(n, cost).rowToCol;
+  const at = async (which: 'rowsB' | 'alignedB', sigma: (i: number) => number): Promise<number> => {
+    let sum = 0;
+    for (const w of writers) sum += await matchedCost(w.rowsA, w[which], n, w.e, w.sigma, sigma);
+    return n === 0 ? 0 : Math.sqrt(Math.max(0, sum) / n);
+  };
+  return {
+    identity: await at('rowsB', (i) => i),
+    aligned: await at('alignedB', (i) => perms[g]![i]!),
+    optimal: await at('alignedB', (i) => optimal[i]!),
+  };
+}
+
+/** Σ_i (a_i − b_σ(i))ᵀ Σ (a_i − b_σ(i)) for n × e rows. */
+async function matchedCost(rowsA: Float32Array, rowsB: Float32Array, n: number, e: number, sigma: Float32Array, match: (i: number) => number): Promise<number> {
+  const diff = new Float32Array(n * e);
+  for (let i = 0; i < n; i++) {
+    const j = match(i);
+    for (let k = 0; k < e; k++) diff[i * e + k] = rowsA[i * e + k]! - rowsB[j * e + k]!;
+  }
+  return rowQuadratics(await matrixProduct(diff, n, e, sigma, e), diff, n, e).reduce((x, y) => x + y, 0);
 }
 
 /** n × d, row i the concatenated axis-0 slices of unit i. */

@@ -1,5 +1,5 @@
 import { tf } from '../backend/tfBackend';
-import { consumers, INPUT, isWeighted, nodeInputs, type BatchNormNode, type Network, type NetworkNode, type Pair } from './network';
+import { consumers, INPUT, isWeighted, nodeInputs, type BatchNormNode, type Network, type NetworkNode, type Pair, type WeightedNode } from './network';
 import { activate, type NetworkTensors, type NodeTensors } from './networkTensors';
 
 /**
@@ -102,10 +102,7 @@ export function runNetwork(network: Network, tensors: NetworkTensors, input: tf.
           weight = tf.mul(weight, scale);
           bias = bias ? (tf.add(tf.mul(bias, scale), shift) as tf.Tensor1D) : shift;
         }
-        const y =
-          node.op === 'conv2d'
-            ? tf.fused.conv2d({ x: x as tf.Tensor4D, filter: weight as tf.Tensor4D, strides: [...node.stride], pad: padding(node.padding), ...(bias ? { bias } : {}) })
-            : tf.fused.matMul({ a: x as tf.Tensor2D, b: weight as tf.Tensor2D, ...(bias ? { bias } : {}) });
+        const y = layerProduct(node, x, weight, bias);
         if (into === undefined) values[i] = y;
         else values[into] = y;
         return;
@@ -130,6 +127,16 @@ export function runNetwork(network: Network, tensors: NetworkTensors, input: tf.
         return;
     }
   }
+}
+
+/**
+ * What a layer with weights computes from its input x (flat rows, or an NHWC map): W·x + b, a
+ * convolution with the layer's stride and padding, the weight in the backend's layout.
+ */
+export function layerProduct(node: WeightedNode, x: tf.Tensor, weight: tf.Tensor, bias: tf.Tensor1D | null): tf.Tensor {
+  return node.op === 'conv2d'
+    ? tf.fused.conv2d({ x: x as tf.Tensor4D, filter: weight as tf.Tensor4D, strides: [...node.stride], pad: padding(node.padding), ...(bias ? { bias } : {}) })
+    : tf.fused.matMul({ a: x as tf.Tensor2D, b: weight as tf.Tensor2D, ...(bias ? { bias } : {}) });
 }
 
 /**
