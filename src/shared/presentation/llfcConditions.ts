@@ -92,7 +92,7 @@ export const CONDITION_TEXT = {
     additivity:
       'Weak additivity: with h̃_A and h̃_B the pre-activations A and π(B) compute at the activation on the same inputs, 1 − cos between σ(h̃_A + h̃_B) and σ(h̃_A) + σ(h̃_B) over the whole flattened tensor; small means the ReLU acts almost linearly on the two networks\' pre-activations together.',
     commutativity:
-      'Commutativity: ‖(W_A − W_B)(H_A − H_B)‖ / ‖W_A·H_A + W_B·H_B‖ with H the layer\'s inputs on the LLFC samples (biases cancel); smaller is more commutative. Alignment makes it small: that is why weight and activation matching give LLFC.',
+      'Commutativity: ‖(W_A − W_B)(H_A − H_B)‖ / ‖W_A·H_A + W_B·H_B‖ with H the layer\'s inputs on the LLFC samples (biases cancel); smaller is more commutative. At the first layer both networks read the same inputs, so it is 0. Alignment makes it small: that is why weight and activation matching give LLFC.',
     shuffled: 'Shuffled: the same with A\'s sample i paired with B\'s sample i + 1 (cyclically), what "small" means for that layer.',
     pairing: 'Rows pair the activation after each layer (through its BatchNorm) with that layer; the logits and the convolutions feeding a residual sum have commutativity only, and the activation after a residual sum has LLFC and weak additivity only.',
   },
