@@ -10,6 +10,7 @@ import { derivePermutationSpec } from '../../src/engine/model/permutationSpec';
 import { bestMethod } from '../../src/shared/bestMethod';
 import type { CompareReport, MethodName } from '../../src/shared/compareReport';
 import type { HostToPanel } from '../../src/shared/panelProtocol';
+import { formatCondition } from '../../src/shared/presentation/llfcConditions';
 import { METHOD_STYLE } from '../../src/shared/presentation/methodStyles';
 import { pairCost, type UnitSimilarity } from '../../src/shared/unitSimilarity';
 import { fixture, repoRoot } from '../helpers/paths';
@@ -31,21 +32,24 @@ const SCREENSHOTS = join(repoRoot(), 'test', 'screenshots');
 let harness: WebviewHarness;
 let report: CompareReport;
 let weightsOnly: CompareReport;
+let noLlfc: CompareReport;
 let similarityOf: (method: MethodName, layer: string) => Promise<UnitSimilarity>;
 
 before(async () => {
   mkdirSync(SCREENSHOTS, { recursive: true });
   const common = { a: A, b: B, activation: 'relu' as const, alphas: 25, backend: 'auto' as const, seed: 0, fitSamples: 300, llfcSamples: 300 };
-  const [started, full, bare, pair] = await Promise.all([
+  const [started, full, bare, none, pair] = await Promise.all([
     WebviewHarness.start(),
     compareCheckpoints({ ...common, data: fixture('compare', 'eval.npz'), methods: ['naive', 'weight', 'activation', 'covariance'] }),
     compareCheckpoints({ ...common, data: null, methods: ['naive', 'weight'] }),
+    compareCheckpoints({ ...common, data: fixture('compare', 'eval.npz'), methods: ['naive'], alphas: 3, layerBarriers: false, llfcSamples: 0 }),
     loadCheckpointPair(A, B, { activation: 'relu' }),
   ]);
   harness = started;
   // What the host sends went through the extension's JSON: the panel sees plain data.
   report = JSON.parse(JSON.stringify(full.report));
   weightsOnly = JSON.parse(JSON.stringify(bare.report));
+  noLlfc = JSON.parse(JSON.stringify(none.report));
   const spec = derivePermutationSpec(networkChannelSpaces(pair.network));
   similarityOf = (method, layer) => {
     const perms = report.methods[method]!.matching.map((m) => Int32Array.from(m.permutation));
@@ -228,6 +232,51 @@ test('layers: per-layer barriers drawn; hovering a layer shows its matching cost
   await session.close();
 });
 
+test('layers: W2 between the neurons beside Dim(S), in one chart row and one table; the card adds covariance W2 when measured; the keyboard reaches every layer', async () => {
+  const session = await openPanel();
+  await showReport(session);
+  await selectTab(session, 'layers');
+  const { page } = session;
+  const methods = Object.keys(report.methods) as MethodName[];
+  const hidden = report.methods.weight!.matching.map((m) => m.layer);
+  const covariance = methods.some((m) => report.methods[m]!.matching.some((x) => x.wasserstein.covariance !== null));
+  for (const chart of ['w2', 'dim-s', ...(covariance ? ['w2-covariance'] : [])]) assert.ok(await paintedPixels(session, `canvas[data-chart="${chart}"]`) > 3000, `${chart} is drawn`);
+  assert.equal(await page.locator('canvas[data-chart="w2-covariance"]').count(), covariance ? 1 : 0);
+
+  const optional = (v: number | undefined) => (v === undefined ? 'n/a' : fixed(v, 4));
+  const expected = hidden.flatMap((layer) => {
+    const dim = report.dimS.find((d) => d.layer === layer)!;
+    return methods.map((m) => {
+      const w = report.methods[m]!.matching.find((x) => x.layer === layer)!.wasserstein;
+      return [
+        `layer ${layer}`, METHOD_STYLE[m].label, fixed(w.identity, 4), fixed(w.aligned, 4), fixed(w.optimal, 4),
+        ...(covariance ? [optional(w.covariance?.identity), optional(w.covariance?.aligned), optional(w.covariance?.optimal)] : []),
+        fixed(dim.a, 2), fixed(dim.b, 2),
+      ];
+    });
+  });
+  assert.deepEqual(await tableCells(session, '.distance-table'), expected);
+
+  // Keyboard: focusing the W2 chart shows the first matched layer's card; the arrow keys walk on.
+  await page.focus('canvas[data-chart="w2"]');
+  await page.waitForFunction((l) => (document.querySelector('.layer-tooltip:not([hidden])')?.textContent ?? '').startsWith(`layer ${l} ·`), hidden[0]!);
+  await page.keyboard.press('ArrowRight');
+  await page.waitForFunction((l) => (document.querySelector('.layer-tooltip:not([hidden])')?.textContent ?? '').startsWith(`layer ${l} ·`), hidden[1]!);
+  const card = (await page.textContent('.layer-tooltip'))!;
+  const dim = report.dimS.find((d) => d.layer === hidden[1])!;
+  assert.ok(card.includes(`Dim(S): A ${fixed(dim.a, 2)}, B ${fixed(dim.b, 2)}`), card);
+  assert.equal(card.includes('Cov. W2 optimal'), covariance, card);
+  for (const m of methods) {
+    const w = report.methods[m]!.matching.find((x) => x.layer === hidden[1])!.wasserstein;
+    if (w.covariance) assert.ok(card.includes(fixed(w.covariance.aligned, 4)) && card.includes(fixed(w.covariance.optimal, 4)), `${m} covariance W2 in "${card}"`);
+  }
+  // Enter picks the layer for the details box below.
+  await page.keyboard.press('Enter');
+  await page.waitForFunction((l) => (document.querySelector('.layer-details')?.textContent ?? '').startsWith(`layer ${l} ·`), hidden[1]!);
+  session.assertClean();
+  await session.close();
+});
+
 test('LLFC: one heatmap per method on one scale; hovering a cell gives the layer, α, exact cosine and scale c', async () => {
   const session = await openPanel();
   await showReport(session);
@@ -252,6 +301,96 @@ test('LLFC: one heatmap per method on one scale; hovering a cell gives the layer
   const data = (await page.textContent('[data-tab="llfc"] .panel:has(canvas[data-chart="llfc-activation"]) details.figure-data'))!;
   assert.ok(data.includes(fixed(layer.cosine[column]!, 4)) && data.includes(fixed(layer.baseline, 4)), 'the values are in the text alternative');
   await screenshot(session, 'llfc');
+  session.assertClean();
+  await session.close();
+});
+
+/** Every cell's text of the rows of a table, header cell first. */
+async function tableCells(session: WebviewSession, selector: string): Promise<string[][]> {
+  return session.page.$$eval(`${selector} tbody tr`, (rows: unknown[]) =>
+    rows.map((row) => Array.from((row as { children: ArrayLike<{ textContent: string | null }> }).children, (cell) => cell.textContent ?? '')));
+}
+
+const middleAlpha = (r: CompareReport) => r.alphas.reduce((best, a, i) => (Math.abs(a - 0.5) < Math.abs(r.alphas[best]! - 0.5) ? i : best), 0);
+
+test('why: per layer and method, the LLFC cosine beside weak additivity and commutativity with their shuffled baselines; the table holds the report\'s numbers; keyboard and hover reach every layer', async () => {
+  const session = await openPanel();
+  await showReport(session);
+  await selectTab(session, 'why');
+  const { page } = session;
+  for (const chart of ['why-cosine', 'why-additivity', 'why-commutativity']) assert.ok(await paintedPixels(session, `canvas[data-chart="${chart}"]`) > 3000, `${chart} is drawn`);
+
+  // An MLP pairs the ReLU after each hidden layer with that layer, by name; the logits have commutativity only.
+  const methods = Object.keys(report.methods) as MethodName[];
+  const layers = report.layers.map((l) => l.name);
+  const middle = middleAlpha(report);
+  const expected = layers.flatMap((layer) => methods.map((m) => {
+    const r = report.methods[m]!;
+    const llfc = r.llfc.find((l) => l.layer === layer);
+    const add = r.conditions!.additivity.find((a) => a.layer === layer);
+    const com = r.conditions!.commutativity.find((c) => c.layer === layer);
+    return [
+      `layer ${layer}`, METHOD_STYLE[m].label, llfc ? fixed(llfc.cosine[middle]!, 4) : '–',
+      formatCondition(add?.dissimilarity.flat), formatCondition(add?.shuffled.dissimilarity.flat), formatCondition(add?.dissimilarity.mean), formatCondition(add?.coefficient.flat),
+      formatCondition(com?.distance), formatCondition(com?.shuffled.distance), formatCondition(com?.dissimilarity.flat),
+    ];
+  }));
+  // Every activation and every weighted layer of the report has its row.
+  assert.equal(report.methods.weight!.conditions!.additivity.length, layers.length - 1);
+  assert.equal(report.methods.weight!.conditions!.commutativity.length, layers.length);
+  // The table is reached from the keyboard: its disclosure opens with Enter.
+  await page.focus('[data-tab="why"] details.figure-data summary');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('[data-tab="why"] details.figure-data[open]');
+  assert.deepEqual(await tableCells(session, '.why-table'), expected);
+  assert.match((await page.textContent('[data-tab="why"] .subtitle'))!, new RegExp(`measured on ${report.methods.weight!.conditions!.samples} evaluation samples`));
+  const mean = (values: number[]) => values.reduce((x, y) => x + y, 0) / values.length;
+  const summary = (await page.textContent('.why-summary'))!;
+  for (const m of methods) {
+    const c = report.methods[m]!.conditions!.commutativity;
+    assert.ok(summary.includes(`${METHOD_STYLE[m].label} ${formatCondition(mean(c.map((x) => x.distance)))} (shuffled ${formatCondition(mean(c.map((x) => x.shuffled.distance)))})`), summary);
+  }
+  await screenshot(session, 'why');
+
+  // Keyboard: the chart takes focus and the arrow keys walk its layers, each card with every method's numbers.
+  const card = async (layer: string) => {
+    await page.waitForFunction((l) => (document.querySelector('.why-tooltip:not([hidden])')?.textContent ?? '').startsWith(`layer ${l}`), layer);
+    return (await page.textContent('.why-tooltip'))!;
+  };
+  await page.focus('canvas[data-chart="why-commutativity"]');
+  await card(layers[0]!);
+  await page.keyboard.press('ArrowRight');
+  const second = await card(layers[1]!);
+  for (const m of methods) {
+    const com = report.methods[m]!.conditions!.commutativity.find((c) => c.layer === layers[1])!;
+    assert.ok(second.includes(formatCondition(com.distance)) && second.includes(formatCondition(com.shuffled.distance)), `${m}: ${second}`);
+  }
+  assert.match(second, /The activation after layer \S+ \(weak additivity, LLFC\) and the layer's weights \(commutativity\)/);
+  await page.keyboard.press('End');
+  assert.match(await card(layers[layers.length - 1]!), /No activation reads this layer directly: commutativity only/);
+  await page.keyboard.press('Escape');
+  await page.waitForSelector('.why-tooltip', { state: 'hidden' });
+
+  // The pointer: the additivity chart's second layer.
+  const [x, y] = await categoryPoint(session, 'canvas[data-chart="why-additivity"]', 1, layers.length);
+  await page.mouse.move(x, y);
+  assert.ok((await card(layers[1]!)).includes(formatCondition(report.methods.activation!.conditions!.additivity.find((a) => a.layer === layers[1])!.dissimilarity.flat)));
+  await page.mouse.move(0, 0);
+  session.assertClean();
+  await session.close();
+});
+
+test('why: weights only, and no LLFC samples, each say why there is nothing and what to do', async () => {
+  const session = await openPanel();
+  await showReport(session, weightsOnly);
+  await selectTab(session, 'why');
+  const { page } = session;
+  assert.equal(await page.getAttribute('[data-tab="why"] .empty-state', 'role'), 'status');
+  assert.match((await page.textContent('[data-tab="why"] .empty-state'))!, /weights only\)\. Give evaluation data to measure LLFC and its conditions\./);
+  assert.equal(await page.locator('[data-tab="why"] canvas').count(), 0);
+  await screenshot(session, 'why-empty');
+  await showReport(session, noLlfc);
+  await page.waitForFunction(() => /--llfc-samples 0/.test(document.querySelector('[data-tab="why"] .empty-state')?.textContent ?? ''));
   session.assertClean();
   await session.close();
 });
@@ -443,6 +582,8 @@ test('themes: light, dark and high contrast render; a theme switch redraws the c
   await screenshot(session, 'layers-dark');
   await selectTab(session, 'llfc');
   assert.ok(await paintedPixels(session, 'canvas[data-chart="llfc-weight"]') > 5000);
+  await selectTab(session, 'why');
+  assert.ok(await paintedPixels(session, 'canvas[data-chart="why-commutativity"]') > 3000);
   session.assertClean();
   await session.close();
 
@@ -498,6 +639,22 @@ test('a ResNet: conv layers and residual groups in the layers and permutations t
   await session.send({ type: 'focusLayer', layer: 'layer1.0.conv2' } satisfies HostToPanel);
   await page.waitForFunction(() => /Residual group conv1: 3 layers share one permutation of its 8 channels \(conv1, layer1\.0\.conv2, layer1\.1\.conv2\)/.test(document.querySelector('.layer-details')?.textContent ?? ''));
   assert.match((await page.textContent('.layer-details'))!, /layer1\.0\.conv2 · convolution, 8 channels, BatchNorm layer1\.0\.bn2 · permuted/);
+
+  // Why LLFC: a convolution feeding a residual sum has commutativity only; the ReLU after the sum, named by it, LLFC and weak additivity only.
+  await selectTab(session, 'why');
+  const order = [
+    'conv1', 'layer1.0.conv1', 'layer1.0.conv2', 'layer1.0', 'layer1.1.conv1', 'layer1.1.conv2', 'layer1.1',
+    'layer2.0.conv1', 'layer2.0.conv2', 'layer2.0.downsample.0', 'layer2.0', 'layer2.1.conv1', 'layer2.1.conv2', 'layer2.1', 'fc',
+  ];
+  const why = await tableCells(session, '.why-table');
+  assert.deepEqual(why.map((row) => row[0]), order.flatMap((l) => [l, l]));
+  const rowOf = (layer: string) => why.find((row) => row[0] === layer && row[1] === METHOD_STYLE.weight.label)!;
+  const conditions = shown.methods.weight!.conditions!;
+  assert.deepEqual(rowOf('layer1.0.conv2').slice(2, 7), ['–', '–', '–', '–', '–']);
+  assert.equal(rowOf('layer1.0.conv2')[7], formatCondition(conditions.commutativity.find((c) => c.layer === 'layer1.0.conv2')!.distance));
+  assert.equal(rowOf('layer1.0')[3], formatCondition(conditions.additivity.find((a) => a.layer === 'layer1.0')!.dissimilarity.flat));
+  assert.deepEqual(rowOf('layer1.0').slice(7), ['–', '–', '–']);
+  assert.ok(await paintedPixels(session, 'canvas[data-chart="why-additivity"]') > 3000);
 
   await selectTab(session, 'permutations');
   await session.waitForPosted('requestSimilarity');
