@@ -7,17 +7,17 @@ import { FormatError } from '../io/formatError';
 import { accuracy } from '../metrics/classification';
 import { forwardNetwork } from '../model/forward';
 import { mlpNetwork } from '../model/mlpNetwork';
-import { DIGIT_PIXELS, loadMnistDigits, type DigitSet } from './mnistDigits';
+import { DIGIT_PIXELS, loadMnistDigits, type DigitSet, type MnistDigits } from './mnistDigits';
 import { DEFAULT_BATCH_SIZE, DEFAULT_EPOCHS, DEFAULT_HIDDEN, DEFAULT_LEARNING_RATE, trainMlp } from './trainMlp';
 
 /** Where the demo's files live, under the current folder (.gitignored). */
 export const DEMO_CACHE_DIR = join('.merge-lens', 'demo');
 
 /** The seeds of the two demo networks: same data, same recipe, different initialisation and batch order. */
-const DEMO_SEEDS = { a: 1, b: 2 } as const;
+export const DEMO_SEEDS = { a: 1, b: 2 } as const;
 
 /** The digits' shuffle seed, fixed so that the test digits are never ones a demo model trained on. */
-const SPLIT_SEED = 0;
+export const SPLIT_SEED = 0;
 
 export interface DemoFiles {
   readonly a: string;
@@ -40,12 +40,12 @@ export interface DemoOptions {
  * What the cached files were made with, stored in their metadata: files made by another recipe
  * (an older Merge Lens, other widths) are made again rather than silently reused.
  */
-function recipeOf(hidden: readonly number[], epochs: number): string {
+export function recipeOf(hidden: readonly number[], epochs: number): string {
   return `merge-lens demo 1; mnist package digits, split seed ${SPLIT_SEED}; relu mlp ${[DIGIT_PIXELS, ...hidden, 10].join('-')}; adam ${DEFAULT_LEARNING_RATE}, batch ${DEFAULT_BATCH_SIZE}, ${epochs} epochs`;
 }
 
 /** Whether `file` is a readable safetensors file made by `recipe`. */
-async function isCurrent(file: string, recipe: string): Promise<boolean> {
+export async function isCurrent(file: string, recipe: string): Promise<boolean> {
   try {
     const checkpoint = await openSafetensors(file);
     await checkpoint.close();
@@ -62,6 +62,41 @@ function testFileTensors(test: DigitSet) {
     { name: 'x', dtype: 'F32' as const, shape: [test.count, DIGIT_PIXELS], data: test.inputs },
     { name: 'y', dtype: 'I64' as const, shape: [test.count], data: BigInt64Array.from(test.labels, (label) => BigInt(label)) },
   ];
+}
+
+/** How one demo model is made: its name in progress lines, its seed, widths, epochs and the recipe its file records. */
+export interface DemoModel {
+  readonly name: string;
+  readonly seed: number;
+  readonly hidden: readonly number[];
+  readonly epochs: number;
+  readonly recipe: string;
+  readonly say: (message: string) => void;
+  readonly signal?: AbortSignal | undefined;
+}
+
+/** Trains one MLP on the training digits and writes it to `file`, its recipe, seed and test accuracy in the metadata. */
+export async function trainDemoModel(digits: MnistDigits, file: string, model: DemoModel): Promise<void> {
+  await initBackend();
+  const trained = await trainMlp(digits.train, {
+    seed: model.seed,
+    hidden: model.hidden,
+    epochs: model.epochs,
+    onEpoch: (epoch, total) => model.say(`training ${model.name}: epoch ${epoch}/${total}`),
+    signal: model.signal,
+  });
+  const { logits } = await forwardNetwork(mlpNetwork(trained.architecture), trained.params, digits.test.inputs, digits.test.count);
+  const testAccuracy = accuracy(logits, digits.test.labels, digits.test.numClasses);
+  model.say(`${model.name}: ${(100 * testAccuracy).toFixed(1)}% test accuracy after ${trained.seconds.toFixed(1)} s`);
+  await writeSafetensors(file, trained.params, {
+    overwrite: true,
+    metadata: {
+      recipe: model.recipe,
+      seed: String(model.seed),
+      train_examples: String(digits.train.count),
+      test_accuracy: testAccuracy.toFixed(4),
+    },
+  });
 }
 
 /**
@@ -92,27 +127,7 @@ export async function ensureDemoPair(cacheDir: string = DEMO_CACHE_DIR, options:
   }
   for (const key of ['a', 'b'] as const) {
     if (!stale.includes(key)) continue;
-    await initBackend();
-    const name = key.toUpperCase();
-    const trained = await trainMlp(digits.train, {
-      seed: DEMO_SEEDS[key],
-      hidden,
-      epochs,
-      onEpoch: (epoch, total) => say(`training demo model ${name}: epoch ${epoch}/${total}`),
-      signal: options.signal,
-    });
-    const { logits } = await forwardNetwork(mlpNetwork(trained.architecture), trained.params, digits.test.inputs, digits.test.count);
-    const testAccuracy = accuracy(logits, digits.test.labels, digits.test.numClasses);
-    say(`demo model ${name}: ${(100 * testAccuracy).toFixed(1)}% test accuracy after ${trained.seconds.toFixed(1)} s`);
-    await writeSafetensors(files[key], trained.params, {
-      overwrite: true,
-      metadata: {
-        recipe,
-        seed: String(DEMO_SEEDS[key]),
-        train_examples: String(digits.train.count),
-        test_accuracy: testAccuracy.toFixed(4),
-      },
-    });
+    await trainDemoModel(digits, files[key], { name: `demo model ${key.toUpperCase()}`, seed: DEMO_SEEDS[key], hidden, epochs, recipe, say, signal: options.signal });
   }
   return files;
 }
