@@ -11,6 +11,7 @@ import { runCompare, runDemo } from './compareCommand';
 import { runDataset } from './datasetCommand';
 import { runDescribe } from './describeCommand';
 import { runInspect } from './inspectCommand';
+import { runSeriesCommand, SERIES_CACHE_DIR } from './seriesCommand';
 import { UsageError } from './usageError';
 
 const USAGE = `merge-lens: compare model checkpoints by permutation alignment and linear mode connectivity
@@ -41,6 +42,17 @@ usage:
       --threads N measures on N threads (default 0: one per core); the numbers do not depend on it.
       Exports write safetensors with B's tensor names, aligned by --export-method (default: the
       lowest valid loss barrier).
+  merge-lens series MANIFEST [--json OUT] [--html OUT] [--cache DIR] [--threads N] [--backend auto|tensorflow|wasm|cpu]
+  merge-lens series MANIFEST --item K --json OUT [--cache DIR] [--threads N] [--backend ...]
+  merge-lens series MANIFEST --merge DIR [--json OUT] [--html OUT] [--backend ...]
+  merge-lens series init PATTERN [--out series.json] [--variable NAME] [--data EVAL] [--force]
+      A series of comparisons along one variable (width, seed, spawn epoch, ...), its pairs and choices
+      in a JSON manifest (see the README's Series section). Runs every pair, each kept in the cache
+      (default ${SERIES_CACHE_DIR}) as it finishes, so an interrupted series resumes; prints a table,
+      writes the series report (--json) and its figures (--html). --item K runs pair K alone (0-based:
+      a job array passes --item $SLURM_ARRAY_TASK_ID) and writes its item file; --merge DIR makes the
+      series report from the item files in DIR, checked to be this manifest's. init expands PATTERN
+      (quoted: * ? {a,b}), guesses the variable and the pairs from the paths and writes the manifest.
   merge-lens describe CKPT [--data EVAL | --input-shape C×H×W] [--activation relu] [--arch FILE] [--out FILE]
       Write the architecture description of the network CKPT holds, as inferred (what was assumed goes
       to stderr), to edit and save as CKPT.arch.json beside the checkpoint.
@@ -68,6 +80,8 @@ async function main(argv: string[]): Promise<number> {
       return runCompare(rest);
     case 'demo':
       return runDemo(rest);
+    case 'series':
+      return runSeriesCommand(rest);
     case 'describe':
       return runDescribe(rest);
     case 'inspect':

@@ -3,9 +3,10 @@
  * nothing: axes with round ticks, labels, a legend, and a <title> tooltip on every mark.
  */
 import { formatNumber, formatPercent } from '../shared/presentation/formatNumbers';
-import type { Marker } from '../shared/presentation/methodStyles';
+import type { MethodName } from '../shared/compareReport';
+import { METHOD_STYLE, type Marker } from '../shared/presentation/methodStyles';
 import { escapeHtml } from './htmlEscape';
-import { finiteExtent, linearScale, niceTicks, px, type Ticks } from './svgScales';
+import { finiteExtent, linearScale, logTicks, niceTicks, px, type Ticks } from './svgScales';
 
 export const CHART_FONT = 'Helvetica, Arial, sans-serif';
 
@@ -17,8 +18,16 @@ export interface SeriesStyle {
   readonly marker?: Marker;
 }
 
+/** A method's look (METHOD_STYLE) as an SVG series draws it: the paper colour, the dash as a stroke-dasharray. */
+export function methodStyle(method: MethodName): SeriesStyle {
+  const { label, color, dash, marker } = METHOD_STYLE[method];
+  return { name: label, color: color.light, marker, ...(dash.length > 0 ? { dash: dash.join(' ') } : {}) };
+}
+
 export interface LineSeries extends SeriesStyle {
   readonly points: readonly (readonly [number, number])[];
+  /** Left out of the legend: a companion line that the caption explains (a fitted line beside its points). */
+  readonly unlisted?: boolean;
 }
 
 export interface AxisOptions {
@@ -27,6 +36,8 @@ export interface AxisOptions {
   readonly percent?: boolean;
   /** Keep 0 inside the axis (bars). */
   readonly includeZero?: boolean;
+  /** A logarithmic axis (line charts): ticks at powers of 2 or 10; values at or below 0 are left out. */
+  readonly log?: boolean;
 }
 
 const MARGIN = { top: 10, right: 14, bottom: 44, left: 62 };
@@ -60,7 +71,7 @@ export function markerSvg(marker: Marker, x: number, y: number, color: string, t
 }
 
 /** Legend entries laid out left to right, wrapping; returns the SVG and the height it takes. */
-function legend(styles: readonly SeriesStyle[], x0: number, y0: number, width: number, kind: 'line' | 'bar'): { svg: string; height: number } {
+function legend(styles: readonly (SeriesStyle & { readonly outline?: boolean })[], x0: number, y0: number, width: number, kind: 'line' | 'bar'): { svg: string; height: number } {
   if (styles.length === 0) return { svg: '', height: 0 };
   const parts: string[] = [];
   let x = x0;
@@ -76,7 +87,8 @@ function legend(styles: readonly SeriesStyle[], x0: number, y0: number, width: n
       parts.push(`<line x1="${px(x)}" y1="${px(y)}" x2="${px(x + 24)}" y2="${px(y)}" stroke="${style.color}" stroke-width="2"${style.dash ? ` stroke-dasharray="${style.dash}"` : ''}/>`);
       if (style.marker) parts.push(markerSvg(style.marker, x + 12, y, style.color));
     } else {
-      parts.push(`<rect x="${px(x + 6)}" y="${px(y - 5.5)}" width="12" height="11" fill="${style.color}"/>`);
+      const paint = style.outline ? `fill="none" stroke="${style.color}" stroke-width="1.2"` : `fill="${style.color}"`;
+      parts.push(`<rect x="${px(x + 6)}" y="${px(y - 5.5)}" width="12" height="11" ${paint}/>`);
     }
     parts.push(`<text x="${px(x + 30)}" y="${px(y)}" dominant-baseline="central" fill="${TEXT}">${escapeHtml(style.name)}</text>`);
     x += entryWidth;
@@ -132,12 +144,12 @@ export interface LineChartOptions {
   readonly reference?: LineSeries;
 }
 
-/** Splits a polyline at non-finite values, so that a NaN leaves a gap instead of a wild stroke. */
+/** Splits a polyline where the axes cannot place a point (NaN, or ≤ 0 on a log axis), so that it leaves a gap instead of a wild stroke. */
 function polylinePath(points: readonly (readonly [number, number])[], x: (v: number) => number, y: (v: number) => number): string {
   let d = '';
   let pen = false;
   for (const [px0, py0] of points) {
-    if (!Number.isFinite(px0) || !Number.isFinite(py0)) {
+    if (!Number.isFinite(x(px0)) || !Number.isFinite(y(py0))) {
       pen = false;
       continue;
     }
@@ -150,23 +162,30 @@ function polylinePath(points: readonly (readonly [number, number])[], x: (v: num
 export function lineChart(options: LineChartOptions): string {
   const { width, height, series } = options;
   const all = options.reference ? [options.reference, ...series] : series;
-  const styles = options.reference ? [...series, options.reference] : series;
+  const styles = (options.reference ? [...series, options.reference] : series).filter((s) => !s.unlisted);
   const legendPart = legend(styles, MARGIN.left, MARGIN.top, width - MARGIN.left - MARGIN.right, 'line');
   const frame: Frame = { left: MARGIN.left, top: MARGIN.top + legendPart.height + 4, right: width - MARGIN.right, bottom: height - MARGIN.bottom };
 
-  const [x0, x1] = finiteExtent(all.flatMap((s) => s.points.map((p) => p[0])));
-  const [yLo, yHi] = finiteExtent(all.flatMap((s) => s.points.map((p) => p[1])));
-  const yTicks = niceTicks(options.y.includeZero ? Math.min(0, yLo) : yLo, options.y.includeZero ? Math.max(0, yHi) : yHi, 5);
-  const xTicks = niceTicks(x0, x1, 4);
+  // A logarithmic axis is a linear one over the values' logarithms; what it cannot show becomes a gap.
+  const onAxis = (axis: AxisOptions) => (v: number) => (axis.log ? (v > 0 ? Math.log(v) : NaN) : v);
+  const [tx, ty] = [onAxis(options.x), onAxis(options.y)];
+  const [x0, x1] = finiteExtent(all.flatMap((s) => s.points.map((p) => tx(p[0]))));
+  const [yLo, yHi] = finiteExtent(all.flatMap((s) => s.points.map((p) => ty(p[1]))));
+  const yTicks = options.y.log
+    ? logTicks(Math.exp(yLo), Math.exp(yHi), 5)
+    : niceTicks(options.y.includeZero ? Math.min(0, yLo) : yLo, options.y.includeZero ? Math.max(0, yHi) : yHi, 5);
+  const xTicks = options.x.log ? logTicks(Math.exp(x0), Math.exp(x1), 5) : niceTicks(x0, x1, 4);
   const xd0 = Number.isFinite(x0) ? x0 : 0;
   const xd1 = Number.isFinite(x1) && x1 > xd0 ? x1 : xd0 + 1;
-  const x = linearScale(xd0, xd1, frame.left + 6, frame.right - 6);
-  const y = linearScale(yTicks.values[0]!, yTicks.values[yTicks.values.length - 1]!, frame.bottom, frame.top);
+  const xLinear = linearScale(xd0, xd1, frame.left + 6, frame.right - 6);
+  const yLinear = linearScale(ty(yTicks.values[0]!), ty(yTicks.values[yTicks.values.length - 1]!), frame.bottom, frame.top);
+  const x = (v: number) => xLinear(tx(v));
+  const y = (v: number) => yLinear(ty(v));
 
   const parts: string[] = [legendPart.svg, yAxis(frame, yTicks, options.y, y)];
   parts.push(`<line x1="${px(frame.left)}" y1="${px(frame.bottom)}" x2="${px(frame.right)}" y2="${px(frame.bottom)}" stroke="${TEXT}"/>`);
   for (const v of xTicks.values) {
-    if (v < xd0 - 1e-9 || v > xd1 + 1e-9) continue;
+    if (tx(v) < xd0 - 1e-9 || tx(v) > xd1 + 1e-9) continue;
     const xx = px(x(v));
     parts.push(
       `<line x1="${xx}" y1="${px(frame.bottom)}" x2="${xx}" y2="${px(frame.bottom + 4)}" stroke="${TEXT}"/>`,
@@ -182,7 +201,7 @@ export function lineChart(options: LineChartOptions): string {
     parts.push(`<path d="${polylinePath(s.points, x, y)}" fill="none" stroke="${s.color}" stroke-width="1.8" stroke-linejoin="round"${s.dash ? ` stroke-dasharray="${s.dash}"` : ''}/>`);
     if (!s.marker) continue;
     for (const [vx, vy] of s.points) {
-      if (!Number.isFinite(vx) || !Number.isFinite(vy)) continue;
+      if (!Number.isFinite(x(vx)) || !Number.isFinite(y(vy))) continue;
       parts.push(markerSvg(s.marker, x(vx), y(vy), s.color, `${s.name}: ${options.x.label} ${valueText(vx, options.x)}, ${options.y.label} ${valueText(vy, options.y)}`));
     }
   }
@@ -253,5 +272,11 @@ export function groupedBarChart(options: BarChartOptions): string {
   });
   parts.push(`<line x1="${px(frame.left)}" y1="${px(y(base))}" x2="${px(frame.right)}" y2="${px(y(base))}" stroke="${TEXT}"/>`);
   if (!turn) parts.push(xTitle(frame, options.xLabel, height));
-  return svgRoot(width, height, options.ariaLabel, parts.join(''));
+  if (!turn) return svgRoot(width, height, options.ariaLabel, parts.join(''));
+  // Turned labels reach left of and below the frame by cos 30° and sin 30° of their length: the
+  // chart grows by what they would lose (long pair names, "seed0 × seed1"), rather than cut them.
+  const reach = categories.map((c) => c.length * 6.2);
+  const left = Math.max(0, ...reach.map((r, c) => r * Math.cos(Math.PI / 6) - (frame.left + (c + 0.5) * band) + 4));
+  const below = Math.max(0, frame.bottom + 14 + Math.max(...reach) * Math.sin(Math.PI / 6) - height);
+  return svgRoot(width + left, height + below, options.ariaLabel, left > 0 ? `<g transform="translate(${px(left)} 0)">${parts.join('')}</g>` : parts.join(''));
 }

@@ -160,3 +160,58 @@ export function permutationMatrix(options: PermutationMatrixOptions): string {
   );
   return svgRoot(width, height, options.ariaLabel, parts.join(''));
 }
+
+export interface MatrixHeatmapOptions {
+  readonly ariaLabel: string;
+  readonly title: string;
+  /** The N items both axes list, in one order. */
+  readonly labels: readonly string[];
+  /** N × N; null where nothing was measured (the diagonal). */
+  readonly values: readonly (readonly (number | null)[])[];
+  /** The colour scale's range, shared by the matrices compared side by side. */
+  readonly domain: readonly [number, number];
+  readonly valueLabel: string;
+  /** Side of one cell in pixels. */
+  readonly cell?: number;
+  readonly decimals?: number;
+}
+
+/**
+ * A square matrix of values between N items (the barrier of every pair among N seeds): a cell per
+ * pair, coloured on the shared scale and printed, the diagonal and whatever was not measured grey.
+ */
+export function matrixHeatmap(options: MatrixHeatmapOptions): string {
+  const { labels, values, domain } = options;
+  const n = labels.length;
+  const cell = options.cell ?? 44;
+  const decimals = options.decimals ?? 3;
+  const longest = Math.max(4, ...labels.map((l) => l.length));
+  const left = 10 + Math.min(180, longest * 6.2);
+  // Column labels are turned, so long file names stand above their columns without overlapping.
+  const top = 28 + Math.min(130, longest * 6.2 * 0.6);
+  // The last column's turned label reaches right of the matrix by cos 40° of its length.
+  const width = left + n * cell + Math.max(10, (labels[n - 1]?.length ?? 0) * 6.2 * Math.cos((40 * Math.PI) / 180) - cell / 2 + 6);
+  const height = top + n * cell + 10;
+  const share = (v: number) => (v - domain[0]) / (domain[1] - domain[0] || 1);
+  const parts: string[] = [`<text x="${px(left)}" y="14" font-size="12" font-weight="bold" fill="${TEXT}">${escapeHtml(options.title)}</text>`];
+  labels.forEach((label, i) => {
+    const cy = top + (i + 0.5) * cell;
+    const cx = left + (i + 0.5) * cell;
+    parts.push(
+      `<text x="${px(left - 6)}" y="${px(cy)}" text-anchor="end" dominant-baseline="central" fill="${TEXT}">${escapeHtml(label)}</text>`,
+      `<text x="${px(cx)}" y="${px(top - 6)}" transform="rotate(-40 ${px(cx)} ${px(top - 6)})" fill="${TEXT}">${escapeHtml(label)}</text>`,
+    );
+  });
+  values.forEach((row, i) => {
+    row.forEach((v, j) => {
+      const x = left + j * cell;
+      const y = top + i * cell;
+      const measured = v !== null && Number.isFinite(v);
+      const tip = `${labels[i]} × ${labels[j]}: ${measured ? `${options.valueLabel} ${formatNumber(v, 4)}` : i === j ? 'the same checkpoint' : 'not measured'}`;
+      parts.push(`<rect x="${px(x)}" y="${px(y)}" width="${px(cell - 1)}" height="${px(cell - 1)}" fill="${measured ? viridis(share(v)) : MISSING}"><title>${escapeHtml(tip)}</title></rect>`);
+      // Dark text on the bright end of viridis, light on the dark end.
+      if (measured) parts.push(`<text x="${px(x + cell / 2)}" y="${px(y + cell / 2)}" text-anchor="middle" dominant-baseline="central" font-size="10" fill="${share(v) > 0.55 ? TEXT : '#ffffff'}">${formatNumber(v, decimals)}</text>`);
+    });
+  });
+  return svgRoot(width, height, options.ariaLabel, parts.join(''));
+}

@@ -39,6 +39,29 @@ export function niceTicks(low: number, high: number, target = 5): Ticks {
   return { values, step, decimals: decimalsOf(step) };
 }
 
+/**
+ * Ticks for a logarithmic axis covering [low, high] (both positive): powers of 2 when the range
+ * spans at most 2¹² (widths 16…1024 read as the widths they are), else powers of 10; every k-th
+ * power when more than about `target` would crowd the axis. `step` is the ratio between ticks.
+ * Non-positive or non-finite bounds give 1 to 10.
+ */
+export function logTicks(low: number, high: number, target = 5): Ticks {
+  let lo = low > 0 && Number.isFinite(low) ? low : 1;
+  let hi = high > 0 && Number.isFinite(high) ? high : 10;
+  if (hi < lo) [lo, hi] = [hi, lo];
+  const base = hi / lo <= 2 ** 12 ? 2 : 10;
+  const log = (v: number) => Math.log(v) / Math.log(base);
+  let first = Math.floor(log(lo) + 1e-9);
+  let last = Math.ceil(log(hi) - 1e-9);
+  if (first === last) [first, last] = [first - 1, last + 1];
+  const every = Math.max(1, Math.ceil((last - first) / Math.max(1, target)));
+  first = Math.floor(first / every) * every;
+  last = Math.ceil(last / every) * every;
+  const values: number[] = [];
+  for (let k = first; k <= last; k += every) values.push(Number((base ** k).toPrecision(12)));
+  return { values, step: base ** every, decimals: Math.max(0, ...values.map(decimalsOf)) };
+}
+
 /** The linear map taking [d0, d1] onto [r0, r1]. */
 export function linearScale(d0: number, d1: number, r0: number, r1: number): (v: number) => number {
   const span = d1 - d0 || 1;

@@ -107,13 +107,14 @@ function guessedKey(files: readonly Named[]): Key | null {
 
 /**
  * The manifest the paths suggest: `variable` and `pairs` only (the caller adds data and choices).
- * Paths are written relative to `folder` (where the manifest goes) when it is given, with `/`.
+ * Paths are written relative to `folder` (where the manifest goes) when it is given and they lie
+ * inside it, with `/`.
  */
 export function manifestFromFiles(files: readonly string[], options: { readonly variable?: string; readonly folder?: string } = {}): SeriesManifest {
   const unique = [...new Set(files)];
   if (unique.length < 2) fail(unique.length === 0 ? 'no files were given' : `only one file was given (${unique[0]}) and a pair needs two`);
   const named: Named[] = unique.map((file) => {
-    const name = (options.folder === undefined ? file : relativeOrAbsolute(options.folder, file)).replace(/\\/g, '/');
+    const name = options.folder === undefined ? file.replace(/\\/g, '/') : manifestPath(options.folder, file);
     return { name, words: wordsOf(name) };
   });
   const given = options.variable?.trim() ? options.variable.trim() : undefined;
@@ -122,9 +123,9 @@ export function manifestFromFiles(files: readonly string[], options: { readonly 
   return { variable: given ?? (key === null ? WORDS.seed.variable : WORDS[key].variable), pairs };
 }
 
-/** `file` relative to `folder`, unless it lies on another drive (Windows), where only the absolute path reaches it. */
-function relativeOrAbsolute(folder: string, file: string): string {
+/** `file` relative to `folder` when it lies inside it; otherwise absolute, which says where it is more plainly than a climb of `..`. */
+export function manifestPath(folder: string, file: string): string {
   const absolute = resolve(file);
   const rel = relative(resolve(folder), absolute);
-  return isAbsolute(rel) ? absolute : rel;
+  return (isAbsolute(rel) || rel.split(/[\\/]/)[0] === '..' ? absolute : rel).replace(/\\/g, '/');
 }
