@@ -6,6 +6,7 @@ import { exportComparison } from '../engine/compare/exportComparison';
 import { exportRequestFor } from '../engine/compare/followUpRequests';
 import { resolveCompareRequest } from '../engine/compare/resolveRequest';
 import { ensureDemoPair, DEMO_CACHE_DIR } from '../engine/demo/demoFiles';
+import { ensureDemoSeries } from '../engine/demo/demoSeries';
 import { writeAtomically } from '../engine/export/atomicFile';
 import { bestMethod } from '../shared/bestMethod';
 import { ALL_METHOD_NAMES, type MethodName } from '../shared/compareReport';
@@ -14,6 +15,7 @@ import { compareChoicesFromFlags, oneOf, parseCompareArgs, threadsFromFlags, typ
 import { formatCompareTable } from './compareTable';
 import { renderHtmlReport } from './htmlReport';
 import { ProgressBar } from './progressBar';
+import { runSeriesCommand } from './seriesCommand';
 import { UsageError } from './usageError';
 
 /** The exports the flags ask for, checked before any work starts so a typo costs no minutes. */
@@ -75,16 +77,25 @@ export async function runCompare(args: string[]): Promise<number> {
 
 /**
  * `merge-lens demo`: the embedded default. Trains two MLPs from different seeds on the mnist
- * package's digits (cached), compares them with every method and writes both reports.
+ * package's digits (cached), compares them with every method and writes both reports; then the
+ * same for a small width series (series/series.json): its series report and figures.
  */
 export async function runDemo(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args, options: { dir: { type: 'string', default: DEMO_CACHE_DIR } }, allowPositionals: true });
   if (positionals.length > 0) throw new UsageError('demo takes no arguments besides --dir');
   const dir = values.dir!;
-  const files = await ensureDemoPair(dir, { onProgress: (message) => process.stderr.write(`${message}\n`) });
+  const say = (message: string) => process.stderr.write(`${message}\n`);
+  const files = await ensureDemoPair(dir, { onProgress: say });
   const json = join(dir, 'report.json');
   const html = join(dir, 'report.html');
   const code = await run(resolveCompareRequest({ a: files.a, b: files.b, data: files.data }), { json, html });
-  await writeFile(join(dir, 'README.txt'), 'Made by `merge-lens demo`: two MLPs trained on MNIST digits from seeds 1 and 2, their comparison (report.json) and figures (report.html).\n');
-  return code;
+  const manifest = await ensureDemoSeries(dir, { onProgress: say });
+  // Its pairs are cached in the demo's folder: a second demo reads them back.
+  const seriesCode = await runSeriesCommand([manifest, '--json', join(dir, 'series-report.json'), '--html', join(dir, 'series-report.html'), '--cache', join(dir, 'series-cache')]);
+  await writeFile(
+    join(dir, 'README.txt'),
+    'Made by `merge-lens demo`: two MLPs trained on MNIST digits from seeds 1 and 2, their comparison (report.json) and figures (report.html);\n' +
+      'a width series of smaller MLPs (series/, manifest series/series.json), its series report (series-report.json) and figures (series-report.html).\n',
+  );
+  return Math.max(code, seriesCode);
 }

@@ -41,7 +41,7 @@ export class SeriesRuns implements vscode.Disposable {
     panel.post({ type: 'running', title, stage: 'starting', fraction: null });
     try {
       const report = await this.jobs.run('series', { source, threads: this.threads(), cacheDirectory: this.cacheDirectory }, {
-        title: `series ${title}`,
+        title: `comparing ${title}`,
         display: 'notification',
         signal: abort.signal,
         onProgress: (stage, fraction) => panel.post({ type: 'running', title, stage, fraction }),

@@ -1,18 +1,23 @@
 /**
  * The workspace a person would open to try Merge Lens: the demo's two MNIST MLPs and their
- * held-out digits (made by `merge-lens demo`, whose report.json is the CLI's answer for the same
- * inputs), a PyTorch checkpoint, and for the end-to-end scenarios a corrupt checkpoint, a text
- * file and a pair wide enough that a comparison takes long enough to cancel.
+ * held-out digits, its width series (series/, with series.json) (all made by `merge-lens demo`,
+ * whose report.json and series-report.json are the CLI's answers for the same inputs), a PyTorch
+ * checkpoint, and for the end-to-end scenarios a corrupt checkpoint, a text file and a pair wide
+ * enough that a comparison takes long enough to cancel.
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeSafetensors } from '../../src/engine/export/writeSafetensors';
 import type { CompareReport } from '../../src/shared/compareReport';
+import type { SeriesReport } from '../../src/shared/seriesReport';
 import { repoRoot } from './codeServer';
 import { mulberry32 } from '../helpers/randomMatrices';
 
 export const DEMO_FILES = { a: 'demo-a.safetensors', b: 'demo-b.safetensors', data: 'demo-test.safetensors' } as const;
+
+/** The demo's width series: its folder (eight models and the manifest), as the workspace names them. */
+export const DEMO_SERIES = { folder: 'series', manifest: 'series/series.json' } as const;
 
 /** Where `merge-lens demo` keeps its files for the tests and the sandbox (gitignored, reused). */
 const DEMO_CACHE = join(repoRoot, '.merge-lens', 'demo');
@@ -33,6 +38,11 @@ export function ensureDemo(): string {
 
 export function demoReport(): CompareReport {
   return JSON.parse(readFileSync(join(DEMO_CACHE, 'report.json'), 'utf8')) as CompareReport;
+}
+
+/** The CLI's series report of the demo's width series. */
+export function demoSeriesReport(): SeriesReport {
+  return JSON.parse(readFileSync(join(DEMO_CACHE, 'series-report.json'), 'utf8')) as SeriesReport;
 }
 
 /** A random 784-W-W-10 MLP in torch's Linear layout: big enough that comparing two takes a while. */
@@ -62,6 +72,7 @@ export async function makeE2eWorkspace(folder: string): Promise<E2eWorkspace> {
   const demo = ensureDemo();
   for (const name of Object.values(DEMO_FILES)) copyFileSync(join(demo, name), join(folder, name));
   copyFileSync(join(demo, 'report.json'), join(folder, 'cli-report.json'));
+  cpSync(join(demo, DEMO_SERIES.folder), join(folder, DEMO_SERIES.folder), { recursive: true });
   copyFileSync(join(repoRoot, 'test', 'fixtures', 'pytorch', 'mlp.pt'), join(folder, 'mlp.pt'));
   // What PyTorch itself listed for mlp.pt when it wrote it (make_fixtures.py).
   const listed = JSON.parse(readFileSync(join(repoRoot, 'test', 'fixtures', 'pytorch', 'expected.json'), 'utf8')) as Record<string, unknown>;
@@ -77,13 +88,14 @@ export async function makeE2eWorkspace(folder: string): Promise<E2eWorkspace> {
   return { folder, wide };
 }
 
-/** The sandbox's workspace: just the demo's files, made once and reused. */
+/** The sandbox's workspace: just the demo's files (its pair, its width series and their reports), made once and reused. */
 export function makeDemoWorkspace(folder: string): string {
   const demo = ensureDemo();
   mkdirSync(folder, { recursive: true });
-  for (const name of [...Object.values(DEMO_FILES), 'report.html', 'report.json']) {
+  for (const name of [...Object.values(DEMO_FILES), 'report.html', 'report.json', 'series-report.html', 'series-report.json']) {
     if (existsSync(join(demo, name))) copyFileSync(join(demo, name), join(folder, name));
   }
+  cpSync(join(demo, DEMO_SERIES.folder), join(folder, DEMO_SERIES.folder), { recursive: true });
   copyFileSync(join(repoRoot, 'test', 'fixtures', 'pytorch', 'mlp.pt'), join(folder, 'mlp.pt'));
   return folder;
 }

@@ -1,8 +1,8 @@
 /**
  * `npm run sandbox`: Merge Lens in a real VS Code in a minute. Installs the freshly packaged VSIX
- * into a private code-server on loopback, opens the demo workspace (the two MNIST MLPs and their
- * held-out digits, trained on first use) and prints the address to open in a browser. Ctrl-C stops
- * it and removes everything it made except the demo's cached files.
+ * into a private code-server on loopback, opens the demo workspace (the two MNIST MLPs, their
+ * held-out digits and the width series, trained on first use) and prints the address to open in
+ * a browser. Ctrl-C stops it and removes everything it made except the demo's cached files.
  */
 import { join } from 'node:path';
 import { repoRoot, startCodeServer } from './codeServer';
@@ -16,7 +16,7 @@ async function main(): Promise<void> {
   const requested = process.env.MERGE_LENS_SANDBOX_PORT;
   const port = requested === undefined ? DEFAULT_PORT : Number(requested);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`MERGE_LENS_SANDBOX_PORT=${requested} is not a port number`);
-  process.stderr.write('preparing the demo workspace (the first run trains two small MLPs, about 15 s)…\n');
+  process.stderr.write('preparing the demo workspace (the first run trains two small MLPs and a width series of eight, and compares them: under a minute)…\n');
   const folder = makeDemoWorkspace(join(repoRoot, '.merge-lens', 'sandbox'));
   const bin = codeServerBin();
   const server = await startCodeServer({ bin, vsix: packagedVsix(), port });
@@ -30,7 +30,8 @@ async function main(): Promise<void> {
       '',
       'Open it in a browser, then run "Merge Lens: Compare Checkpoints" from the palette (F1)',
       'with demo-a.safetensors, demo-b.safetensors and demo-test.safetensors, or right-click two',
-      'checkpoints in the explorer. Ctrl-C stops the server.',
+      'checkpoints in the explorer. "Merge Lens: Compare Series…" with series/series.json shows the',
+      'width series (16 to 128 units, about 15 s); click a point to open that pair. Ctrl-C stops the server.',
       '',
     ].join('\n'),
   );

@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import type { FrameLocator, Locator, Page } from 'playwright-core';
 import type { PageCanvas } from '../browser/pageTypes';
 import { startCodeServer, type CodeServer } from './codeServer';
-import { DEMO_FILES, demoReport, makeE2eWorkspace, type E2eWorkspace } from './demoWorkspace';
+import { DEMO_FILES, DEMO_SERIES, demoReport, demoSeriesReport, makeE2eWorkspace, type E2eWorkspace } from './demoWorkspace';
 import { codeServerBin, packagedVsix } from './prerequisites';
 import {
   acceptQuickPick, activeWebview, chooseForSelection, contextMenuChoose, contextMenuLabels, explorerItem, notification, openWorkbench,
@@ -96,6 +96,15 @@ async function categoryPoint(panel: FrameLocator, selector: string, index: numbe
   const area = (await canvas.getAttribute('data-area'))!.split(',').map(Number) as [number, number, number, number];
   const box = (await canvas.boundingBox())!;
   return { x: box.x + area[0] + ((index + 0.5) / count) * (area[2] - area[0]), y: box.y + (area[1] + area[3]) / 2 };
+}
+
+/** Page coordinates of a pair on a Series panel chart: its x (the chart's data-items) at the middle of the plot's height. */
+async function seriesPoint(panel: FrameLocator, chart: string, item: number): Promise<{ x: number; y: number }> {
+  const canvas = panel.locator(`canvas[data-chart="${chart}"]`);
+  const at = new Map((await canvas.getAttribute('data-items'))!.split(' ').map((entry) => entry.split(':').map(Number) as [number, number]));
+  const area = (await canvas.getAttribute('data-area'))!.split(',').map(Number) as [number, number, number, number];
+  const box = (await canvas.boundingBox())!;
+  return { x: box.x + at.get(item)!, y: box.y + (area[1] + area[3]) / 2 };
 }
 
 async function cellPoint(panel: FrameLocator, selector: string, row: number, column: number, rows: number, columns: number): Promise<{ x: number; y: number }> {
@@ -197,6 +206,38 @@ describe('Merge Lens in code-server', { timeout: 1_200_000 }, () => {
       await panel.locator('.barrier-table, .weights-only, vscode-panels').first().waitFor({ timeout: 120_000 });
       await panel.locator('#tab-permutations').waitFor();
       await screenshot(page, 'explorer-compare');
+    });
+  });
+
+  it('Compare Series… on the demo\'s width series: the Series panel draws it with the CLI\'s numbers; a point opens that pair in the results panel', async () => {
+    await withWorkbench('series', async (page) => {
+      await runCommand(page, 'Merge Lens: Compare Series…');
+      await pickQuickItem(page, DEMO_SERIES.manifest);
+      await notification(page, /Merge Lens: comparing series\.json/).waitFor({ timeout: 30_000 });
+      const panel = activeWebview(page);
+      await panel.locator('.series-items').waitFor({ timeout: 120_000 });
+      const cli = demoSeriesReport();
+      assert.equal(await panel.locator('.series-items tbody tr').count(), cli.items.length);
+      for (const item of cli.items) {
+        for (const [method, r] of Object.entries(item.report.methods)) {
+          const cell = (key: string) => panel.locator(`.series-items tr[data-item="${item.index}"] td[data-key="${key}-${method}"]`).textContent();
+          assert.equal(await cell('loss'), fixed(r.barrier!.loss, 4), `width ${item.value}, ${method}: the loss barrier the CLI reports`);
+          assert.equal(await cell('accuracy'), percent(r.barrier!.accuracy), `width ${item.value}, ${method}: accuracy barrier`);
+        }
+      }
+      for (const chart of ['series-loss', 'series-w2', 'series-scaling']) assert.ok((await painted(panel, `canvas[data-chart="${chart}"][data-items]`)) > 3000, `${chart} is drawn`);
+      await page.mouse.move(0, 0);
+      await screenshot(page, 'series-panel');
+
+      const widest = cli.items.at(-1)!;
+      const point = await seriesPoint(panel, 'series-loss', widest.index);
+      await page.mouse.click(point.x, point.y);
+      const results = activeWebview(page);
+      await page.locator('.tabs-container .tab.active', { hasText: 'w128-seed1.safetensors ↔ w128-seed2.safetensors' }).waitFor({ timeout: 30_000 });
+      await results.locator('.barrier-table').waitFor({ timeout: 30_000 });
+      const weight = widest.report.methods.weight!;
+      assert.equal(await results.locator('.barrier-table tr[data-method="weight"] td[data-key="lossBarrier"]').textContent(), fixed(weight.barrier!.loss, 4));
+      await screenshot(page, 'series-open-pair');
     });
   });
 
