@@ -224,6 +224,12 @@ function llfcFigure(report: CompareReport, methods: readonly [MethodName, Method
   );
 }
 
+/** A chart's width for this many bars: two charts to a row while 16 px a bar fits, else the page's whole width, one chart a row (a deep network). */
+function pairedBarsWidth(bars: number): number {
+  const needed = 120 + bars * 16;
+  return needed <= 505 ? Math.max(320, needed) : 1000;
+}
+
 /** Bars for each method, filled, and with `reference` an outlined companion beside each (left out of the legend; the caption says what it is). */
 function methodBars(
   methods: readonly [MethodName, MethodResult][],
@@ -258,7 +264,7 @@ function whySection(report: CompareReport, methods: readonly [MethodName, Method
   const [lowest] = finiteExtent(measured.flatMap(([m]) => layers.map((l) => cosine(m, l))));
   // The LLFC heatmaps' scale: up to 1, from a round value below the lowest cosine.
   const low = Number.isFinite(lowest) ? Math.min(0.95, Math.floor(lowest * 20) / 20) : 0;
-  const width = Math.min(505, Math.max(320, 120 + categories.length * measured.length * 2 * 16));
+  const width = pairedBarsWidth(categories.length * measured.length * 2);
   const chart = (title: string, axis: string, series: BarSeries[], domain?: readonly [number, number]) => {
     const ariaLabel = `${title} (${axis}) per layer, one bar per method${series.some((b) => b.outline) ? ' beside its shuffled baseline (outlined)' : ''}`;
     return groupedBarChart({ width, height: 320, ariaLabel, categories, xLabel: 'layer', y: { label: axis }, series, ...(domain ? { domain } : {}) });
@@ -364,7 +370,7 @@ function matchingTable(report: CompareReport, methods: readonly [MethodName, Met
     `<p class="caption">Weight distance: ‖W<sub>A</sub> − P·W<sub>B</sub>·Q<sup>T</sup>‖ / ‖W<sub>A</sub>‖ for the layer's weights, with no permutation (before) and with the permutations found (after). ` +
     `Unit correlation: mean Pearson correlation of matched units' activations on the alignment data. ` +
     `${escapeHtml(`${DISTANCE_TEXT.notes.w2} ${DISTANCE_TEXT.notes.covariance} ${DISTANCE_TEXT.notes.dimS}`)} ` +
-    `Every "before" and Dim(S) are the same for each method, printed once per layer${report.groups.some((g) => g.layers.length > 1) ? `; ${escapeHtml(DISTANCE_TEXT.notes.residual)}` : ''}.</p>`
+    `Every "before" and Dim(S) are the same for each method, printed once per layer.${report.groups.some((g) => g.layers.length > 1) ? ` ${escapeHtml(DISTANCE_TEXT.notes.residual)}` : ''}</p>`
   );
 }
 
@@ -380,7 +386,7 @@ function distanceFigure(report: CompareReport, methods: readonly [MethodName, Me
       const m = report.methods[method]!.matching.find((x) => x.layer === layers[categories.indexOf(label)]);
       return (m && pick(m)?.[key]) ?? NaN;
     };
-  const width = Math.min(505, Math.max(320, 120 + categories.length * alignments.length * 2 * 16));
+  const width = pairedBarsWidth(categories.length * alignments.length * 2);
   const chart = (label: string, series: BarSeries[]) => {
     const ariaLabel = `${label} per layer${series.some((b) => b.outline) ? ', after each alignment beside the optimum (outlined)' : ', model A beside model B'}`;
     return groupedBarChart({ width, height: 320, ariaLabel, categories, xLabel: 'layer (its units)', y: { label, includeZero: true }, series });
