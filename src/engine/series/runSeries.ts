@@ -84,6 +84,7 @@ export async function runSeries(series: ResolvedSeries, run: SeriesRun = {}): Pr
     let report: CompareReport;
     if (cached) {
       report = asRequested(cached, request);
+      progress(`${label}: from the cache`, share(1));
     } else {
       ({ report } = await compareCheckpoints(request, {
         ...(run.threads === undefined ? {} : { threads: run.threads }),
