@@ -25,6 +25,7 @@ const SCREENSHOTS = join(repoRoot(), 'test', 'screenshots');
 let harness: WebviewHarness;
 let report: SeriesReport;
 let weightsOnly: SeriesReport;
+let allPairs: SeriesReport;
 
 function manifest(data: string | null): SeriesManifest {
   return {
@@ -39,15 +40,25 @@ function manifest(data: string | null): SeriesManifest {
 before(async () => {
   mkdirSync(SCREENSHOTS, { recursive: true });
   const base = { file: null, folder: fixture('series', 'width') };
-  const [started, full, bare] = await Promise.all([
+  // Every pair among three 64-wide networks: two seeds of the width series and a spawned child.
+  const seeds: SeriesManifest = {
+    variable: 'seed',
+    pairs: [['width/w64_seed1.pt', 'width/w64_seed2.pt'], ['width/w64_seed1.pt', 'spawn/child3_seed10.pt'], ['width/w64_seed2.pt', 'spawn/child3_seed10.pt']].map(([a, b]) => ({ value: `${a} × ${b}`, a: a!, b: b! })),
+    data: fixture('compare', 'eval.npz'),
+    methods: ['naive', 'weight'],
+    options: { alphas: 5, llfcSamples: 64, fitSamples: 64, layerBarriers: false },
+  };
+  const [started, full, bare, matrix] = await Promise.all([
     WebviewHarness.start(),
     runSeries(resolveSeries(manifest(fixture('compare', 'eval.npz')), base)),
     runSeries(resolveSeries(manifest(null), base)),
+    runSeries(resolveSeries(seeds, { file: null, folder: fixture('series') })),
   ]);
   harness = started;
   // What the host sends went through the extension's JSON: the panel sees plain data.
   report = JSON.parse(JSON.stringify(full));
   weightsOnly = JSON.parse(JSON.stringify(bare));
+  allPairs = JSON.parse(JSON.stringify(matrix));
 });
 
 after(() => harness?.close());
@@ -127,19 +138,24 @@ test('a width series: every figure drawn, the pairs table holds each pair\'s bar
   await session.close();
 });
 
-test('the method chosen for the per-layer figures survives hiding and showing; the dark theme draws cleanly', async () => {
+test('the layer chosen for the per-layer figures survives hiding and showing; the dark theme draws cleanly', async () => {
+  const layers = report.figures.layers.map((l) => l.layer);
+  assert.deepEqual(layers, ['0', '2']);
   const session = await openSeries({ type: 'report', title: 'width series', report }, 'dark');
   const { page } = session;
   assert.ok((await painted(session, 'series-w2')) > 3000);
-  await page.click('#series-method');
-  await page.click('#series-method vscode-option[value="naive"]');
-  await page.waitForFunction(() => /as they are/.test(document.querySelector('#series-layers')?.textContent ?? ''));
-  assert.deepEqual(await session.state(), { method: 'naive' });
+  assert.match((await page.textContent('#series-layers figcaption'))!, /^\(layer 0\)/);
+  await page.click('#series-layer');
+  await page.click('#series-layer vscode-option[value="2"]');
+  await page.waitForFunction(() => /^\(layer 2\)/.test(document.querySelector('#series-layers figcaption')?.textContent ?? ''));
+  assert.deepEqual(await session.state(), { layer: '2' });
   await session.reload();
   await session.waitForPosted('ready');
   await session.send({ type: 'report', title: 'width series', report } satisfies HostToSeries);
   assert.ok((await painted(session, 'series-w2')) > 3000);
-  assert.equal(await page.getAttribute('#series-method', 'current-value'), 'naive');
+  assert.ok((await painted(session, 'series-scaling')) > 3000);
+  assert.equal(await page.getAttribute('#series-layer', 'current-value'), '2');
+  assert.match((await page.textContent('#series-scaling figcaption'))!, /^\(layer 2\)/);
   await page.screenshot({ path: join(SCREENSHOTS, 'series-panel-dark.png'), fullPage: true });
   session.assertClean();
   await session.close();
@@ -158,6 +174,37 @@ test('weights only: no barrier or LLFC chart, each says what is missing; W2 and 
 
   await session.send({ type: 'report', title: 'nothing yet', report: JSON.parse(JSON.stringify(seriesReport({ manifest: null, variable: 'width' }, []))) } satisfies HostToSeries);
   await page.waitForFunction(() => /no finished pairs/.test(document.querySelector('#app')?.textContent ?? ''));
+  session.assertClean();
+  await session.close();
+});
+
+test('every pair among three checkpoints: each method\'s N×N barrier matrix holds each pair\'s barrier from its report, symmetric; names on a category axis', async () => {
+  const matrix = allPairs.figures.barrierMatrix;
+  assert.ok(matrix, 'three checkpoints, every pair once');
+  assert.equal(allPairs.numeric, false);
+  const session = await openSeries({ type: 'report', title: 'three checkpoints', report: allPairs });
+  const { page } = session;
+  assert.ok((await painted(session, 'series-loss')) > 3000);
+  assert.deepEqual(await page.locator('table.barrier-matrix[data-method="weight"] thead th').allTextContents(), ['', ...matrix.files]);
+  const cells = async (method: string) =>
+    page.$$eval(`table.barrier-matrix[data-method="${method}"] tbody tr`, (rows: { querySelectorAll(s: string): ArrayLike<{ textContent: string | null }> }[]) =>
+      rows.map((row) => Array.from(row.querySelectorAll('td'), (td) => td.textContent)));
+  for (const method of ['naive', 'weight'] as const) {
+    const shown = await cells(method);
+    for (const item of allPairs.items) {
+      const i = matrix.files.findIndex((f) => item.report.request.a.endsWith(f));
+      const j = matrix.files.findIndex((f) => item.report.request.b.endsWith(f));
+      const expected = fixed(item.report.methods[method]!.barrier!.loss, 4);
+      assert.equal(shown[i]![j], expected, `${method} ${item.value}`);
+      assert.equal(shown[j]![i], expected, `${method} ${item.value}, the other way`);
+    }
+    matrix.files.forEach((_, i) => assert.equal(shown[i]![i], 'n/a'));
+  }
+  const [x, y] = await pairPoint(session, 'series-loss', 2);
+  await page.mouse.click(x, y);
+  await session.waitForPosted('openPair', (m) => m.index === 2);
+  await page.mouse.move(0, 0);
+  await page.screenshot({ path: join(SCREENSHOTS, 'series-panel-matrix.png'), fullPage: true });
   session.assertClean();
   await session.close();
 });

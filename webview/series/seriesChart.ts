@@ -14,6 +14,8 @@ Chart.register(LogarithmicScale);
 
 export interface SeriesAxis extends AxisSpec {
   readonly log?: boolean;
+  /** The pairs in order, named rather than measured (a seed series' "seed1 × seed2"). */
+  readonly names?: boolean;
 }
 
 /** One pair's place on the x axis. */
@@ -115,7 +117,16 @@ export function seriesChart(canvas: HTMLCanvasElement, spec: SeriesChartSpec, th
           afterBuildTicks: (scale: Scale) => {
             scale.ticks = [...labelAt.keys()].sort((a, b) => a - b).map((value) => ({ value }));
           },
-          ticks: { ...xAxis.ticks, autoSkip: true, maxRotation: 0, callback: (value: number | string) => labelAt.get(Number(value)) ?? '' },
+          // Names (all pairs among seeds) break after their "×" and may slant: every pair keeps its label.
+          ticks: {
+            ...xAxis.ticks,
+            autoSkip: spec.x.names !== true || labelAt.size > 12,
+            maxRotation: spec.x.names ? 40 : 0,
+            callback: (value: number | string) => {
+              const label = labelAt.get(Number(value)) ?? '';
+              return spec.x.names ? label.split(/(?<= ×) /) : label;
+            },
+          },
         },
         y: spec.y.log
           ? {

@@ -18,8 +18,8 @@ import { Disposer } from '../panel/tabView';
 import { seriesChart, type ItemPosition, type SeriesAxis, type SeriesCurve, type SeriesPoint } from './seriesChart';
 
 export interface SeriesViewState {
-  /** The method the per-layer figures show. */
-  readonly method: MethodName | null;
+  /** The permutation group the per-layer figures show (the first when null or not in the report). */
+  readonly layer: string | null;
 }
 
 export interface SeriesContext {
@@ -40,6 +40,8 @@ interface CurveSpec {
   readonly secondary?: boolean;
   /** x per item when it is not the series' variable (the log-log view's widths). */
   readonly xs?: readonly number[];
+  /** A guide drawn through some pairs only (the theory's slope): no gap to note, no column in the numbers. */
+  readonly guide?: boolean;
 }
 
 interface Figure {
@@ -56,6 +58,7 @@ interface Figure {
 }
 
 const SHUFFLED_DASH = [2, 3];
+const OPTIMAL_DASH = [1.5, 2.5];
 const BEFORE_DASH = [6, 4];
 
 /** A file's name without its folders, on either platform's separators. */
@@ -82,18 +85,6 @@ function itemPositions(report: SeriesReport): ItemPosition[] {
   return report.items.map((item, i) => ({ item: item.index, x: report.numeric ? Number(item.value) : i, label: String(item.value) }));
 }
 
-/** Whether the theme's background is dark: its luminance from the rgb() the theme resolved. */
-function darkBackground(theme: ChartTheme): boolean {
-  const [r, g, b] = (theme.background.match(/[\d.]+/g) ?? ['255', '255', '255']).map(Number) as [number, number, number];
-  return 0.2126 * r + 0.7152 * g + 0.0722 * b < 128;
-}
-
-/** Colours for the layers along viridis, leaving out the end that vanishes into the background (its purple on dark, its yellow on light). */
-function layerColors(theme: ChartTheme, count: number): (index: number) => string {
-  const [from, to] = darkBackground(theme) ? [0.3, 1] : [0, 0.75];
-  return (index) => viridis(count <= 1 ? (from + to) / 2 : from + ((to - from) * index) / (count - 1));
-}
-
 function methodCurve(theme: ChartTheme, method: MethodName, line: SeriesLine, secondary = false): CurveSpec {
   const style = METHOD_STYLE[method];
   return {
@@ -110,7 +101,7 @@ export function renderSeries(container: HTMLElement, ctx: SeriesContext): Dispos
   const disposer = new Disposer();
   const { report, theme } = ctx;
   const positions = itemPositions(report);
-  const xAxis: SeriesAxis = { title: report.variable, log: logarithmic(report) };
+  const xAxis: SeriesAxis = { title: report.variable, log: logarithmic(report), names: !report.numeric };
   const open = (item: number) => ctx.post({ type: 'openPair', index: item });
 
   /** A figure: its chart (or what is missing), a caption and its numbers as a table. */
@@ -138,12 +129,13 @@ export function renderSeries(container: HTMLElement, ctx: SeriesContext): Dispos
     const { box: chartBox, canvas } = chartCanvas(`${spec.y.title} against ${(spec.x ?? xAxis).title}`);
     canvas.dataset.chart = spec.name;
     box.append(chartBox, element('figcaption', spec.caption, 'caption'));
-    const skipped = spec.curves.some((c) => c.line.some((v) => v === null)) ? ' Pairs without a value are left out of a line.' : '';
-    if (skipped) box.append(element('p', skipped.trim(), 'note'));
-    const head = [(spec.x ?? xAxis).title, ...spec.curves.map((c) => c.label)];
+    const measured = spec.curves.filter((c) => !c.guide);
+    if (measured.some((c) => c.line.some((v) => v === null))) box.append(element('p', 'Pairs without a value are left out of a line.', 'note'));
+    const head = [(spec.x ?? xAxis).title, ...measured.map((c) => c.label)];
     const rows = report.items.map((item, i) => [
-      String(item.value),
-      ...spec.curves.map((c) => (spec.y.percent ? formatPercent(c.line[i]) : formatValue(c.line[i] ?? null))),
+      // The x each row is drawn at: the layer's width on the log-log view, else the pair's value.
+      String(spec.curves.find((c) => c.xs)?.xs?.[i] ?? item.value),
+      ...measured.map((c) => (spec.y.percent ? formatPercent(c.line[i]) : formatValue(c.line[i] ?? null))),
     ]);
     box.append(dataDetails('Numbers', table(null, head, rows), canvas));
     // Drawn once the canvas is in the page: Chart.js sizes it to its box.
@@ -205,94 +197,94 @@ export function renderSeries(container: HTMLElement, ctx: SeriesContext): Dispos
   );
 
   const layersSection = section('series-layers', `Neurons against ${report.variable}: W2 and Dim(S) per layer`);
-  const scalingSection = figures.widthScaling ? section('series-scaling', 'W2 against width, log-log: the fitted rate and the theory\'s') : null;
-  const layerMethods = [...new Set(figures.layers.flatMap((l) => methodsIn(l.wasserstein)))].sort((a, b) => ALL_METHOD_NAMES.indexOf(a) - ALL_METHOD_NAMES.indexOf(b));
-  const chosen = (): MethodName | null => {
-    const saved = ctx.state().method;
-    return saved && layerMethods.includes(saved) ? saved : layerMethods.find((m) => m !== 'naive') ?? layerMethods[0] ?? null;
-  };
+  const scalingSection = figures.widthScaling ? section('series-scaling', 'W2 against width, log-log: the fitted rate beside the theory\'s') : null;
+  const layerNames = figures.layers.map((l) => l.layer);
+  const chosen = () => figures.layers.find((l) => l.layer === ctx.state().layer) ?? figures.layers[0];
   const layerFigures = element('div');
   const scalingFigure = element('div');
   const drawLayers = () => {
-    const method = chosen();
-    const layers = figures.layers;
-    const layerColor = layerColors(theme, layers.length);
-    const w2: CurveSpec[] = method
-      ? layers.flatMap((l, g) => {
-          const w = l.wasserstein[method];
-          if (!w) return [];
-          const color = layerColor(g);
-          const aligned: CurveSpec = { label: `${layerLabel(l.layer)}, ${method === 'naive' ? 'as they are' : 'aligned'}`, color, dash: [], marker: 'circle', line: w.aligned };
-          const before: CurveSpec = { label: `${layerLabel(l.layer)}, before`, color, dash: BEFORE_DASH, marker: 'circle', line: w.identity, secondary: true };
-          return method === 'naive' ? [aligned] : [aligned, before];
-        })
+    const layer = chosen();
+    if (!layer) {
+      layerFigures.replaceChildren(element('p', 'These pairs share no permutation group: no W2 or Dim(S) to follow along the series.', 'note missing'));
+      return;
+    }
+    const name = layerLabel(layer.layer);
+    const methods = methodsIn(layer.wasserstein);
+    // Before alignment is B as it is (naive's identity); without naive, before aligning this layer only.
+    const reference = methods[0];
+    const before: CurveSpec[] = reference
+      ? [{
+          label: reference === 'naive' ? 'before alignment' : `before aligning this layer (${METHOD_STYLE[reference].label})`,
+          color: theme.reference,
+          dash: BEFORE_DASH,
+          marker: 'circle',
+          line: layer.wasserstein[reference]!.identity,
+          secondary: true,
+        }]
       : [];
-    const dims: CurveSpec[] = layers.flatMap((l, g) => {
-      const color = layerColor(g);
-      return [
-        { label: `${layerLabel(l.layer)}, A`, color, dash: [], marker: 'square' as const, line: l.dimS.a },
-        { label: `${layerLabel(l.layer)}, B`, color, dash: BEFORE_DASH, marker: 'square' as const, line: l.dimS.b, secondary: true },
-      ];
-    });
+    const w2: CurveSpec[] = [
+      ...before,
+      ...methods.filter((m) => m !== 'naive').flatMap((m) => [
+        methodCurve(theme, m, layer.wasserstein[m]!.aligned),
+        { ...methodCurve(theme, m, layer.wasserstein[m]!.optimal), label: `${METHOD_STYLE[m].label}, optimal`, dash: OPTIMAL_DASH, secondary: true },
+      ]),
+    ];
     layerFigures.replaceChildren(
       pair(
         figure({
           name: 'series-w2',
-          caption:
-            method === 'naive'
-              ? 'W2 between A\'s and B\'s neurons (each the row of [W | b] writing it) per layer, as they are: no alignment.'
-              : `W2 between A's and B's neurons (each the row of [W | b] writing it, B's inputs permuted) per layer: after ${method ? METHOD_STYLE[method].label : 'alignment'} (solid) and before alignment (dashed).`,
-          y: { title: 'W2 between neurons' },
+          caption: `(${name}) W2 between A's and B's neurons, each the row of [W | b] writing it: before alignment (grey, dashed), after each method's permutation (solid) and at the optimum for the inputs the method permuted (dotted). In Ferbach et al.'s bound W2 falls as the width grows.`,
+          y: { title: `W2 between neurons, ${name}` },
           curves: w2,
           missing: 'No W2 was measured on these pairs.',
         }),
         figure({
           name: 'series-dims',
-          caption: 'Dim(S) = tr(S)² / tr(S²), S the covariance of the layer\'s neuron weight vectors: A\'s (solid) and B\'s (dashed).',
-          y: { title: 'Dim(S)' },
-          curves: dims,
+          caption: `(${name}) Dim(S) = tr(S)² / tr(S²), S the covariance of the layer's neuron weight vectors: how many directions they spread over, A's (solid) and B's (dashed).`,
+          y: { title: `Dim(S), ${name}` },
+          curves: [
+            { label: 'model A', color: theme.foreground, dash: [], marker: 'square', line: layer.dimS.a },
+            { label: 'model B', color: theme.muted, dash: BEFORE_DASH, marker: 'square', line: layer.dimS.b, secondary: true },
+          ],
           missing: 'No Dim(S) was measured on these pairs.',
         }),
       ),
     );
     if (!scalingSection || !figures.widthScaling) return;
-    const fits = figures.widthScaling.filter((s) => s.method === method);
-    const scalingItems = layers[0] ? report.items.map((item, i) => ({ item: item.index, x: layers[0]!.width[i]!, label: String(layers[0]!.width[i]) })) : positions;
+    const fits = figures.widthScaling.filter((s) => s.layer === layer.layer);
+    const widths = report.items.map((item, i) => ({ item: item.index, x: layer.width[i]!, label: String(layer.width[i]) }));
+    const curves: CurveSpec[] = methods.map((m) => {
+      const fit = fits.find((s) => s.method === m);
+      return { ...methodCurve(theme, m, layer.wasserstein[m]!.optimal), label: `${METHOD_STYLE[m].label}${fit ? `: k = ${formatNumber(fit.exponent, 3)}` : ''}`, xs: layer.width };
+    });
+    const theory = fits[0] ? theoryLine(fits[0].theory, layer.width, layer.wasserstein[fits[0].method]!.optimal, widths, theme) : null;
     scalingFigure.replaceChildren(
       figure({
         name: 'series-scaling',
-        caption: `W2 at the optimum (B's inputs as ${method ? METHOD_STYLE[method].label : 'the method'} permuted them) against the layer's width, both axes logarithmic. The legend gives each layer's fitted exponent k in W2 ∝ width^k beside −1/Dim(S), the rate the theory gives.`,
+        caption: `(${name}) W2 at the optimum against the layer's width, both axes logarithmic; each method's fitted exponent k in W2 ∝ width^k in the legend${theory ? `, and a line of the theory's slope −1/Dim(S) = ${formatNumber(fits[0]!.theory, 3)} (Dim(S) of A at the widest pair) through the first method's points` : ''}.`,
         x: { title: 'width (units in the layer)', log: true },
-        y: { title: 'W2 at the optimum', log: true },
-        items: scalingItems,
-        curves: method
-          ? layers.flatMap((l, g) => {
-              const w = l.wasserstein[method];
-              const fit = fits.find((s) => s.layer === l.layer);
-              if (!w) return [];
-              const rate = fit ? `: k = ${formatNumber(fit.exponent, 3)}, −1/Dim(S) = ${formatNumber(fit.theory, 3)}` : '';
-              return [{ label: `${layerLabel(l.layer)}${rate}`, color: layerColor(g), dash: [], marker: 'circle' as const, line: w.optimal, xs: l.width }];
-            })
-          : [],
+        y: { title: `W2 at the optimum, ${name}`, log: true },
+        items: widths,
+        curves: theory ? [...curves, theory] : curves,
         missing: 'No positive W2 at the optimum to draw on logarithmic axes.',
       }),
     );
   };
 
-  if (layerMethods.length > 0) {
-    const label = element('label', 'Method');
-    label.id = 'series-method-label';
+  if (layerNames.length > 1) {
+    const label = element('label', 'Layer');
+    label.id = 'series-layer-label';
     const picker = element('vscode-dropdown') as HTMLElement & { value: string };
-    picker.id = 'series-method';
+    picker.id = 'series-layer';
     picker.setAttribute('aria-labelledby', label.id);
-    for (const m of layerMethods) {
-      const option = element('vscode-option', METHOD_STYLE[m].label);
-      option.setAttribute('value', m);
-      if (m === chosen()) option.setAttribute('selected', '');
+    for (const l of layerNames) {
+      const option = element('vscode-option', layerLabel(l));
+      option.setAttribute('value', l);
+      if (l === chosen()?.layer) option.setAttribute('selected', '');
       picker.append(option);
     }
     picker.addEventListener('change', () => {
-      ctx.update({ method: picker.value as MethodName });
+      ctx.update({ layer: picker.value });
       drawLayers();
     });
     const toolbar = element('div', undefined, 'toolbar');
@@ -304,7 +296,7 @@ export function renderSeries(container: HTMLElement, ctx: SeriesContext): Dispos
   layersSection.append(layerFigures);
   container.append(layersSection);
   if (scalingSection) {
-    scalingSection.append(scalingFigure, scalingTable(report));
+    scalingSection.append(element('p', 'The layer chosen above; every layer\'s fit in the table.', 'caption'), scalingFigure, scalingTable(report));
     container.append(scalingSection);
   }
   drawLayers();
@@ -312,6 +304,21 @@ export function renderSeries(container: HTMLElement, ctx: SeriesContext): Dispos
   container.append(whySection(report, theme, figure, section, pair));
   if (figures.barrierMatrix) container.append(matrixSection(report, section));
   return disposer;
+}
+
+/**
+ * The theory's rate as a line on the log-log view: slope `slope` through the centroid of the
+ * (log width, log W2) points of the first method, from the narrowest pair to the widest.
+ */
+function theoryLine(slope: number, widths: readonly number[], w2: SeriesLine, items: readonly ItemPosition[], theme: ChartTheme): CurveSpec | null {
+  const points = widths.flatMap((x, i) => (w2[i] !== null && w2[i]! > 0 && x > 0 ? [{ x: Math.log(x), y: Math.log(w2[i]!), i }] : []));
+  if (points.length < 2) return null;
+  const cx = points.reduce((s, p) => s + p.x, 0) / points.length;
+  const cy = points.reduce((s, p) => s + p.y, 0) / points.length;
+  const ends = [points.reduce((a, p) => (p.x < a.x ? p : a)), points.reduce((a, p) => (p.x > a.x ? p : a))];
+  const line: (number | null)[] = items.map(() => null);
+  for (const end of ends) line[end.i] = Math.exp(cy + slope * (end.x - cx));
+  return { label: `rate −1/Dim(S) = ${formatNumber(slope, 3)}`, color: theme.reference, dash: SHUFFLED_DASH, marker: 'circle', line, secondary: true, xs: widths, guide: true };
 }
 
 function formatValue(value: number | null): string {
@@ -418,7 +425,8 @@ function whySection(report: SeriesReport, theme: ChartTheme, figure: FigureOf, s
 /** Every pair among N checkpoints: each method's loss barrier as an N×N table, cells shaded by viridis on the table's own range. */
 function matrixSection(report: SeriesReport, section: SectionOf): HTMLElement {
   const matrix = report.figures.barrierMatrix!;
-  const names = matrix.files.map(fileName);
+  // Already without the folder they share: two files of one name in different folders stay apart.
+  const names = matrix.files;
   const tables = methodsIn(matrix.loss).map((method) => {
     const rows = matrix.loss[method]!;
     const values = rows.flat().filter((v): v is number => v !== null && Number.isFinite(v));
