@@ -179,7 +179,7 @@ function whyFigure(along: Along, n: number): string {
   add('(a) LLFC cosine', 'LLFC cosine at α ≈ 0.5', llfc);
   add(`(b) ${CONDITION_TEXT.additivity}`, CONDITION_TEXT.additivityAxis, additivity, { includeZero: true });
   add(`(c) ${CONDITION_TEXT.commutativity}`, CONDITION_TEXT.commutativityAxis, commutativity, { includeZero: true });
-  const absent = missing.length === 0 ? '' : ` Not measured on these pairs: ${missing.join(', ')} (they need evaluation data and LLFC samples; the conditions, a report of schema version 3 from a Merge Lens that measures them).`;
+  const absent = missing.length === 0 ? '' : ` Not measured on these pairs: ${missing.join(', ')} (they are measured on evaluation data, with LLFC samples above 0).`;
   if (panels.length === 0) return `<h2>Figure ${n}. Why LLFC holds</h2><p class="caption">${escapeHtml(absent.trim())}</p>`;
   return figure(
     panels,

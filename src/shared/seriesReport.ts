@@ -93,7 +93,7 @@ export interface WidthScaling {
 
 /** All pairs among N checkpoints: each method's loss barrier for every pair, symmetric, null on the diagonal and where not run. */
 export interface BarrierMatrix {
-  /** The N checkpoints, as the manifest names them. */
+  /** The N checkpoints in order of first appearance, as the reports' requests name them less the folders they all share. */
   readonly files: readonly string[];
   readonly loss: Partial<Record<MethodName, readonly SeriesLine[]>>;
   readonly accuracy: Partial<Record<MethodName, readonly SeriesLine[]>>;
