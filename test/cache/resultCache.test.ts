@@ -51,7 +51,7 @@ test('the key is SHA-256 over the canonical JSON of the resolved request, each f
   const w = workspace();
   const sha = (f: string) => fileSha256(f);
   const expected = canonicalJson({
-    ...w.params, version: 4, a: await sha(w.files.a), b: await sha(w.files.b), data: await sha(w.files.data), fitData: await sha(w.files.data), description: null,
+    ...w.params, version: 5, a: await sha(w.files.a), b: await sha(w.files.b), data: await sha(w.files.data), fitData: await sha(w.files.data), description: null,
     descriptionsBeside: [null, null],
   });
   const { createHash } = await import('node:crypto');
