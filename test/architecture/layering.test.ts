@@ -14,7 +14,7 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
   'src/shared': [],
   'src/engine': ['src/shared'],
   'src/worker': ['src/cache', 'src/engine', 'src/shared'],
-  'src/cli': ['src/engine', 'src/shared'],
+  'src/cli': ['src/cache', 'src/engine', 'src/shared'],
   'src/cache': ['src/engine', 'src/shared'],
   'src/extension': ['src/cache', 'src/engine', 'src/shared'],
   webview: ['src/shared'],
