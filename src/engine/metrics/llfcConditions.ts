@@ -91,7 +91,14 @@ export async function llfcConditions(network: Network, a: Params, b: Params, sam
             const node = network.nodes[i] as WeightedNode;
             const k = slot.get(node.input)!;
             const [wA, wB] = [weightOf(tensorsA, i), weightOf(tensorsB, i)];
-            for (const other of [hB, hS]) rows.push(...tf.tidy(() => commutativityRows(node, hA[k]!, other[k]!, wA, wB)));
+            rows.push(
+              ...tf.tidy(() => {
+                // A's product and the weights' difference serve both pairings.
+                const pA = layerProduct(node, hA[k]!, wA, null);
+                const dW = tf.sub(wA, wB);
+                return [hB, hS].flatMap((other) => tf.tidy(() => commutativityRows(node, pA, hA[k]!, other[k]!, wB, dW)));
+              }),
+            );
           }
           return tf.stack(rows) as tf.Tensor2D;
         });
@@ -182,8 +189,9 @@ function additivityRows(hA: tf.Tensor, hB: tf.Tensor, sigma: (z: tf.Tensor) => t
   return pairRows(u, v, tf.sub(u, v));
 }
 
-function commutativityRows(node: WeightedNode, hA: tf.Tensor, hB: tf.Tensor, wA: tf.Tensor, wB: tf.Tensor): tf.Tensor1D[] {
-  const u = tf.add(layerProduct(node, hA, wA, null), layerProduct(node, hB, wB, null));
-  const d = layerProduct(node, tf.sub(hA, hB), tf.sub(wA, wB), null);
+/** u = W_A·H_A + W_B·H_B from `pA` = W_A·H_A; u − v = (W_A − W_B)·(H_A − H_B) from `dW` = W_A − W_B. */
+function commutativityRows(node: WeightedNode, pA: tf.Tensor, hA: tf.Tensor, hB: tf.Tensor, wB: tf.Tensor, dW: tf.Tensor): tf.Tensor1D[] {
+  const u = tf.add(pA, layerProduct(node, hB, wB, null));
+  const d = layerProduct(node, tf.sub(hA, hB), dW, null);
   return pairRows(u, tf.sub(u, d), d);
 }
