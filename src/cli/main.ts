@@ -21,7 +21,8 @@ usage:
   merge-lens demo [--dir DIR]
       The embedded default: train two MLPs from different seeds on the mnist package's 10,000 digits
       (cached in DIR, default .merge-lens/demo), compare them with every method, write report.json
-      and report.html there.
+      and report.html there; then a width series of smaller MLPs (series/series.json), run as
+      series runs it, writing series-report.json and series-report.html.
   merge-lens compare A B [--data EVAL] [--fit-data FIT] [--methods naive,weight,activation,covariance]
                      [--repair] [--bn-reset on|off] [--layer-barriers on|off] [--alphas ${LIMITS.alphas.default}] [--seed ${LIMITS.seed.default}] [--restarts ${LIMITS.restarts.default}]
                      [--fit-samples ${LIMITS.fitSamples.default}] [--llfc-samples ${LIMITS.llfcSamples.default}]
