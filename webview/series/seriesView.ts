@@ -75,7 +75,10 @@ function methodsIn(present: Partial<Record<MethodName, unknown>>): MethodName[] 
   return ALL_METHOD_NAMES.filter((m) => present[m] !== undefined);
 }
 
-/** Whether the x axis is logarithmic: a width series, every value a positive number. */
+/**
+ * Whether the x axis is logarithmic: a width series (the variable the report's docs name, the
+ * engine's WIDTH_VARIABLE, which a webview cannot import), every value a positive number.
+ */
 function logarithmic(report: SeriesReport): boolean {
   return report.numeric && report.variable === 'width' && report.items.every((item) => Number(item.value) > 0);
 }
