@@ -20,8 +20,9 @@ import type { Samples } from './unitCorrelations';
 export const MAX_PATCH_ROWS = 1 << 16;
 
 /**
- * Rows each float32 product of Σ's sums adds up; the products are summed in double. A product of
- * all 65,536 patch rows at once lost up to 3e-4 of Σ's largest entry to float32 accumulation.
+ * Rows each float32 product of Σ's sums adds up, about (whole samples); the products are summed
+ * in double. A product of all 65,536 patch rows at once lost up to 3e-4 of Σ's largest entry to
+ * float32 accumulation. Building each part's patches apart also bounds the memory they hold.
  */
 const MOMENT_BLOCK_ROWS = 1 << 12;
 
@@ -197,48 +198,55 @@ async function inputMoments(network: Network, shapes: readonly (readonly number[
   try {
     for (let start = 0; start < fit.count && rows.some((r) => r < MAX_PATCH_ROWS); start += batchSize) {
       const end = Math.min(fit.count, start + batchSize);
-      const taken: number[] = [];
-      const matrices = tf.tidy(() => {
+      // Each layer's input for the samples it still takes rows from.
+      const wanted = layers.map((layer, k) => Math.min(end - start, Math.ceil((MAX_PATCH_ROWS - rows[k]!) / rowsPerSample(network.nodes[layer.node] as WeightedNode, shapes[layer.node]!))));
+      const taking = layers.flatMap((_, k) => (wanted[k]! > 0 ? [k] : []));
+      const inputs = tf.tidy(() => {
         const x = uploadSamples(network, fit.inputs, start, end);
         const { values } = runNetwork(network, tensors, x, { read: layers.map((layer) => (network.nodes[layer.node] as WeightedNode).input) });
-        return layers.flatMap((layer, k) => {
-          const node = network.nodes[layer.node] as WeightedNode;
-          const input = node.input === INPUT ? x : values[node.input]!;
-          const perSample = node.op === 'conv2d' ? shapes[layer.node]![1]! * shapes[layer.node]![2]! : 1;
-          const room = MAX_PATCH_ROWS - rows[k]!;
-          const samples = Math.min(end - start, Math.ceil(room / perSample));
-          if (samples <= 0) return [];
-          const m = inputRows(node, shapes[layer.node]!, flattenedMap(network, shapes, node.input), tf.slice(input, 0, samples));
-          const limited = m.shape[0] > room ? tf.slice(m, [0, 0], [room, -1]) : m;
-          taken.push(k);
-          return [layer.withOne ? tf.concat([limited, tf.ones([limited.shape[0], 1])], 1) : limited];
+        return taking.map((k) => {
+          const node = network.nodes[layers[k]!.node] as WeightedNode;
+          return tf.slice(node.input === INPUT ? x : values[node.input]!, 0, wanted[k]!);
         });
       });
       try {
-        for (const [t, m] of matrices.entries()) {
-          const k = taken[t]!;
-          const count = m.shape[0];
-          for (let from = 0; from < count; from += MOMENT_BLOCK_ROWS) {
-            // Transposed explicitly: wasm multiplies by a transposed operand several times slower.
+        for (const [t, input] of inputs.entries()) {
+          const k = taking[t]!;
+          const layer = layers[k]!;
+          const node = network.nodes[layer.node] as WeightedNode;
+          // Whole samples per product, about MOMENT_BLOCK_ROWS rows: each product's float32 sums stay short.
+          const perSample = rowsPerSample(node, shapes[layer.node]!);
+          const chunk = Math.max(1, Math.floor(MOMENT_BLOCK_ROWS / perSample));
+          for (let from = 0; from < input.shape[0]! && rows[k]! < MAX_PATCH_ROWS; from += chunk) {
+            const samples = Math.min(chunk, input.shape[0]! - from);
+            const count = Math.min(samples * perSample, MAX_PATCH_ROWS - rows[k]!);
             const product = tf.tidy(() => {
-              const block = count <= MOMENT_BLOCK_ROWS ? m : tf.slice(m, [from, 0], [Math.min(MOMENT_BLOCK_ROWS, count - from), -1]);
-              return tf.matMul(tf.transpose(block), block);
+              const m = inputRows(node, shapes[layer.node]!, flattenedMap(network, shapes, node.input), tf.slice(input, from, samples));
+              const limited = m.shape[0] > count ? tf.slice(m, [0, 0], [count, -1]) : m;
+              const full = layer.withOne ? tf.concat([limited, tf.ones([count, 1])], 1) : limited;
+              // Transposed explicitly: wasm multiplies by a transposed operand several times slower.
+              return tf.matMul(tf.transpose(full), full);
             });
             const v = await product.data<'float32'>();
             product.dispose();
             const sum = sums[k]!;
             for (let i = 0; i < v.length; i++) sum[i]! += v[i]!;
+            rows[k]! += count;
           }
-          rows[k]! += count;
         }
       } finally {
-        tf.dispose(matrices);
+        tf.dispose(inputs);
       }
     }
   } finally {
     disposeTensors(tensors);
   }
   return new Map(layers.map((layer, k) => [layer.node, Float32Array.from(sums[k]!, (s) => s / rows[k]!)]));
+}
+
+/** Rows of Σ one sample gives a layer: one, or one per output position (`out`: C×H×W) of a convolution. */
+function rowsPerSample(node: WeightedNode, out: readonly number[]): number {
+  return node.op === 'conv2d' ? out[1]! * out[2]! : 1;
 }
 
 /**

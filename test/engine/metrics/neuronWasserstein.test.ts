@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { readNetwork } from '../../../src/engine/architecture/loadNetwork';
 import { initBackend } from '../../../src/engine/backend/tfBackend';
 import { openCheckpoint } from '../../../src/engine/formats/openCheckpoint';
-import { covarianceInputs } from '../../../src/engine/alignment/covarianceMatching';
+import { covarianceInputs, covarianceMatching } from '../../../src/engine/alignment/covarianceMatching';
 import { givenPermutations } from '../../../src/engine/compare/givenPermutations';
 import { loadCheckpointPair } from '../../../src/engine/compare/loadPair';
 import { openDataset } from '../../../src/engine/datasets/openDataset';
@@ -90,7 +90,7 @@ for (const [name, network] of Object.entries(expected.networks)) {
 }
 
 for (const name of ['vgg', 'resnet'] as const) {
-  test(`${name}: W2 and its covariance-weighted counterpart (BatchNorm folded, a residual stage's writers summed) equal the reference`, async () => {
+  test(`${name}: W2 and its covariance-weighted counterpart (BatchNorm folded, a residual stage's writers summed) equal the reference; covariance matching on the same moments finds the reference's permutations`, async () => {
     await initBackend();
     const ref = convReference.networks[name];
     const data = await openDataset(EVAL);
@@ -98,6 +98,8 @@ for (const name of ['vgg', 'resnet'] as const) {
     const spec = derivePermutationSpec(networkChannelSpaces(pair.network));
     const moments = await covarianceInputs(pair.network, spec, pair.a.params, { inputs: data.inputs, count: convReference.fitSamples });
     const permutations = { ...convExpected.networks[name].permutations, ...ref.permutations };
+    const matched = await covarianceMatching(pair.network, pair.a.params, pair.b.params, spec, moments);
+    assert.deepEqual(matched.perms.map((p) => Array.from(p)), spec.groups.map((g) => permutations.covariance[g.name]));
     for (const method of ['naive', 'weight', 'activation', 'covariance']) {
       const perms = givenPermutations(spec, spec.groups.map((g) => permutations[method][g.name]), 'b');
       // Σ of a convolution sums 65,536 patch rows, in float32 products of 4,096 rows each: 1e-5 relative.
