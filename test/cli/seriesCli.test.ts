@@ -187,6 +187,13 @@ test('series init guesses the width series from a pattern and writes the manifes
   assert.equal(forced.code, 0, forced.stderr);
   assert.deepEqual(JSON.parse(readFileSync(join(dir, 'series.json'), 'utf8')).pairs.map((p: { value: number }) => p.value), [16, 32]);
   assert.equal(JSON.parse(readFileSync(join(dir, 'series.json'), 'utf8')).variable, 'hidden width');
+  // The spawning fixtures, outside the manifest's folder: absolute paths, children paired by spawn epoch.
+  const spawn = cli(['series', 'init', fixture('series', 'spawn', 'child*_seed1?.pt'), '--out', 'spawn.json'], dir);
+  assert.equal(spawn.code, 0, spawn.stderr);
+  assert.deepEqual(JSON.parse(readFileSync(join(dir, 'spawn.json'), 'utf8')), {
+    variable: 'spawn epoch',
+    pairs: [0, 1, 3].map((k) => ({ value: k, a: fixture('series', 'spawn', `child${k}_seed10.pt`), b: fixture('series', 'spawn', `child${k}_seed11.pt`) })),
+  });
   const none = cli(['series', 'init', 'runs/*.pt', '--out', 'other.json'], dir);
   assert.equal(none.code, 2);
   assert.match(none.stderr, /no file matches 'runs\/\*\.pt'/);
