@@ -199,7 +199,7 @@ export async function compareCheckpoints(choices: CompareChoices, run: CompareRu
         if (llfcSamples) {
           const { permutedB } = done;
           const measuredConditions = await llfcConditions(network, pair.a.params, permutedB, llfcSamples, {
-            onBatch: (batch, batches) => progress(`${base}: LLFC conditions: batch ${batch}/${batches}`, share(0.9 + (0.05 * batch) / batches)),
+            onBatch: (batch, batches) => progress(`${base}: LLFC conditions: batch ${batch}/${batches}`, share(0.95 - (0.05 * (batches - batch)) / batches)),
             ...(run.signal ? { signal: run.signal } : {}),
           });
           if (measuredConditions.leftOut.length > 0) warnings.push(leftOutWarning(base, llfcSamples.count, measuredConditions.leftOut));
