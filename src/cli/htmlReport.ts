@@ -8,53 +8,14 @@ import { isRepaired, type CompareReport, type DatasetSummary, type LayerMatching
 import { formatNumber, formatOptional, formatPercent, formatScientific } from '../shared/presentation/formatNumbers';
 import { layerLabel } from '../shared/presentation/layerLabel';
 import { CONDITION_TEXT, conditionRows, conditionsMissing, formatCondition, llfcAlphaIndex, type ConditionRow } from '../shared/presentation/llfcConditions';
-import { METHOD_STYLE, OKABE_ITO, methodsOf } from '../shared/presentation/methodStyles';
+import { methodsOf } from '../shared/presentation/methodStyles';
 import { DISTANCE_TEXT, MODEL_STYLE, dimensionOf } from '../shared/presentation/neuronDistances';
 import { nearestIndex } from '../shared/presentation/nearestIndex';
 import { escapeHtml } from './htmlEscape';
-import { groupedBarChart, lineChart, type BarSeries, type LineSeries, type SeriesStyle } from './svgCharts';
+import { reportPage } from './reportPage';
+import { groupedBarChart, lineChart, methodStyle, type BarSeries, type LineSeries } from './svgCharts';
 import { colorLegend, heatmap, permutationMatrix } from './svgHeatmaps';
 import { finiteExtent } from './svgScales';
-
-const CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:";
-
-/** A method's look (METHOD_STYLE) as an SVG series draws it: the paper colour, the dash as a stroke-dasharray. */
-function methodStyle(method: MethodName): SeriesStyle {
-  const { label, color, dash, marker } = METHOD_STYLE[method];
-  return { name: label, color: color.light, marker, ...(dash.length > 0 ? { dash: dash.join(' ') } : {}) };
-}
-
-const STYLE = `
-body { font-family: Georgia, 'Times New Roman', serif; color: #222; background: #fff; max-width: 1060px; margin: 28px auto; padding: 0 24px; line-height: 1.45; }
-h1 { font-size: 23px; margin: 0 0 4px; font-weight: normal; }
-h2 { font-size: 16px; margin: 30px 0 8px; font-weight: bold; }
-.subtitle { color: #555; margin: 0 0 14px; }
-dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 2px 16px; font-size: 13.5px; margin: 0; }
-dl.facts dt { color: #555; }
-dl.facts dd { margin: 0; overflow-wrap: anywhere; }
-.warnings { border-left: 4px solid ${OKABE_ITO.vermillion}; background: #fdf1e8; padding: 8px 14px; margin: 16px 0; font-size: 14px; }
-.warnings ul { margin: 4px 0; padding-left: 20px; }
-table { border-collapse: collapse; font-family: Helvetica, Arial, sans-serif; font-size: 12.5px; margin: 6px 0 4px; border-top: 1.5px solid #222; border-bottom: 1.5px solid #222; }
-th, td { padding: 4px 12px; text-align: left; vertical-align: top; }
-td:first-child { white-space: nowrap; }
-thead th { border-bottom: 0.8px solid #222; font-weight: bold; }
-td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-table.wide th, table.wide td { padding: 4px 6px; }
-thead th.group { text-align: center; border-bottom: 0.5px solid #888; }
-tbody tr.layer-start td { border-top: 0.5px solid #ccc; }
-tr.invalid td { background: #fbeaea; }
-.fail { color: #b00020; font-weight: bold; }
-.ok { color: #1b6e3a; }
-.caption { font-size: 13.5px; margin: 6px 0 0; max-width: 980px; }
-.caption b { font-weight: bold; }
-figure { margin: 22px 0 10px; page-break-inside: avoid; }
-.panels { display: flex; flex-wrap: wrap; gap: 8px 22px; align-items: flex-start; }
-.panel-label { font-family: Helvetica, Arial, sans-serif; font-size: 12px; font-weight: bold; margin: 0 0 2px 4px; }
-.details { font-family: Helvetica, Arial, sans-serif; font-size: 12px; color: #444; }
-.moved { margin: 0 0 0 46px; }
-footer { margin: 34px 0 10px; font-size: 12px; color: #666; border-top: 0.8px solid #ccc; padding-top: 8px; }
-@media print { body { margin: 0; max-width: none; } h2 { page-break-after: avoid; } }
-`;
 
 function last<T>(values: readonly T[]): T | undefined {
   return values[values.length - 1];
@@ -422,15 +383,11 @@ export function renderHtmlReport(report: CompareReport): string {
       permutationFigure(report) +
       matchingTable(report, methods) +
       distanceFigure(report, methods);
-  return (
-    `<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">` +
-    `<meta http-equiv="Content-Security-Policy" content="${CSP}">` +
-    `<meta name="viewport" content="width=device-width, initial-scale=1">` +
-    `<title>Merge Lens: ${escapeHtml(baseName(report.checkpoints.a.file))} vs ${escapeHtml(baseName(report.checkpoints.b.file))}</title>` +
-    `<style>${STYLE}</style></head><body>${body}` +
-    `<footer>Made by ${escapeHtml(report.tool)} on ${escapeHtml(report.createdAt)}. This page is self-contained: no scripts, nothing loaded from elsewhere.</footer>` +
-    `</body></html>\n`
-  );
+  return reportPage({
+    title: `Merge Lens: ${baseName(report.checkpoints.a.file)} vs ${baseName(report.checkpoints.b.file)}`,
+    body,
+    footer: `Made by ${report.tool} on ${report.createdAt}.`,
+  });
 }
 
 /** The file name without its folders, whichever separator the report was written with. */

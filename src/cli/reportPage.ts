@@ -1,8 +1,8 @@
 /**
  * The page every Merge Lens HTML report is printed on: one self-contained document, tables and
  * SVG figures inline, no script and nothing fetched (its Content-Security-Policy forbids both), so
- * it can be mailed, archived, or printed into a paper's appendix as it is. The series report uses
- * it; the pair report (htmlReport.ts) keeps its own copy of these rules until it moves here.
+ * it can be mailed, archived, or printed into a paper's appendix as it is: the pair report
+ * (htmlReport.ts) and the series report (seriesHtml.ts).
  */
 import { OKABE_ITO } from '../shared/presentation/methodStyles';
 import { escapeHtml } from './htmlEscape';

@@ -10,7 +10,7 @@ import { formatNumber, formatPercent } from '../shared/presentation/formatNumber
 import { layerLabel } from '../shared/presentation/layerLabel';
 import { CONDITION_TEXT } from '../shared/presentation/llfcConditions';
 import { DISTANCE_TEXT, MODEL_STYLE } from '../shared/presentation/neuronDistances';
-import type { SeriesLayer, SeriesLine, SeriesReport, WidthScaling } from '../shared/seriesReport';
+import { hasLogarithmicAxis, type SeriesLayer, type SeriesLine, type SeriesReport, type WidthScaling } from '../shared/seriesReport';
 import { escapeHtml } from './htmlEscape';
 import { reportPage } from './reportPage';
 import { meanOptimalW2 } from './seriesTable';
@@ -88,11 +88,6 @@ function chart(along: Along, label: string, curves: readonly Curve[], y: Omit<Ax
 function figure(panels: readonly [string, string][], caption: string): string {
   const body = panels.map(([title, svg]) => `<div><p class="panel-label">${escapeHtml(title)}</p>${svg}</div>`).join('');
   return `<figure><div class="panels">${body}</div><p class="caption">${caption}</p></figure>`;
-}
-
-/** Whether every value is a positive number and the variable is width: the x axis is logarithmic. */
-function logarithmic(report: SeriesReport): boolean {
-  return report.numeric && report.variable === 'width' && report.items.every((item) => Number(item.value) > 0);
 }
 
 function fileName(path: string): string {
@@ -282,7 +277,7 @@ export function renderSeriesHtml(report: SeriesReport): string {
   const title = `Merge Lens: a series along ${report.variable}`;
   const footer = `Made by ${report.tool} on ${report.createdAt}.`;
   if (report.items.length === 0) return reportPage({ title, footer, body: '<h1>A series of comparisons</h1><p>The series has no finished pair.</p>' });
-  const along: Along = { report, numeric: report.numeric, log: logarithmic(report) };
+  const along: Along = { report, numeric: report.numeric, log: hasLogarithmicAxis(report) };
   const parts = [header(report), itemsTable(report)];
   let n = 0;
   parts.push(barrierFigure(along, ++n));

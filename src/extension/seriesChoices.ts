@@ -7,11 +7,11 @@ import { dirname, isAbsolute, relative } from 'node:path';
 import { resolveCompareRequest } from '../engine/compare/resolveRequest';
 import { isCheckpointName } from '../shared/checkpointFormats';
 import { isManifestName } from '../shared/seriesManifestName';
-import type { SeriesManifest } from '../shared/seriesReport';
+import { SERIES_VARIABLES, type SeriesManifest } from '../shared/seriesReport';
 import { compareChoicesFromSettings, type MergeLensSettings } from './mergeLensSettings';
 
 /** The variables the papers' series vary, offered after the one guessed from the file names. */
-export const COMMON_VARIABLES: readonly string[] = ['width', 'seed', 'spawn epoch', 'epoch'];
+export const COMMON_VARIABLES: readonly string[] = Object.values(SERIES_VARIABLES);
 
 /** The guessed variable first, then the common ones, each once. */
 export function variableChoices(guessed: string): string[] {

@@ -11,6 +11,17 @@ import type { CompareRequest } from './compareRequest';
 /** The series report's schema version. */
 export const SERIES_REPORT_VERSION = 1;
 
+/**
+ * The variables the papers' series vary, as a manifest names them: a width series also gets
+ * Ferbach et al.'s rate (the log-log view) and a logarithmic axis.
+ */
+export const SERIES_VARIABLES = { width: 'width', seed: 'seed', spawn: 'spawn epoch', epoch: 'epoch' } as const;
+
+/** Whether the series' x axis is logarithmic: a width series whose every value is a positive number. */
+export function hasLogarithmicAxis(report: Pick<SeriesReport, 'numeric' | 'variable' | 'items'>): boolean {
+  return report.numeric && report.variable === SERIES_VARIABLES.width && report.items.every((item) => Number(item.value) > 0);
+}
+
 /** One pair of the series: B is aligned to A, at `value` of the series' variable. */
 export interface SeriesPair {
   /** A number (width 64, epoch 3) draws on a number line; a string ("seed 1 × seed 2") is a category. */

@@ -10,7 +10,7 @@ import { layerLabel } from '../../src/shared/presentation/layerLabel';
 import { METHOD_STYLE, type Marker } from '../../src/shared/presentation/methodStyles';
 import { viridis } from '../../src/shared/presentation/viridis';
 import type { SeriesToHost } from '../../src/shared/seriesPanelProtocol';
-import type { SeriesLine, SeriesReport } from '../../src/shared/seriesReport';
+import { hasLogarithmicAxis, type SeriesLine, type SeriesReport } from '../../src/shared/seriesReport';
 import type { ChartTheme } from '../panel/chartTheme';
 import { chartCanvas, type AxisSpec } from '../panel/charts';
 import { dataDetails, element, table } from '../panel/dom';
@@ -75,14 +75,6 @@ function methodsIn(present: Partial<Record<MethodName, unknown>>): MethodName[] 
   return ALL_METHOD_NAMES.filter((m) => present[m] !== undefined);
 }
 
-/**
- * Whether the x axis is logarithmic: a width series (the variable the report's docs name, the
- * engine's WIDTH_VARIABLE, which a webview cannot import), every value a positive number.
- */
-function logarithmic(report: SeriesReport): boolean {
-  return report.numeric && report.variable === 'width' && report.items.every((item) => Number(item.value) > 0);
-}
-
 /** Where each pair lies along the variable: its value on a number line, or its place in order when the values are names. */
 function itemPositions(report: SeriesReport): ItemPosition[] {
   return report.items.map((item, i) => ({ item: item.index, x: report.numeric ? Number(item.value) : i, label: String(item.value) }));
@@ -104,7 +96,7 @@ export function renderSeries(container: HTMLElement, ctx: SeriesContext): Dispos
   const disposer = new Disposer();
   const { report, theme } = ctx;
   const positions = itemPositions(report);
-  const xAxis: SeriesAxis = { title: report.variable, log: logarithmic(report), names: !report.numeric };
+  const xAxis: SeriesAxis = { title: report.variable, log: hasLogarithmicAxis(report), names: !report.numeric };
   const open = (item: number) => ctx.post({ type: 'openPair', index: item });
 
   /** A figure: its chart (or what is missing), a caption and its numbers as a table. */

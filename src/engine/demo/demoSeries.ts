@@ -1,6 +1,6 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { SeriesManifest } from '../../shared/seriesReport';
+import { SERIES_VARIABLES, type SeriesManifest } from '../../shared/seriesReport';
 import { writeAtomically } from '../export/atomicFile';
 import { DEMO_CACHE_DIR, DEMO_SEEDS, ensureDemoPair, isCurrent, recipeOf, SPLIT_SEED, trainDemoModel, type DemoOptions } from './demoFiles';
 import { loadMnistDigits } from './mnistDigits';
@@ -36,7 +36,7 @@ export interface DemoSeriesOptions {
 /** The manifest: one pair per width, seed 1 against seed 2, on the demo pair's held-out digits, every other choice the defaults. */
 export function demoSeriesManifest(widths: readonly number[] = SERIES_WIDTHS): SeriesManifest {
   return {
-    variable: 'width',
+    variable: SERIES_VARIABLES.width,
     pairs: widths.map((width) => ({ value: width, a: modelName(width, DEMO_SEEDS.a), b: modelName(width, DEMO_SEEDS.b) })),
     data: '../demo-test.safetensors',
   };

@@ -8,7 +8,7 @@
  */
 import { isAbsolute, relative, resolve } from 'node:path';
 import { InputError } from '../io/inputError';
-import type { SeriesManifest, SeriesPair } from '../../shared/seriesReport';
+import { SERIES_VARIABLES, type SeriesManifest, type SeriesPair } from '../../shared/seriesReport';
 
 interface Word {
   /** What a manifest calls it. */
@@ -20,10 +20,10 @@ interface Word {
 
 /** The words a path's value is read from; the earlier of two that both change wins no tie (that is an error). */
 const WORDS = {
-  spawn: { variable: 'spawn epoch', aliases: ['spawn', 'child'], pattern: /^(?:child|spawn)=?(\d+)$/i },
-  width: { variable: 'width', aliases: ['w'], pattern: /^(?:w|width)=?(\d+)$/i },
-  epoch: { variable: 'epoch', aliases: ['ep', 'training epoch'], pattern: /^(?:ep|epoch)=?(\d+)$/i },
-  seed: { variable: 'seed', aliases: ['seeds'], pattern: /^seed=?(\d+)$/i },
+  spawn: { variable: SERIES_VARIABLES.spawn, aliases: ['spawn', 'child'], pattern: /^(?:child|spawn)=?(\d+)$/i },
+  width: { variable: SERIES_VARIABLES.width, aliases: ['w'], pattern: /^(?:w|width)=?(\d+)$/i },
+  epoch: { variable: SERIES_VARIABLES.epoch, aliases: ['ep', 'training epoch'], pattern: /^(?:ep|epoch)=?(\d+)$/i },
+  seed: { variable: SERIES_VARIABLES.seed, aliases: ['seeds'], pattern: /^seed=?(\d+)$/i },
 } as const satisfies Record<string, Word>;
 
 type Key = keyof typeof WORDS;

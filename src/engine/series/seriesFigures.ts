@@ -7,6 +7,7 @@ import { ALL_METHOD_NAMES, type CompareReport, type MethodName, type MethodResul
 import { nearestIndex } from '../../shared/presentation/nearestIndex';
 import {
   SERIES_REPORT_VERSION,
+  SERIES_VARIABLES,
   type BarrierMatrix,
   type SeriesFigures,
   type SeriesItem,
@@ -17,8 +18,6 @@ import {
   type WidthScaling,
 } from '../../shared/seriesReport';
 
-/** The variable whose series also gets Ferbach et al.'s rate (the log-log view). */
-export const WIDTH_VARIABLE = 'width';
 /** Distinct widths a fitted exponent needs to mean anything. */
 const MIN_WIDTHS = 3;
 /** Checkpoints an all-pairs series needs before a matrix says more than its one line. */
@@ -99,7 +98,7 @@ export function leastSquaresSlope(x: readonly number[], y: readonly number[]): n
  * take at least three values among those items (or that have no Dim(S)) get no entry.
  */
 function widthScaling(items: readonly SeriesItem[], variable: string, numeric: boolean, groups: readonly SeriesLayer[]): WidthScaling[] | null {
-  if (variable !== WIDTH_VARIABLE || !numeric || new Set(items.map((i) => i.value)).size < MIN_WIDTHS) return null;
+  if (variable !== SERIES_VARIABLES.width || !numeric || new Set(items.map((i) => i.value)).size < MIN_WIDTHS) return null;
   return groups.flatMap((group) => {
     let widest = 0;
     group.width.forEach((w, i) => {
