@@ -131,7 +131,11 @@ export interface NeuronWasserstein {
   readonly covariance: { readonly identity: number; readonly aligned: number; readonly optimal: number } | null;
 }
 
-/** One measurement over the measured samples: of the whole flattened tensor, and the mean over samples of each sample's own. */
+/**
+ * One measurement over the measured samples: of the whole flattened tensor, and the mean over
+ * samples of each sample's own. NaN where no sample has a direction (all-zero features), which a
+ * report written as JSON holds as null: readers take both.
+ */
 export interface FlatAndMean {
   readonly flat: number;
   readonly mean: number;
