@@ -3,6 +3,7 @@ import { bestMethod } from '../shared/bestMethod';
 import type { CompareReport, LayerSummary } from '../shared/compareReport';
 import { formatOptional } from '../shared/presentation/formatNumbers';
 import { methodsOf } from '../shared/presentation/methodStyles';
+import { DISTANCE_TEXT } from '../shared/presentation/neuronDistances';
 import type { ShownComparison } from './comparisons';
 
 /** As the panel's layer card shows them: four decimals unless said otherwise, 'n/a' where there is nothing. */
@@ -19,11 +20,12 @@ export function layerTooltip(report: CompareReport, layer: LayerSummary): vscode
     const barrier = m.layerBarriers.find((x) => x.layer === layer.name);
     if (!matching && !barrier) return [];
     return [
-      `| ${m.method} | ${number(matching?.costBefore)} | ${number(matching?.costAfter)} | ${number(matching?.correlationBefore, 3)} | ${number(matching?.correlationAfter, 3)} | ${number(barrier?.loss)} |`,
+      `| ${m.method} | ${number(matching?.costBefore)} | ${number(matching?.costAfter)} | ${number(matching?.correlationBefore, 3)} | ${number(matching?.correlationAfter, 3)} | ${number(matching?.wasserstein.aligned)} | ${number(matching?.wasserstein.optimal)} | ${number(barrier?.loss)} |`,
     ];
   });
   if (rows.length) {
-    md.appendMarkdown('| method | cost before | cost after | corr. before | corr. after | layer barrier |\n|---|---:|---:|---:|---:|---:|\n');
+    const { w2, after, optimal } = DISTANCE_TEXT;
+    md.appendMarkdown(`| method | cost before | cost after | corr. before | corr. after | ${w2} ${after} | ${w2} ${optimal} | layer barrier |\n|---|---:|---:|---:|---:|---:|---:|---:|\n`);
     md.appendMarkdown(`${rows.join('\n')}\n`);
   }
   return md;
