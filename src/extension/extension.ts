@@ -4,6 +4,7 @@
  */
 import * as vscode from 'vscode';
 import { ResultCache } from '../cache/resultCache';
+import { parseSeriesViewState } from '../shared/seriesViewState';
 import { compareArguments, exportArguments, seriesArguments } from './commandArguments';
 import { CheckpointEditorProvider, CHECKPOINT_EDITOR_TYPES } from './checkpointEditor';
 import { CompareCommands } from './compareCommand';
@@ -13,10 +14,11 @@ import { inspectCheckpointCommand, INSPECT_SCHEME, InspectDocuments } from './in
 import { JobQueue } from './jobQueue';
 import { LayersView } from './layersView';
 import { webviewPanelOptions } from './pagePanel';
-import { RESULTS_VIEW_TYPE, restoredCacheKey } from './resultsPanel';
+import { restoredCacheKey } from './resultsPanel';
 import { SeriesCommands } from './seriesCommand';
 import { SeriesRuns } from './seriesRuns';
 import { readSettings } from './settings';
+import { RESULTS_VIEW_TYPE, SERIES_VIEW_TYPE } from './viewTypes';
 
 export function activate(context: vscode.ExtensionContext): void {
   const output = vscode.window.createOutputChannel('Merge Lens');
@@ -50,6 +52,12 @@ export function activate(context: vscode.ExtensionContext): void {
       async deserializeWebviewPanel(panel, state) {
         panel.webview.options = webviewPanelOptions(context.extensionUri);
         await comparisons.restore(panel, restoredCacheKey(state));
+      },
+    }),
+    vscode.window.registerWebviewPanelSerializer(SERIES_VIEW_TYPE, {
+      async deserializeWebviewPanel(panel, state) {
+        panel.webview.options = webviewPanelOptions(context.extensionUri);
+        await seriesRuns.restore(panel, parseSeriesViewState(state).shown);
       },
     }),
     ...CHECKPOINT_EDITOR_TYPES.map((viewType) =>

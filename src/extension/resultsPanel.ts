@@ -1,8 +1,7 @@
 import * as vscode from 'vscode';
 import type { HostToPanel, PanelToHost, PanelViewState } from '../shared/panelProtocol';
 import { PagePanel, webviewPanelOptions } from './pagePanel';
-
-export const RESULTS_VIEW_TYPE = 'mergeLens.results';
+import { RESULTS_VIEW_TYPE } from './viewTypes';
 
 /** The messages that set the page's state, by their title; the rest (similarities, focus) are not replayed. */
 function stateTitle(message: HostToPanel): string | undefined {

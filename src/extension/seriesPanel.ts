@@ -1,8 +1,7 @@
 import * as vscode from 'vscode';
 import type { HostToSeries, SeriesToHost } from '../shared/seriesPanelProtocol';
 import { PagePanel, webviewPanelOptions } from './pagePanel';
-
-export const SERIES_VIEW_TYPE = 'mergeLens.series';
+import { SERIES_VIEW_TYPE } from './viewTypes';
 
 /** The Series panel: one series' figures and pairs, in the `series` bundle. Every host message sets its page's state. */
 export class SeriesPanel extends PagePanel<HostToSeries, SeriesToHost> {

@@ -1,15 +1,14 @@
 import * as vscode from 'vscode';
-import type { SeriesToHost } from '../shared/seriesPanelProtocol';
+import type { SeriesSource, SeriesToHost } from '../shared/seriesPanelProtocol';
 import type { SeriesReport } from '../shared/seriesReport';
-import type { JobParams } from '../shared/workerProtocol';
+import type { ShownSeries } from '../shared/seriesViewState';
 import type { Comparisons } from './comparisons';
 import type { JobQueue } from './jobQueue';
 import { JobCancelled } from './runJob';
 import { SeriesPanel } from './seriesPanel';
 import { showJobError } from './showJobError';
 
-/** What a series run reads: a manifest file, or a manifest made from selected files. */
-export type SeriesSource = JobParams<'series'>['source'];
+const RUN_AGAIN = 'Run Merge Lens: Compare Series… again.';
 
 /**
  * Owns the series the editor shows: runs it in a background worker (each pair through the result
@@ -33,27 +32,49 @@ export class SeriesRuns implements vscode.Disposable {
   ) {}
 
   /** Resolves to the series report shown, or undefined when it failed (already told to the user) or was cancelled. */
-  async run(source: SeriesSource, title: string): Promise<SeriesReport | undefined> {
+  run(source: SeriesSource, title: string): Promise<SeriesReport | undefined> {
+    return this.runIn(this.ensurePanel(), source, title, false);
+  }
+
+  /**
+   * A panel VS Code restored with the window: runs the series it showed again, which reads every
+   * pair back from the result cache (a pair whose files changed since is compared afresh).
+   */
+  async restore(webviewPanel: vscode.WebviewPanel, shown: ShownSeries | null): Promise<void> {
+    this.panel?.dispose();
+    const panel = this.adopt(new SeriesPanel(webviewPanel, this.extensionUri, (m) => this.onPanelMessage(m)));
+    if (!shown) {
+      panel.post({ type: 'failed', title: 'Series', message: `This panel does not say which series it showed. ${RUN_AGAIN}` });
+      return;
+    }
+    await this.runIn(panel, shown.source, shown.title, true);
+  }
+
+  private async runIn(panel: SeriesPanel, source: SeriesSource, title: string, restored: boolean): Promise<SeriesReport | undefined> {
     this.running?.abort();
     const abort = new AbortController();
     this.running = abort;
-    const panel = this.ensurePanel();
     panel.post({ type: 'running', title, stage: 'starting', fraction: null });
     try {
       const report = await this.jobs.run('series', { source, threads: this.threads(), cacheDirectory: this.cacheDirectory }, {
         title: `comparing ${title}`,
-        display: 'notification',
+        // A restore is the panel's own work, not a request the user just made: its progress shows there.
+        display: restored ? 'quiet' : 'notification',
         signal: abort.signal,
         onProgress: (stage, fraction) => panel.post({ type: 'running', title, stage, fraction }),
       });
       this.shown = report;
-      this.ensurePanel().post({ type: 'report', title, report });
+      panel.post({ type: 'report', title, source, report });
       return report;
     } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
       if (error instanceof JobCancelled) {
         panel.post({ type: 'cancelled', title });
+      } else if (restored) {
+        // Nobody asked for this run just now: the panel says what went wrong, with no notification.
+        panel.post({ type: 'failed', title, message: `This series could not be shown again: ${message.replace(/\.?$/, '.')} ${RUN_AGAIN}` });
       } else {
-        panel.post({ type: 'failed', title, message: error instanceof Error ? error.message : String(error) });
+        panel.post({ type: 'failed', title, message });
         // Not awaited: the notification stays until the user acts, and a scripted caller must not wait for that.
         void showJobError(error, `the series ${title}`, this.output);
       }
@@ -68,7 +89,11 @@ export class SeriesRuns implements vscode.Disposable {
       this.panel.reveal();
       return this.panel;
     }
-    const panel = SeriesPanel.create(this.extensionUri, (m) => this.onPanelMessage(m));
+    return this.adopt(SeriesPanel.create(this.extensionUri, (m) => this.onPanelMessage(m)));
+  }
+
+  /** Makes `panel` the one Series panel. */
+  private adopt(panel: SeriesPanel): SeriesPanel {
     panel.onDidDispose(() => {
       if (this.panel === panel) {
         // Closing the panel stops its work: nobody is left to see it (the finished pairs stay cached).

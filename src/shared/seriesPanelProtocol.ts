@@ -4,11 +4,16 @@
  * pair to be shown in the ordinary results panel.
  */
 import type { SeriesReport } from './seriesReport';
+import type { JobParams } from './workerProtocol';
+
+/** What a series run reads: a manifest file, or a manifest made from selected files with the folder its paths resolve against. */
+export type SeriesSource = JobParams<'series'>['source'];
 
 /** Extension host → Series panel. */
 export type HostToSeries =
   | { readonly type: 'running'; readonly title: string; readonly stage: string; readonly fraction: number | null }
-  | { readonly type: 'report'; readonly title: string; readonly report: SeriesReport }
+  /** `source` is what the host ran: the page keeps it (not the report, which can be megabytes) so that a panel restored with the window runs it again. */
+  | { readonly type: 'report'; readonly title: string; readonly source: SeriesSource; readonly report: SeriesReport }
   | { readonly type: 'failed'; readonly title: string; readonly message: string }
   /** The user stopped it: the pairs finished so far stay in the result cache, and running it again resumes. */
   | { readonly type: 'cancelled'; readonly title: string };

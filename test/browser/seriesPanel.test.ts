@@ -6,7 +6,7 @@ import { resolveSeries } from '../../src/engine/series/readManifest';
 import { runSeries } from '../../src/engine/series/runSeries';
 import { seriesReport } from '../../src/engine/series/seriesFigures';
 import type { MethodName } from '../../src/shared/compareReport';
-import type { HostToSeries } from '../../src/shared/seriesPanelProtocol';
+import type { HostToSeries, SeriesSource } from '../../src/shared/seriesPanelProtocol';
 import type { SeriesManifest, SeriesReport } from '../../src/shared/seriesReport';
 import { fixture, repoRoot } from '../helpers/paths';
 import type { PageCanvas, PageDocument } from './pageTypes';
@@ -23,6 +23,8 @@ const WIDTHS = [16, 32, 64];
 const SCREENSHOTS = join(repoRoot(), 'test', 'screenshots');
 
 let harness: WebviewHarness;
+/** What the host ran for `report`, as it says in the report message. */
+let source: SeriesSource;
 let report: SeriesReport;
 let weightsOnly: SeriesReport;
 let allPairs: SeriesReport;
@@ -40,6 +42,8 @@ function manifest(data: string | null): SeriesManifest {
 before(async () => {
   mkdirSync(SCREENSHOTS, { recursive: true });
   const base = { file: null, folder: fixture('series', 'width') };
+  const width = manifest(fixture('compare', 'eval.npz'));
+  source = { manifest: width, folder: base.folder };
   // Every pair among three 64-wide networks: two seeds of the width series and a spawned child.
   const seeds: SeriesManifest = {
     variable: 'seed',
@@ -50,7 +54,7 @@ before(async () => {
   };
   const [started, full, bare, matrix] = await Promise.all([
     WebviewHarness.start(),
-    runSeries(resolveSeries(manifest(fixture('compare', 'eval.npz')), base)),
+    runSeries(resolveSeries(width, base)),
     runSeries(resolveSeries(manifest(null), base)),
     runSeries(resolveSeries(seeds, { file: null, folder: fixture('series') })),
   ]);
@@ -99,7 +103,7 @@ async function pairPoint(session: WebviewSession, chart: string, item: number): 
 test('a width series: every figure drawn, the pairs table holds each pair\'s barriers from its own report, a point or a row opens that pair', async () => {
   assert.deepEqual(report.items.map((i) => i.value), WIDTHS);
   assert.ok(report.figures.widthScaling, 'three widths make a log-log fit');
-  const session = await openSeries({ type: 'report', title: 'width series (3 pairs)', report });
+  const session = await openSeries({ type: 'report', title: 'width series (3 pairs)', source, report });
   const { page } = session;
   for (const chart of ['series-loss', 'series-accuracy', 'series-w2', 'series-dims', 'series-llfc', 'series-additivity', 'series-commutativity', 'series-scaling']) {
     assert.ok((await painted(session, chart)) > 3000, `${chart} is drawn`);
@@ -141,17 +145,17 @@ test('a width series: every figure drawn, the pairs table holds each pair\'s bar
 test('the layer chosen for the per-layer figures survives hiding and showing; the dark theme draws cleanly', async () => {
   const layers = report.figures.layers.map((l) => l.layer);
   assert.deepEqual(layers, ['0', '2']);
-  const session = await openSeries({ type: 'report', title: 'width series', report }, 'dark');
+  const session = await openSeries({ type: 'report', title: 'width series', source, report }, 'dark');
   const { page } = session;
   assert.ok((await painted(session, 'series-w2')) > 3000);
   assert.match((await page.textContent('#series-layers figcaption'))!, /^\(layer 0\)/);
   await page.click('#series-layer');
   await page.click('#series-layer vscode-option[value="2"]');
   await page.waitForFunction(() => /^\(layer 2\)/.test(document.querySelector('#series-layers figcaption')?.textContent ?? ''));
-  assert.deepEqual(await session.state(), { layer: '2' });
+  assert.deepEqual(await session.state(), { layer: '2', shown: { title: 'width series', source } });
   await session.reload();
   await session.waitForPosted('ready');
-  await session.send({ type: 'report', title: 'width series', report } satisfies HostToSeries);
+  await session.send({ type: 'report', title: 'width series', source, report } satisfies HostToSeries);
   assert.ok((await painted(session, 'series-w2')) > 3000);
   assert.ok((await painted(session, 'series-scaling')) > 3000);
   assert.equal(await page.getAttribute('#series-layer', 'current-value'), '2');
@@ -161,8 +165,32 @@ test('the layer chosen for the per-layer figures survives hiding and showing; th
   await session.close();
 });
 
+test('the page saves the series\' source and title from the report message, not the report; a panel restored with the window opens on its saved layer', async () => {
+  const session = await openSeries({ type: 'report', title: 'width series', source, report });
+  await painted(session, 'series-w2');
+  // Exactly this: the pairs' reports (megabytes in a real series) stay with the host.
+  assert.deepEqual(await session.state(), { layer: null, shown: { title: 'width series', source } });
+  // Anything but a report on show: nothing to run again after a reload.
+  await session.send({ type: 'failed', title: 'series.json', message: 'series.json: pairs[1].b: no such file: /w/w32_seed2.pt' } satisfies HostToSeries);
+  await session.page.waitForSelector('section.error');
+  assert.deepEqual(await session.state(), { layer: null, shown: null });
+  await session.close();
+
+  // As VS Code restores it: the page gets the state it saved, the host runs the source again and sends its report.
+  const restored = await harness.open({ entry: 'series', state: { layer: '2', shown: { title: 'width series', source } }, viewport: { width: 1280, height: 1000 } });
+  await restored.waitForPosted('ready');
+  await restored.send({ type: 'running', title: 'width series', stage: 'reading the series', fraction: 0 } satisfies HostToSeries);
+  await restored.page.waitForSelector('.running .stage');
+  await restored.send({ type: 'report', title: 'width series', source, report } satisfies HostToSeries);
+  assert.ok((await painted(restored, 'series-w2')) > 3000);
+  assert.match((await restored.page.textContent('#series-layers figcaption'))!, /^\(layer 2\)/);
+  assert.deepEqual(await restored.state(), { layer: '2', shown: { title: 'width series', source } });
+  restored.assertClean();
+  await restored.close();
+});
+
 test('weights only: no barrier or LLFC chart, each says what is missing; W2 and Dim(S) are drawn; an empty series says so', async () => {
-  const session = await openSeries({ type: 'report', title: 'width series, weights only', report: weightsOnly });
+  const session = await openSeries({ type: 'report', title: 'width series, weights only', source: { file: '/w/weights-only.json' }, report: weightsOnly });
   const { page } = session;
   assert.ok((await painted(session, 'series-w2')) > 3000);
   assert.ok((await painted(session, 'series-dims')) > 3000);
@@ -172,7 +200,7 @@ test('weights only: no barrier or LLFC chart, each says what is missing; W2 and 
   assert.equal(await page.textContent(`.series-items tr[data-item="0"] td[data-key="loss-weight"]`), 'n/a');
   await page.screenshot({ path: join(SCREENSHOTS, 'series-panel-weights-only.png'), fullPage: true });
 
-  await session.send({ type: 'report', title: 'nothing yet', report: JSON.parse(JSON.stringify(seriesReport({ manifest: null, variable: 'width' }, []))) } satisfies HostToSeries);
+  await session.send({ type: 'report', title: 'nothing yet', source: { file: '/w/series.json' }, report: JSON.parse(JSON.stringify(seriesReport({ manifest: null, variable: 'width' }, []))) } satisfies HostToSeries);
   await page.waitForFunction(() => /no finished pairs/.test(document.querySelector('#app')?.textContent ?? ''));
   session.assertClean();
   await session.close();
@@ -182,7 +210,7 @@ test('every pair among three checkpoints: each method\'s N×N barrier matrix hol
   const matrix = allPairs.figures.barrierMatrix;
   assert.ok(matrix, 'three checkpoints, every pair once');
   assert.equal(allPairs.numeric, false);
-  const session = await openSeries({ type: 'report', title: 'three checkpoints', report: allPairs });
+  const session = await openSeries({ type: 'report', title: 'three checkpoints', source: { file: '/w/three.json' }, report: allPairs });
   const { page } = session;
   assert.ok((await painted(session, 'series-loss')) > 3000);
   assert.deepEqual(await page.locator('table.barrier-matrix[data-method="weight"] thead th').allTextContents(), ['', ...matrix.files]);

@@ -70,6 +70,9 @@ function showEnded(kind: 'error' | 'cancelled', title: string, message: string):
 window.addEventListener('message', (event: MessageEvent<HostToSeries>) => {
   const message = event.data;
   app.setAttribute('aria-busy', message.type === 'running' ? 'true' : 'false');
+  // Saved only while a report is on show: a window reload then runs that series again, and anything else asks for a new run.
+  const saved = message.type === 'report' ? { title: message.title, source: message.source } : null;
+  if (JSON.stringify(saved) !== JSON.stringify(viewState().shown)) updateViewState({ shown: saved });
   switch (message.type) {
     case 'running':
       return showRunning(message.title, message.stage, message.fraction);

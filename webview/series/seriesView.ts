@@ -10,17 +10,13 @@ import { layerLabel } from '../../src/shared/presentation/layerLabel';
 import { METHOD_STYLE, type Marker } from '../../src/shared/presentation/methodStyles';
 import { viridis } from '../../src/shared/presentation/viridis';
 import type { SeriesToHost } from '../../src/shared/seriesPanelProtocol';
+import type { SeriesViewState } from '../../src/shared/seriesViewState';
 import { hasLogarithmicAxis, type SeriesLine, type SeriesReport } from '../../src/shared/seriesReport';
 import type { ChartTheme } from '../panel/chartTheme';
 import { chartCanvas, type AxisSpec } from '../panel/charts';
 import { dataDetails, element, table } from '../panel/dom';
 import { Disposer } from '../panel/tabView';
 import { seriesChart, type ItemPosition, type SeriesAxis, type SeriesCurve, type SeriesPoint } from './seriesChart';
-
-export interface SeriesViewState {
-  /** The permutation group the per-layer figures show (the first when null or not in the report). */
-  readonly layer: string | null;
-}
 
 export interface SeriesContext {
   readonly report: SeriesReport;

@@ -1,6 +1,6 @@
 /** The Series panel's one handle on the host: typed by the series protocol, acquired once (VS Code allows only one). */
 import type { SeriesToHost } from '../../src/shared/seriesPanelProtocol';
-import type { SeriesViewState } from './seriesView';
+import { parseSeriesViewState, type SeriesViewState } from '../../src/shared/seriesViewState';
 
 interface VsCodeApi {
   postMessage(message: SeriesToHost): void;
@@ -16,13 +16,9 @@ export function post(message: SeriesToHost): void {
   vscode.postMessage(message);
 }
 
-/** Checked field by field: an older panel may have saved another shape. */
-let current: SeriesViewState = (() => {
-  const saved = (vscode.getState() ?? {}) as { layer?: unknown };
-  return { layer: typeof saved.layer === 'string' ? saved.layer : null };
-})();
+let current = parseSeriesViewState(vscode.getState());
 
-/** What the panel remembers across hide and show: the layer the per-layer figures show. */
+/** What the panel remembers across hide and show, and across a window reload (the host's serializer reads it). */
 export function viewState(): SeriesViewState {
   return current;
 }
