@@ -209,7 +209,7 @@ describe('Merge Lens in code-server', { timeout: 1_200_000 }, () => {
     });
   });
 
-  it('Compare Series… on the demo\'s width series: the Series panel draws it with the CLI\'s numbers; a point opens that pair in the results panel', async () => {
+  it('Compare Series… on the demo\'s width series: the Series panel draws it with the CLI\'s numbers, comes back on Reload Window, and a point opens that pair in the results panel', async () => {
     await withWorkbench('series', async (page) => {
       await runCommand(page, 'Merge Lens: Compare Series…');
       await pickQuickItem(page, DEMO_SERIES.manifest);
@@ -229,8 +229,16 @@ describe('Merge Lens in code-server', { timeout: 1_200_000 }, () => {
       await page.mouse.move(0, 0);
       await screenshot(page, 'series-panel');
 
+      // Reloaded with the command, as a user does (it waits for the workbench to save its state; a bare
+      // page reload may not): the panel comes back on the same series, its pairs read from the cache.
+      await runCommand(page, 'Developer: Reload Window');
+      const restored = activeWebview(page);
+      await restored.locator('.series-items').waitFor({ timeout: 60_000 });
+      assert.equal(await restored.locator('.series-items tbody tr').count(), cli.items.length);
+      await page.locator('.tabs-container .tab.active', { hasText: 'series.json' }).waitFor();
+
       const widest = cli.items.at(-1)!;
-      const point = await seriesPoint(panel, 'series-loss', widest.index);
+      const point = await seriesPoint(restored, 'series-loss', widest.index);
       await page.mouse.click(point.x, point.y);
       const results = activeWebview(page);
       await page.locator('.tabs-container .tab.active', { hasText: 'w128-seed1.safetensors ↔ w128-seed2.safetensors' }).waitFor({ timeout: 30_000 });
