@@ -59,7 +59,9 @@ test('compare in the worker: the in-process report\'s numbers, progress in words
   const stages = progress.map(([s]) => s);
   const order = ['reading data', 'reading checkpoints', 'unit correlations on the fit data', 'naive (no alignment)', 'weight matching',
     'weight matching: sweep 1', 'weight: equivalence check', 'weight path and LLFC: batch 1/1',
-    'weight per-layer barriers: layer 1/3 (0): batch 1/1', 'weight per-layer barriers: layer 3/3 (4): batch 1/1', 'weight: matching costs',
+    // The conditions and matching run on this thread between the path and its share of the per-layer barriers.
+    'weight: LLFC conditions: batch 1/1', 'weight: matching costs',
+    'weight per-layer barriers: layer 1/3 (0): batch 1/1', 'weight per-layer barriers: layer 3/3 (4): batch 1/1',
     'activation matching', 'covariance matching', 'Dim(S)', 'done'];
   let at = -1;
   for (const stage of order) {

@@ -165,6 +165,8 @@ export async function compareCheckpoints(choices: CompareChoices, run: CompareRu
       run.signal?.throwIfAborted();
       const base = alignmentOf(method);
       const share = (fraction: number) => METHODS_START + ((METHODS_END - METHODS_START) * (index + fraction)) / request.methods.length;
+      // Where the equivalence check, and so everything after the alignment, starts in the progress.
+      const checked = share(evaluator ? 0.1 : 0.5);
       let done = alignments.get(base);
       if (!done) {
         // Alignment time is unknown ahead (sweeps until nothing improves): its share is held at its start.
@@ -173,7 +175,7 @@ export async function compareCheckpoints(choices: CompareChoices, run: CompareRu
         const result = await align(base, pair, spec, covarianceMoments, correlations, request.seed, request.restarts, (sweep) => progress(`${stage(base)}: sweep ${sweep}`, share(0)));
         const seconds = (performance.now() - started) / 1000;
         const permutedB = applyPermutation(pair.b.params, spec, result.perms);
-        progress(`${base}: equivalence check`, share(evaluator ? 0.1 : 0.5));
+        progress(`${base}: equivalence check`, checked);
         const equivalence = await checkEquivalence(network, pair.b.params, permutedB, probe.inputs, probe.count);
         if (!equivalence.equivalent) {
           warnings.push(
@@ -183,38 +185,51 @@ export async function compareCheckpoints(choices: CompareChoices, run: CompareRu
         done = { result, seconds, permutedB, equivalence };
         alignments.set(base, done);
       }
+      // The latest fraction reported: work alongside the per-layer barriers holds it.
+      let reached = checked;
+      const report = (stage: string, fraction: number) => {
+        reached = Math.max(reached, fraction);
+        progress(stage, reached);
+      };
+      const alignment = done;
+      // A method and its REPAIR variant share the alignment, so its conditions and matching are computed once.
+      const perAlignment = async (): Promise<{ matching: LayerMatching[]; conditions: LlfcConditions | null }> => {
+        if (alignment.conditions === undefined) {
+          let conditions: LlfcConditions | null = null;
+          if (llfcSamples) {
+            const measuredConditions = await llfcConditions(network, pair.a.params, alignment.permutedB, llfcSamples, {
+              onBatch: (batch, batches) => report(`${base}: LLFC conditions: batch ${batch}/${batches}`, reached),
+              ...(run.signal ? { signal: run.signal } : {}),
+            });
+            if (measuredConditions.leftOut.length > 0) warnings.push(leftOutWarning(base, llfcSamples.count, measuredConditions.leftOut));
+            conditions = measuredConditions.conditions;
+          }
+          alignment.conditions = conditions;
+        }
+        if (!alignment.matching) {
+          report(`${base}: matching costs`, reached);
+          const wasserstein = await neuronWasserstein(pair.a.params, pair.b.params, spec, alignment.result.perms, fit && (await covarianceMoments()));
+          alignment.matching = matchingCosts(pair.a.params, pair.b.params, spec, alignment.result.perms, correlations ?? undefined).map((layer, g) => {
+            const { identity, aligned: after, optimal, covariance } = wasserstein[g]!;
+            return { ...layer, wasserstein: { identity, aligned: after, optimal, covariance } };
+          });
+        }
+        return { matching: alignment.matching, conditions: alignment.conditions };
+      };
       const measured = evaluator
         ? await evaluator.measure(done.permutedB, {
             alphas,
             layerBarriers: request.layerBarriers,
             llfcSamples: request.llfcSamples,
             repair: isRepaired(method),
-            onProgress: (stage, fraction) => progress(`${method} ${stage}`, share(0.1 + 0.8 * fraction)),
+            onProgress: (stage, fraction) => report(`${method} ${stage}`, share(0.1 + 0.85 * fraction)),
+            // While the compute helpers take per-layer barriers, this thread measures the conditions and the matching.
+            alongside: perAlignment,
             ...(run.signal ? { signal: run.signal } : {}),
           })
         : null;
-      // A method and its REPAIR variant share the alignment, so its conditions and matching are computed once.
-      if (done.conditions === undefined) {
-        done.conditions = null;
-        if (llfcSamples) {
-          const { permutedB } = done;
-          const measuredConditions = await llfcConditions(network, pair.a.params, permutedB, llfcSamples, {
-            onBatch: (batch, batches) => progress(`${base}: LLFC conditions: batch ${batch}/${batches}`, share(0.95 - (0.05 * (batches - batch)) / batches)),
-            ...(run.signal ? { signal: run.signal } : {}),
-          });
-          if (measuredConditions.leftOut.length > 0) warnings.push(leftOutWarning(base, llfcSamples.count, measuredConditions.leftOut));
-          done.conditions = measuredConditions.conditions;
-        }
-      }
-      progress(`${method}: matching costs`, share(0.95));
-      if (!done.matching) {
-        const wasserstein = await neuronWasserstein(pair.a.params, pair.b.params, spec, done.result.perms, fit && (await covarianceMoments()));
-        done.matching = matchingCosts(pair.a.params, pair.b.params, spec, done.result.perms, correlations ?? undefined).map((layer, g) => {
-          const { identity, aligned: after, optimal, covariance } = wasserstein[g]!;
-          return { ...layer, wasserstein: { identity, aligned: after, optimal, covariance } };
-        });
-      }
-      const { matching, conditions } = done;
+      // Already done alongside the per-layer barriers when there was a path to measure.
+      const { matching, conditions } = await perAlignment();
       methods[method] = {
         method,
         path: measured?.path ?? null,

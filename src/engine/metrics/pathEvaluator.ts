@@ -58,6 +58,12 @@ export interface MeasureOptions {
   readonly onProgress?: (stage: string, fraction: number) => void;
   /** Checked between batches; an abort rejects with the signal's reason, every tensor freed. */
   readonly signal?: AbortSignal;
+  /**
+   * Other work for this thread, run once the path is measured and before this thread joins the
+   * per-layer barriers: the helpers go on draining that queue meanwhile, so the work's time is
+   * shared between the threads instead of spent while they wait. It reports its own progress.
+   */
+  readonly alongside?: () => Promise<unknown>;
 }
 
 export interface PathMeasurement {
@@ -198,6 +204,7 @@ export class PathEvaluator {
           after: collapseRatio(repairedDeviations![n]!, plainDeviations[0]![n]!, plainDeviations[2]![n]!),
         }));
       }
+      await options.alongside?.();
       for (let unit = queue.shift(); unit !== undefined; unit = queue.shift()) {
         layerBarriers[unit] = await this.layerBarrier(tensorsB, unit, alphas, (which) => pass(layerPass(unit, which)));
       }

@@ -202,6 +202,31 @@ test('one evaluator serves several B, reports progress and frees every tensor', 
   await assert.rejects(evaluator.measure(paramsB, { alphas, layerBarriers: false, llfcSamples: 0 }), /disposed/);
 });
 
+test('work alongside runs once, after the path and before this thread takes a per-layer barrier; a failure there fails the measurement', async () => {
+  const evaluator = PathEvaluator.create(network, paramsA, data, { fit: null, bnReset: false, batchSize: 8 });
+  try {
+    const events: string[] = [];
+    await evaluator.measure(paramsB, {
+      alphas,
+      layerBarriers: true,
+      llfcSamples: data.count,
+      onProgress: (stage) => events.push(stage.replace(/: batch .*/, '')),
+      alongside: async () => {
+        events.push('alongside');
+      },
+    });
+    const distinct = events.filter((e, i) => e !== events[i - 1]);
+    assert.deepEqual(distinct.slice(0, 3), ['path and LLFC', 'alongside', 'per-layer barriers: layer 1/4 (fc1)']);
+    assert.equal(events.filter((e) => e === 'alongside').length, 1);
+    await assert.rejects(
+      evaluator.measure(paramsB, { alphas, layerBarriers: true, llfcSamples: 0, alongside: () => Promise.reject(new Error('conditions failed')) }),
+      /conditions failed/,
+    );
+  } finally {
+    evaluator.dispose();
+  }
+});
+
 test('an abort stops between forward passes and frees every tensor', async () => {
   const before = tf.memory().numTensors;
   const controller = new AbortController();
