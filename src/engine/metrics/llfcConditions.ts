@@ -42,7 +42,8 @@ export interface ConditionsMeasurement {
  *   v = σ(h̃_A) + σ(h̃_B);
  * - commutativity at every layer with weights: H_A, H_B its inputs, W_A, W_B its weights as
  *   stored (no bias, no BatchNorm folded), u = W_A·H_A + W_B·H_B, v = u − (W_A − W_B)·(H_A − H_B)
- *   (= W_A·H_B + W_B·H_A, with u − v computed as the product itself, exact where A and B agree);
+ *   (= W_A·H_B + W_B·H_A, with u − v computed as the product itself, exact where A and B agree),
+ *   W_A·H_A and W_B·H_B read from the runs' layer outputs less their biases;
  * each again with B's sample i replaced by sample (i + 1) mod N, a cyclic shift over all N.
  * Every sum is of per-sample dot products and squared norms, accumulated in double (`PairSums`).
  */
@@ -54,8 +55,9 @@ export async function llfcConditions(network: Network, a: Params, b: Params, sam
   const activations = network.nodes.flatMap((node, i) => (node.op === 'activation' ? [i] : []));
   const layers = network.nodes.flatMap((node, i) => (isWeighted(node) ? [i] : []));
   const inputOf = (i: number) => (network.nodes[i] as ActivationNode | WeightedNode).input;
-  // The values read, each once: an activation's input, a layer's input (INPUT: the samples).
-  const points = [...new Set([...activations, ...layers].map(inputOf))];
+  // The values read, each once: an activation's input, a layer's input (INPUT: the samples) and a
+  // layer's output, W·H + b (read, so no BatchNorm folds into it): the runs give W·H, no product of its own.
+  const points = [...new Set([...[...activations, ...layers].map(inputOf), ...layers])];
   const slot = new Map(points.map((p, k) => [p, k]));
   const shapes = valueShapes(network);
   const perSample = points.reduce((sum, p) => sum + (p === INPUT ? size : shapes[p]!.reduce((x, y) => x * y, 1)), 0);
@@ -89,14 +91,14 @@ export async function llfcConditions(network: Network, a: Params, b: Params, sam
           }
           for (const i of layers) {
             const node = network.nodes[i] as WeightedNode;
-            const k = slot.get(node.input)!;
-            const [wA, wB] = [weightOf(tensorsA, i), weightOf(tensorsB, i)];
+            const [k, o] = [slot.get(node.input)!, slot.get(i)!];
+            const [layerA, layerB] = [weightedTensors(tensorsA, i), weightedTensors(tensorsB, i)];
             rows.push(
               ...tf.tidy(() => {
                 // A's product and the weights' difference serve both pairings.
-                const pA = layerProduct(node, hA[k]!, wA, null);
-                const dW = tf.sub(wA, wB);
-                return [hB, hS].flatMap((other) => tf.tidy(() => commutativityRows(node, pA, hA[k]!, other[k]!, wB, dW)));
+                const pA = withoutBias(hA[o]!, layerA.bias);
+                const dW = tf.sub(layerA.weight, layerB.weight);
+                return [hB, hS].flatMap((other) => tf.tidy(() => commutativityRows(node, pA, withoutBias(other[o]!, layerB.bias), hA[k]!, other[k]!, dW)));
               }),
             );
           }
@@ -169,10 +171,15 @@ function shiftedSamples(network: Network, samples: Samples, start: number, end: 
   return uploadSamples(network, rows, 0, end - start);
 }
 
-function weightOf(tensors: NetworkTensors, node: number): tf.Tensor {
+function weightedTensors(tensors: NetworkTensors, node: number): { readonly weight: tf.Tensor; readonly bias: tf.Tensor1D | null } {
   const t = tensors[node];
   if (t?.kind !== 'weighted') throw new Error(`node ${node} has no weights on the backend`);
-  return t.weight;
+  return t;
+}
+
+/** W·H from a layer's output W·H + b (the bias on the channel axis, last, as the layer adds it). */
+function withoutBias(output: tf.Tensor, bias: tf.Tensor1D | null): tf.Tensor {
+  return bias ? tf.sub(output, bias) : output;
 }
 
 /** Per sample: ⟨u, v⟩, ‖u‖², ‖v‖², ‖u − v‖², each over every value of the sample. */
@@ -189,9 +196,9 @@ function additivityRows(hA: tf.Tensor, hB: tf.Tensor, sigma: (z: tf.Tensor) => t
   return pairRows(u, v, tf.sub(u, v));
 }
 
-/** u = W_A·H_A + W_B·H_B from `pA` = W_A·H_A; u − v = (W_A − W_B)·(H_A − H_B) from `dW` = W_A − W_B. */
-function commutativityRows(node: WeightedNode, pA: tf.Tensor, hA: tf.Tensor, hB: tf.Tensor, wB: tf.Tensor, dW: tf.Tensor): tf.Tensor1D[] {
-  const u = tf.add(pA, layerProduct(node, hB, wB, null));
+/** u = W_A·H_A + W_B·H_B from the runs' `pA` = W_A·H_A and `pB` = W_B·H_B; u − v = (W_A − W_B)·(H_A − H_B), the one product. */
+function commutativityRows(node: WeightedNode, pA: tf.Tensor, pB: tf.Tensor, hA: tf.Tensor, hB: tf.Tensor, dW: tf.Tensor): tf.Tensor1D[] {
+  const u = tf.add(pA, pB);
   const d = layerProduct(node, tf.sub(hA, hB), dW, null);
   return pairRows(u, tf.sub(u, d), d);
 }
