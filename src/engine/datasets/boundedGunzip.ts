@@ -1,6 +1,6 @@
-import { createReadStream } from 'node:fs';
 import { pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
+import { openRegularFile } from '../io/byteSource';
 import { FormatError, ensure } from '../io/formatError';
 
 /**
@@ -17,7 +17,9 @@ export type DeclaredSize = (head: Uint8Array) => number | undefined;
  * `declaredSize` may ask for.
  */
 export async function gunzipDeclared(file: string, declaredSize: DeclaredSize, headLimit: number): Promise<Uint8Array> {
-  const inflated = pipeline(createReadStream(file), createGunzip(), () => {
+  const { handle } = await openRegularFile(file);
+  // The stream closes the handle when the pipeline ends or is destroyed.
+  const inflated = pipeline(handle.createReadStream(), createGunzip(), () => {
     // Errors reach the loop below through the last stream; an early exit is expected.
   });
   const chunks: Uint8Array[] = [];
@@ -38,9 +40,7 @@ export async function gunzipDeclared(file: string, declaredSize: DeclaredSize, h
     }
   } catch (error) {
     if (error instanceof FormatError) throw error;
-    const { code, message } = error as NodeJS.ErrnoException;
-    if (code === 'ENOENT' || code === 'EACCES' || code === 'EISDIR') throw new FormatError(file, `cannot open the file (${code})`);
-    throw new FormatError(file, `is not valid gzip data (${message})`);
+    throw new FormatError(file, `is not valid gzip data (${(error as Error).message})`);
   } finally {
     inflated.destroy();
   }

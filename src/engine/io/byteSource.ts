@@ -1,4 +1,5 @@
-import { open, type FileHandle } from 'node:fs/promises';
+import { constants, type Stats } from 'node:fs';
+import { open, stat, type FileHandle } from 'node:fs/promises';
 import { FormatError } from './formatError';
 
 /**
@@ -55,20 +56,53 @@ class FileSource implements ByteSource {
   }
 }
 
-/** Opens `file` for random access; a missing or unreadable file becomes a FormatError. */
-export async function openFileSource(file: string): Promise<ByteSource> {
+/** What a path that is not a regular file is, for the refusal. */
+function fileKind(stat: Stats): string {
+  if (stat.isFIFO()) return 'a named pipe';
+  if (stat.isDirectory()) return 'a directory';
+  if (stat.isSocket()) return 'a socket';
+  if (stat.isCharacterDevice()) return 'a character device';
+  if (stat.isBlockDevice()) return 'a block device';
+  return 'something else';
+}
+
+function cannotOpen(file: string, error: unknown): FormatError {
+  return new FormatError(file, `cannot open the file (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+}
+
+/**
+ * Opens `file` for reading, refusing anything but a regular file. Every reader opens its files
+ * here: opening a named pipe blocks until a writer comes (forever, for a shard or a partner file
+ * someone replaced with one), so the path is stat-ed first, which never blocks. The open itself
+ * is non-blocking and the handle checked again, in case the path changed in between.
+ */
+export async function openRegularFile(file: string): Promise<{ handle: FileHandle; size: number }> {
+  let before: Stats;
+  try {
+    before = await stat(file);
+  } catch (error) {
+    throw cannotOpen(file, error);
+  }
+  if (!before.isFile()) throw new FormatError(file, `is ${fileKind(before)}, not a regular file`);
   let handle: FileHandle;
   try {
-    handle = await open(file, 'r');
+    // O_NONBLOCK only changes how a pipe or device opens; Windows has no such flag (nor FIFOs).
+    handle = await open(file, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
   } catch (error) {
-    throw new FormatError(file, `cannot open the file (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+    throw cannotOpen(file, error);
   }
-  const stat = await handle.stat();
-  if (!stat.isFile()) {
+  const now = await handle.stat();
+  if (!now.isFile()) {
     await handle.close();
-    throw new FormatError(file, 'is not a regular file');
+    throw new FormatError(file, `is ${fileKind(now)}, not a regular file`);
   }
-  return new FileSource(file, stat.size, handle);
+  return { handle, size: now.size };
+}
+
+/** Opens `file` for random access; a missing, unreadable or irregular file becomes a FormatError. */
+export async function openFileSource(file: string): Promise<ByteSource> {
+  const { handle, size } = await openRegularFile(file);
+  return new FileSource(file, size, handle);
 }
 
 /** Bytes already in memory (an inflated zip member, a test's hand-made file). */

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { openRegularFile } from './byteSource';
 import { FormatError } from './formatError';
 
 /**
@@ -8,11 +8,13 @@ import { FormatError } from './formatError';
  */
 export async function fileSha256(file: string): Promise<string> {
   const hash = createHash('sha256');
+  const { handle } = await openRegularFile(file);
   try {
-    for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
+    // The stream closes the handle when it ends or fails.
+    for await (const chunk of handle.createReadStream({ highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (typeof code === 'string') throw new FormatError(file, `cannot open the file (${code})`);
+    if (typeof code === 'string') throw new FormatError(file, `cannot read the file (${code})`);
     throw error;
   }
   return hash.digest('hex');
