@@ -1,6 +1,6 @@
 import { readdir } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { FormatError } from '../io/formatError';
+import { FormatError, clip } from '../io/formatError';
 
 /**
  * The first of `candidates` (file names) that exists in `file`'s folder, matched without regard
@@ -24,8 +24,8 @@ export async function findSibling(file: string, candidates: readonly string[]): 
   return undefined;
 }
 
-/** Names in quotes for messages, the list cut short when long. */
+/** Names in quotes for messages, each name and the list cut short when long. */
 export function quoteList(names: readonly string[], limit = 20): string {
-  const shown = names.slice(0, limit).map((name) => `'${name}'`).join(', ');
+  const shown = names.slice(0, limit).map((name) => `'${clip(name)}'`).join(', ');
   return names.length > limit ? `${shown} and ${names.length - limit} more` : shown;
 }

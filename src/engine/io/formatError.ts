@@ -18,3 +18,11 @@ export class FormatError extends Error {
 export function ensure(condition: unknown, file: string, problem: string | (() => string)): asserts condition {
   if (!condition) throw new FormatError(file, typeof problem === 'string' ? problem : problem());
 }
+
+/** The longest piece of an untrusted value (a name, a dtype, a shape) a message quotes. */
+const MAX_QUOTED = 60;
+
+/** `text` cut to a short prefix with an ellipsis, so that a message never echoes a huge value. */
+export function clip(text: string, max = MAX_QUOTED): string {
+  return text.length <= max ? text : `${text.slice(0, max)}…`;
+}

@@ -1,9 +1,9 @@
 import { openFileSource, type ByteSource } from '../../io/byteSource';
-import { FormatError, ensure } from '../../io/formatError';
+import { FormatError, clip, ensure } from '../../io/formatError';
 import { DTYPES, elementCount, isDType, isValidShape, type DType } from '../../tensors/dtype';
 import { StoredCheckpoint, type StoredTensor } from '../../tensors/storedTensor';
 import type { Checkpoint } from '../checkpoint';
-import { isJsonObject, parseJsonObject } from '../strictJson';
+import { isJsonObject, parseJsonObject, quoteJson } from '../strictJson';
 
 /** The reference implementation's bound on the JSON header. */
 export const MAX_HEADER_BYTES = 100_000_000;
@@ -34,35 +34,36 @@ function parseMetadata(file: string, value: unknown): Record<string, string> {
   ensure(isJsonObject(value), file, '__metadata__ is not an object of strings');
   const metadata: Record<string, string> = {};
   for (const [key, text] of Object.entries(value)) {
-    ensure(typeof text === 'string', file, `__metadata__ entry '${key}' is not a string`);
+    ensure(typeof text === 'string', file, `__metadata__ entry '${clip(key)}' is not a string`);
     metadata[key] = text;
   }
   return metadata;
 }
 
 function parseEntry(file: string, name: string, value: unknown, dataBytes: number): Entry {
-  ensure(isJsonObject(value), file, `tensor '${name}' is not described by an object`);
+  const tensor = `tensor '${clip(name)}'`;
+  ensure(isJsonObject(value), file, `${tensor} is not described by an object`);
   const { dtype, shape, data_offsets: offsets } = value;
-  ensure(typeof dtype === 'string', file, `tensor '${name}' has no dtype string`);
-  ensure(isDType(dtype) && SPEC_DTYPES.has(dtype), file, () => `tensor '${name}' has the unknown dtype '${dtype}'`);
-  ensure(isValidShape(shape), file, () => `tensor '${name}' has an invalid shape ${JSON.stringify(shape)}`);
+  ensure(typeof dtype === 'string', file, `${tensor} has no dtype string`);
+  ensure(isDType(dtype) && SPEC_DTYPES.has(dtype), file, () => `${tensor} has the unknown dtype '${clip(dtype)}'`);
+  ensure(isValidShape(shape), file, () => `${tensor} has an invalid shape ${quoteJson(shape)}`);
   ensure(
     Array.isArray(offsets) && offsets.length === 2 && offsets.every((o) => Number.isSafeInteger(o) && o >= 0),
     file,
-    () => `tensor '${name}' has invalid data_offsets ${JSON.stringify(offsets)} (two non-negative integers expected)`,
+    () => `${tensor} has invalid data_offsets ${quoteJson(offsets)} (two non-negative integers expected)`,
   );
   const [begin, end] = offsets as [number, number];
-  ensure(begin <= end, file, `tensor '${name}' has data_offsets [${begin}, ${end}] that end before they begin`);
+  ensure(begin <= end, file, `${tensor} has data_offsets [${begin}, ${end}] that end before they begin`);
   const needed = elementCount(shape) * DTYPES[dtype].bytes;
   ensure(
     end - begin === needed,
     file,
-    () => `tensor '${name}' (${dtype}, shape [${shape.join(', ')}]) needs ${needed} bytes but its data_offsets [${begin}, ${end}] span ${end - begin}`,
+    () => `${tensor} (${dtype}, shape [${shape.join(', ')}]) needs ${needed} bytes but its data_offsets [${begin}, ${end}] span ${end - begin}`,
   );
   ensure(
     end <= dataBytes,
     file,
-    `tensor '${name}' has data_offsets [${begin}, ${end}] past the end of the data (${dataBytes} bytes); the file is truncated or its header lies`,
+    `${tensor} has data_offsets [${begin}, ${end}] past the end of the data (${dataBytes} bytes); the file is truncated or its header lies`,
   );
   return { name, dtype, shape, begin, end };
 }
@@ -96,11 +97,11 @@ export async function readSafetensorsHeader(source: ByteSource, file: string): P
   let previous: Entry | undefined;
   for (const entry of entries) {
     if (entry.begin < covered) {
-      throw new FormatError(file, `tensor '${entry.name}' at bytes ${entry.begin}..${entry.end} overlaps tensor '${previous!.name}' at ${previous!.begin}..${previous!.end}`);
+      throw new FormatError(file, `tensor '${clip(entry.name)}' at bytes ${entry.begin}..${entry.end} overlaps tensor '${clip(previous!.name)}' at ${previous!.begin}..${previous!.end}`);
     }
     if (entry.begin > covered) {
-      const after = previous ? ` after tensor '${previous.name}'` : ' at the start of the data';
-      throw new FormatError(file, `${entry.begin - covered} bytes${after} belong to no tensor (tensor '${entry.name}' begins at ${entry.begin})`);
+      const after = previous ? ` after tensor '${clip(previous.name)}'` : ' at the start of the data';
+      throw new FormatError(file, `${entry.begin - covered} bytes${after} belong to no tensor (tensor '${clip(entry.name)}' begins at ${entry.begin})`);
     }
     covered = entry.end;
     previous = entry;

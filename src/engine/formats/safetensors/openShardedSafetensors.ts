@@ -1,6 +1,6 @@
 import { basename } from 'node:path';
 import { openFileSource, type ByteSource } from '../../io/byteSource';
-import { FormatError, ensure } from '../../io/formatError';
+import { FormatError, clip, ensure } from '../../io/formatError';
 import { StoredCheckpoint, type StoredTensor } from '../../tensors/storedTensor';
 import type { Checkpoint } from '../checkpoint';
 import { resolveSibling } from '../siblingPath';
@@ -30,7 +30,7 @@ export async function openShardedSafetensors(indexFile: string): Promise<Checkpo
   // Shards in name order, which for the usual model-0000k-of-0000n names is the order they were written.
   const shardOf = new Map<string, string>();
   for (const [tensor, shard] of Object.entries(weightMap)) {
-    ensure(typeof shard === 'string', indexFile, `weight_map entry for tensor '${tensor}' is not a file name`);
+    ensure(typeof shard === 'string', indexFile, `weight_map entry for tensor '${clip(tensor)}' is not a file name`);
     shardOf.set(tensor, shard);
   }
   const shardNames = [...new Set(shardOf.values())].sort();
@@ -46,7 +46,7 @@ export async function openShardedSafetensors(indexFile: string): Promise<Checkpo
         source = await openFileSource(path);
       } catch (error) {
         const why = error instanceof FormatError ? error.problem : String(error);
-        throw new FormatError(indexFile, `shard '${shardName}' listed in the weight_map cannot be read: ${why}`);
+        throw new FormatError(indexFile, `shard '${clip(shardName)}' listed in the weight_map cannot be read: ${why}`);
       }
       sources.push(source);
       const { tensors } = await readSafetensorsHeader(source, path);
@@ -55,17 +55,17 @@ export async function openShardedSafetensors(indexFile: string): Promise<Checkpo
         const name = tensor.info.name;
         const mapped = shardOf.get(name);
         if (mapped === undefined) {
-          throw new FormatError(indexFile, `shard '${shardName}' holds tensor '${name}', which the weight_map does not list`);
+          throw new FormatError(indexFile, `shard '${clip(shardName)}' holds tensor '${clip(name)}', which the weight_map does not list`);
         }
         if (mapped !== shardName) {
-          throw new FormatError(indexFile, `shard '${shardName}' holds tensor '${name}', which the weight_map assigns to '${mapped}'`);
+          throw new FormatError(indexFile, `shard '${clip(shardName)}' holds tensor '${clip(name)}', which the weight_map assigns to '${clip(mapped)}'`);
         }
         held.add(name);
         stored.push(tensor);
       }
       for (const [name, mapped] of shardOf) {
         if (mapped === shardName && !held.has(name)) {
-          throw new FormatError(indexFile, `the weight_map puts tensor '${name}' in shard '${shardName}', which does not hold it`);
+          throw new FormatError(indexFile, `the weight_map puts tensor '${clip(name)}' in shard '${clip(shardName)}', which does not hold it`);
         }
       }
     }

@@ -1,10 +1,10 @@
 import { concatSource, openFileSource, type ByteSource } from '../../io/byteSource';
-import { FormatError, ensure } from '../../io/formatError';
+import { FormatError, clip, ensure } from '../../io/formatError';
 import { DTYPES, elementCount, isValidShape, type DType } from '../../tensors/dtype';
 import { StoredCheckpoint, type StoredTensor } from '../../tensors/storedTensor';
 import type { Checkpoint, TensorInfo } from '../checkpoint';
 import { resolveSibling } from '../siblingPath';
-import { isJsonObject, readJsonObjectFile } from '../strictJson';
+import { isJsonObject, quoteJson, readJsonObjectFile } from '../strictJson';
 
 /**
  * model.json carries the whole topology (a graph model's GraphDef as JSON), so it may be large;
@@ -24,13 +24,13 @@ function describeWeight(file: string, where: string, spec: unknown): Layout {
   ensure(isJsonObject(spec), file, `${where} is not an object`);
   const { name, shape, dtype, quantization } = spec;
   ensure(typeof name === 'string', file, `${where} has no name`);
-  const weight = `weight '${name}'`;
-  ensure(isValidShape(shape), file, () => `${weight} has an invalid shape ${JSON.stringify(shape)}`);
+  const weight = `weight '${clip(name)}'`;
+  ensure(isValidShape(shape), file, () => `${weight} has an invalid shape ${quoteJson(shape)}`);
   ensure(typeof dtype === 'string', file, `${weight} has no dtype`);
   // A string weight stores each element's length in front of it, so its size is known only by reading it all.
   ensure(dtype !== 'string', file, `${weight} has dtype string, whose size cannot be known without reading its bytes; Merge Lens reads numeric weights only`);
   const logical = WEIGHT_DTYPES[dtype];
-  ensure(logical !== undefined, file, `${weight} has the unsupported dtype '${dtype}'`);
+  ensure(logical !== undefined, file, `${weight} has the unsupported dtype '${clip(dtype)}'`);
   const count = elementCount(shape);
 
   if (quantization === undefined || quantization === null) {
@@ -52,7 +52,7 @@ function describeQuantized(
   ensure(isJsonObject(quantization), file, `${weight} has a quantization entry that is not an object`);
   const { dtype: qname, scale, min } = quantization;
   const stored = typeof qname === 'string' ? QUANTIZED_DTYPES[qname] : undefined;
-  ensure(stored !== undefined, file, () => `${weight} has the unknown quantization dtype ${JSON.stringify(qname)} (uint8, uint16 or float16 expected)`);
+  ensure(stored !== undefined, file, () => `${weight} has the unknown quantization dtype ${quoteJson(qname)} (uint8, uint16 or float16 expected)`);
   const byteSize = count * DTYPES[stored].bytes;
   if (stored === 'F16') {
     ensure(dtype === 'float32', file, `${weight} is ${dtype} but float16 quantization applies only to float32 weights`);
@@ -78,7 +78,7 @@ async function openShard(modelJsonFile: string, group: number, path: unknown): P
     return await openFileSource(resolved);
   } catch (error) {
     const why = error instanceof FormatError ? error.problem : String(error);
-    throw new FormatError(modelJsonFile, `weight file '${path}' of weightsManifest group ${group} cannot be read: ${why}`);
+    throw new FormatError(modelJsonFile, `weight file '${clip(path)}' of weightsManifest group ${group} cannot be read: ${why}`);
   }
 }
 
