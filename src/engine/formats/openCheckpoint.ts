@@ -1,7 +1,8 @@
-import { CHECKPOINT_FORMATS_PROSE, checkpointFormatOfName, type CheckpointFormatId } from '../../shared/checkpointFormats';
-import { openFileSource } from '../io/byteSource';
+import { CHECKPOINT_FORMATS, CHECKPOINT_FORMATS_PROSE, checkpointFormatOfName, type CheckpointFormatId } from '../../shared/checkpointFormats';
+import { openFileSource, type ByteSource } from '../io/byteSource';
 import { FormatError } from '../io/formatError';
 import type { Checkpoint } from './checkpoint';
+import { contentEvidence } from './contentFormat';
 import { openNpy } from './numpy/openNpy';
 import { openNpz } from './numpy/openNpz';
 import { openPytorch } from './pytorch/openPytorch';
@@ -21,31 +22,29 @@ const OPENERS: Readonly<Record<CheckpointFormatId, Opener>> = {
   tfjs: openTfjs,
 };
 
-/** Chooses the format by the file's first bytes, falling back on its name where bytes cannot tell. */
-function chooseFormat(file: string, head: Uint8Array): CheckpointFormatId | undefined {
+/**
+ * Chooses the reader: bytes that surely are one format decide over the name (a safetensors file
+ * saved as .pt opens as safetensors); bytes that only start like a format must agree with the name.
+ */
+async function chooseFormat(file: string, source: ByteSource): Promise<CheckpointFormatId | undefined> {
   const named = checkpointFormatOfName(file);
-  const ascii = String.fromCharCode(...head.subarray(0, 8));
-  if (ascii.startsWith('\x93NUMPY')) return 'npy';
-  if (ascii.startsWith('PK')) return named === 'npz' ? 'npz' : 'pytorch';
-  if (head[0] === 0x80) return 'pytorch'; // a bare pickle: the legacy torch.save format, which the reader explains
-  const firstText = ascii.trimStart()[0];
-  if (firstText === '{') return named === 'safetensors-sharded' ? 'safetensors-sharded' : 'tfjs';
-  // safetensors: a little-endian u64 header length, then the JSON header's '{'.
-  if (head.length > 8 && head[8] === 0x7b && head[6] === 0 && head[7] === 0) return 'safetensors';
-  if (named === 'safetensors') return 'safetensors';
-  return undefined;
+  const evidence = await contentEvidence(source, named);
+  // safetensors has no magic number, so its reader best explains why a file of that name is not one.
+  if (evidence === undefined) return named === 'safetensors' ? named : undefined;
+  if (evidence.strong || named === undefined || named === evidence.format) return evidence.format;
+  const label = CHECKPOINT_FORMATS.find((f) => f.id === named)!.label;
+  throw new FormatError(file, `the file name says ${label} but the bytes say ${evidence.description}; neither is certain, so it is not opened as either`);
 }
 
 /** Opens any checkpoint of a format in src/shared/checkpointFormats.ts. */
 export async function openCheckpoint(file: string): Promise<Checkpoint> {
   const source = await openFileSource(file);
-  let head: Uint8Array;
+  let format: CheckpointFormatId | undefined;
   try {
-    head = await source.read(0, Math.min(16, source.size));
+    format = await chooseFormat(file, source);
   } finally {
     await source.close();
   }
-  const format = chooseFormat(file, head);
   if (!format) throw new FormatError(file, `is not a checkpoint format Merge Lens reads: ${CHECKPOINT_FORMATS_PROSE}`);
   return OPENERS[format](file);
 }

@@ -51,6 +51,13 @@ const OP = {
   BYTEARRAY8: 0x96,
 } as const;
 
+const OPCODES: ReadonlySet<number> = new Set([...Object.values(OP), ...Object.keys(UNSUPPORTED).map(Number)]);
+
+/** Whether a byte is an opcode of some pickle protocol (this reader's or one it refuses by name). */
+export function isPickleOpcode(byte: number): boolean {
+  return OPCODES.has(byte);
+}
+
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** Pickles of protocol 2 name Python 3's builtins by their Python 2 module. */
