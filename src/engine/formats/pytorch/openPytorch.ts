@@ -5,17 +5,18 @@ import { DTYPES, elementCount } from '../../tensors/dtype';
 import { StoredCheckpoint, type StoredTensor } from '../../tensors/storedTensor';
 import type { Checkpoint } from '../checkpoint';
 import { locateTensors, type LocatedTensor } from './locateTensors';
+import { readLegacy, startsLegacy } from './legacyFormat';
 import { MAX_PICKLE_BYTES, unpickle } from './pickle';
+import type { PickleValue } from './pickleValues';
 import { torchGlobals, torchPersistentLoad } from './torchGlobals';
 
 /**
  * Reads the zip archive torch.save writes since PyTorch 1.6 (`.pt`, `.pth`, `.bin`, `.ckpt`):
  * `<prefix>/data.pkl` describes the objects, `<prefix>/data/<key>` holds each storage's raw
- * bytes. Only data.pkl is read on opening; tensor bytes are read when asked for.
+ * bytes; and the legacy format before it (legacyFormat.ts). Only the pickles are read on
+ * opening; tensor bytes are read when asked for.
  */
 
-/** The first value of a legacy (pre-1.6) torch.save file, a pickled integer. */
-const LEGACY_MAGIC = 0x1950a86a20f9469cfc6cn;
 /** Enough bytes for the legacy magic number's pickle under any protocol. */
 const HEAD_BYTES = 64;
 /** The `version` and `byteorder` members hold a word. */
@@ -27,8 +28,9 @@ export async function openPytorch(file: string): Promise<Checkpoint> {
   const source = await openFileSource(file);
   try {
     const head = await source.read(0, Math.min(HEAD_BYTES, source.size));
-    if (!looksLikeZip(head)) throw notAnArchive(file, head);
-    return await readArchive(file, await openZip(source), source);
+    if (looksLikeZip(head)) return await readArchive(file, await openZip(source), source);
+    if (startsLegacy(file, head)) return await readLegacyFile(file, source);
+    throw notAnArchive(file, head);
   } catch (error) {
     await source.close();
     throw error;
@@ -39,24 +41,6 @@ export async function openPytorch(file: string): Promise<Checkpoint> {
 function notAnArchive(file: string, head: Uint8Array): FormatError {
   if (head.length === 0) return new FormatError(file, 'is empty');
   if (head[0] === 0x80) {
-    let first: unknown;
-    try {
-      first = unpickle(head, {
-        file,
-        what: 'the start of the file',
-        findGlobal: (module, name) => {
-          throw new FormatError(file, `names the global '${module}.${name}'`);
-        },
-      });
-    } catch {
-      first = undefined;
-    }
-    if (first === LEGACY_MAGIC) {
-      return new FormatError(
-        file,
-        "uses PyTorch's legacy serialization format (from before PyTorch 1.6), which Merge Lens does not read; load it in PyTorch and re-save it with torch.save(obj, path) from torch 1.6 or later, which writes the zip format",
-      );
-    }
     return new FormatError(
       file,
       'is a bare pickle, not the zip archive torch.save writes since PyTorch 1.6; save the weights with torch.save(model.state_dict(), path)',
@@ -123,27 +107,51 @@ async function readArchive(file: string, zip: ZipArchive, source: ByteSource): P
     findGlobal: torchGlobals(file),
     persistentLoad: torchPersistentLoad(file),
   });
-  const located = locateTensors(file, root);
+  const storage = (name: string, key: string): Promise<ByteSource> => {
+    const entry = zip.find(`${prefix}/data/${key}`);
+    if (!entry) throw new FormatError(file, `tensor '${name}' refers to storage '${key}', but the archive has no member '${prefix}/data/${key}'`);
+    return zip.open(entry);
+  };
+  return toCheckpoint(file, source, root, storage, metadata, byteorder === 'big');
+}
 
+async function readLegacyFile(file: string, source: ByteSource): Promise<Checkpoint> {
+  const { root, storages } = await readLegacy(source);
+  const storage = async (name: string, key: string): Promise<ByteSource> => {
+    const found = storages.get(key);
+    if (!found) throw new FormatError(file, `tensor '${name}' refers to storage '${key}', which the file's list of storages leaves out`);
+    return found;
+  };
+  return toCheckpoint(file, source, root, storage, { serialization: 'legacy (before PyTorch 1.6)' }, false);
+}
+
+/** The checkpoint of an unpickled object whose storages' bytes `storage` finds (once per storage). */
+async function toCheckpoint(
+  file: string,
+  source: ByteSource,
+  root: PickleValue,
+  storage: (name: string, key: string) => Promise<ByteSource>,
+  metadata: Readonly<Record<string, string>>,
+  bigEndian: boolean,
+): Promise<Checkpoint> {
+  const located = locateTensors(file, root);
   const storages = new Map<string, ByteSource>();
   const stored: StoredTensor[] = [];
   for (const { name, tensor } of located.tensors) {
     const { key } = tensor.storage;
-    let storage = storages.get(key);
-    if (!storage) {
-      const entry = zip.find(`${prefix}/data/${key}`);
-      if (!entry) throw new FormatError(file, `tensor '${name}' refers to storage '${key}', but the archive has no member '${prefix}/data/${key}'`);
-      storage = await zip.open(entry);
-      storages.set(key, storage);
+    let bytes = storages.get(key);
+    if (!bytes) {
+      bytes = await storage(name, key);
+      storages.set(key, bytes);
     }
     const width = DTYPES[tensor.dtype].bytes;
     stored.push({
       info: { name, dtype: tensor.dtype, shape: tensor.shape, byteSize: elementCount(tensor.shape) * width },
-      source: storage,
+      source: bytes,
       byteOffset: tensor.storageOffset * width,
       storedDtype: tensor.dtype,
       strides: tensor.strides,
-      bigEndian: byteorder === 'big',
+      bigEndian,
     });
   }
 

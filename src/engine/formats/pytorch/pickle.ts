@@ -66,21 +66,36 @@ const PYTHON2_MODULES: ReadonlyMap<string, string> = new Map([['__builtin__', 'b
 /** The error the unpickler's own checks raise, converted to a FormatError with the position. */
 class PickleProblem extends Error {}
 
+/** The error for a pickle that runs past the end of the bytes given: more of the file may complete it. */
+export class TruncatedPickle extends FormatError {}
+
 /**
  * Unpickles `bytes` up to the first STOP and returns that value. Every problem, the policy's
  * refusals included, is a FormatError naming the file.
  */
 export function unpickle(bytes: Uint8Array, options: UnpickleOptions): PickleValue {
+  return unpickleNext(bytes, options).value;
+}
+
+/**
+ * Unpickles the first pickle in `bytes` and says where it ends (just past its STOP), for files
+ * that hold several pickles in a row (PyTorch's legacy format).
+ */
+export function unpickleNext(bytes: Uint8Array, options: UnpickleOptions): { value: PickleValue; end: number } {
   const { file, what } = options;
   if (bytes.length > MAX_PICKLE_BYTES) {
     throw new FormatError(file, `${what} is ${bytes.length} bytes, more than the ${MAX_PICKLE_BYTES}-byte limit for a checkpoint's pickled metadata`);
   }
   const machine = new Machine(bytes, options);
   try {
-    return machine.run();
+    const value = machine.run();
+    return { value, end: machine.end };
   } catch (error) {
     if (error instanceof FormatError) throw error;
-    if (error instanceof PickleProblem) throw new FormatError(file, `${what}, byte ${machine.opStart}: ${error.message}`);
+    if (error instanceof PickleProblem) {
+      const Problem = machine.ranOut ? TruncatedPickle : FormatError;
+      throw new Problem(file, `${what}, byte ${machine.opStart}: ${error.message}`);
+    }
     // A defect here must still reach the user as one sentence about the file, not a crash.
     throw new FormatError(file, `${what}, byte ${machine.opStart}: cannot be read (${(error as Error).message})`);
   }
@@ -89,6 +104,8 @@ export function unpickle(bytes: Uint8Array, options: UnpickleOptions): PickleVal
 class Machine {
   private pos = 0;
   opStart = 0;
+  /** Whether reading stopped because the bytes ran out. */
+  ranOut = false;
   private opName = '';
   private protocol = 0;
   private stack: PickleValue[] = [];
@@ -103,6 +120,11 @@ class Machine {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
 
+  /** Where reading stopped: just past the STOP once run() returns. */
+  get end(): number {
+    return this.pos;
+  }
+
   run(): PickleValue {
     while (this.pos < this.bytes.length) {
       this.opStart = this.pos;
@@ -114,6 +136,7 @@ class Machine {
       this.step(op);
     }
     this.opStart = this.pos;
+    this.ranOut = true;
     throw new PickleProblem('the pickle ends without a STOP opcode; it is truncated');
   }
 
@@ -327,6 +350,7 @@ class Machine {
   private need(n: number): number {
     const remaining = this.bytes.length - this.pos;
     if (n > remaining) {
+      this.ranOut = true;
       throw new PickleProblem(`${this.opName} needs ${n} bytes but only ${remaining} remain; the pickle is truncated or lies about a length`);
     }
     const at = this.pos;
@@ -346,6 +370,7 @@ class Machine {
     const n = this.view.getBigUint64(this.need(8), true);
     const remaining = this.bytes.length - this.pos;
     if (n > BigInt(remaining)) {
+      this.ranOut = true;
       throw new PickleProblem(`${this.opName} claims ${n} bytes but only ${remaining} remain; the pickle is truncated or lies about a length`);
     }
     return Number(n);
@@ -368,7 +393,10 @@ class Machine {
   /** A newline-terminated ASCII argument (GLOBAL, PERSID). */
   private line(): string {
     const end = this.bytes.indexOf(0x0a, this.pos);
-    if (end < 0) throw new PickleProblem(`${this.opName} has an argument with no terminating newline; the pickle is truncated`);
+    if (end < 0) {
+      this.ranOut = true;
+      throw new PickleProblem(`${this.opName} has an argument with no terminating newline; the pickle is truncated`);
+    }
     const bytes = this.bytes.subarray(this.pos, end);
     this.pos = end + 1;
     if (bytes.some((b) => b >= 0x80)) throw new PickleProblem(`${this.opName} has an argument that is not ASCII`);

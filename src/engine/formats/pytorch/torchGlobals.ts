@@ -120,7 +120,7 @@ function intList(file: string, where: string, value: PickleValue | undefined, wh
   return items.map((item, i) => index(file, where, item, `${what}[${i}]`));
 }
 
-function describe(value: PickleValue | undefined): string {
+export function describe(value: PickleValue | undefined): string {
   return typeof value === 'number' || typeof value === 'bigint' ? `${pickleTypeName(value)} ${value}` : pickleTypeName(value);
 }
 
@@ -307,6 +307,23 @@ export function torchGlobals(file: string): (module: string, name: string) => Pi
 }
 
 /**
+ * A storage reference's fields, checked: the storage type, the key naming its bytes, the device
+ * it was saved from and its size in elements.
+ */
+export function storageReference(file: string, type: PickleValue, key: PickleValue, location: PickleValue, numel: PickleValue): TorchStorage {
+  if (!(type instanceof PickleGlobal) || type.module !== 'torch' || !(type.name === 'UntypedStorage' || STORAGE_DTYPES.has(type.name))) {
+    throw new FormatError(file, `a storage reference names ${describe(type)} as its type, which is not a torch storage class`);
+  }
+  if (typeof key !== 'string' || !/^[A-Za-z0-9_.-]+$/.test(key)) {
+    const shown = typeof key === 'string' ? `'${key.slice(0, 100)}'` : describe(key);
+    throw new FormatError(file, `a storage reference has the key ${shown}, which is not a plain member name`);
+  }
+  if (typeof location !== 'string') throw new FormatError(file, `storage '${key}' has a location that is a ${describe(location)}, not a string`);
+  const count = index(file, `storage '${key}'`, numel, 'its size');
+  return new TorchStorage(key, STORAGE_DTYPES.get(type.name), location, count);
+}
+
+/**
  * The persistentLoad callback for a PyTorch archive: a storage reference
  * `('storage', storage_type, key, location, numel)` becomes a TorchStorage; its bytes are found later.
  */
@@ -317,15 +334,6 @@ export function torchPersistentLoad(file: string): (pid: PickleValue) => TorchSt
       throw new FormatError(file, `has a persistent id that is not a storage reference ('storage', type, key, location, size): found ${describe(pid)}`);
     }
     const [, type, key, location, numel] = items;
-    if (!(type instanceof PickleGlobal) || type.module !== 'torch' || !(type.name === 'UntypedStorage' || STORAGE_DTYPES.has(type.name))) {
-      throw new FormatError(file, `a storage reference names ${describe(type)} as its type, which is not a torch storage class`);
-    }
-    if (typeof key !== 'string' || !/^[A-Za-z0-9_.-]+$/.test(key)) {
-      const shown = typeof key === 'string' ? `'${key.slice(0, 100)}'` : describe(key);
-      throw new FormatError(file, `a storage reference has the key ${shown}, which is not a plain member name`);
-    }
-    if (typeof location !== 'string') throw new FormatError(file, `storage '${key}' has a location that is a ${describe(location)}, not a string`);
-    const count = index(file, `storage '${key}'`, numel, 'its size');
-    return new TorchStorage(key, STORAGE_DTYPES.get(type.name), location, count);
+    return storageReference(file, type!, key!, location!, numel!);
   };
 }
