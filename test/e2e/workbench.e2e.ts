@@ -231,9 +231,12 @@ describe('Merge Lens in code-server', { timeout: 1_200_000 }, () => {
 
       // Reloaded with the command, as a user does (it waits for the workbench to save its state; a bare
       // page reload may not): the panel comes back on the same series, its pairs read from the cache.
+      // Until the new page has loaded, the old one's panel still answers the locators.
+      const reloaded = page.waitForEvent('load', { timeout: 60_000 });
       await runCommand(page, 'Developer: Reload Window');
+      await reloaded;
       const restored = activeWebview(page);
-      await restored.locator('.series-items').waitFor({ timeout: 60_000 });
+      await restored.locator('.series-items tbody tr').nth(cli.items.length - 1).waitFor({ timeout: 60_000 });
       assert.equal(await restored.locator('.series-items tbody tr').count(), cli.items.length);
       await page.locator('.tabs-container .tab.active', { hasText: 'series.json' }).waitFor();
 
