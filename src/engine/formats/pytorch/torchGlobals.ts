@@ -205,6 +205,52 @@ function encodeText(file: string, where: string, args: readonly PickleValue[]): 
   throw new FormatError(file, `${where} uses the encoding '${encoding}'; only latin-1 and UTF-8 are read`);
 }
 
+const FROM_TYPE = 'torch._utils._rebuild_from_type_v2';
+/**
+ * How many `_rebuild_from_type_v2` calls may wrap one another. torch writes one; a hostile pickle
+ * can chain tens of thousands (or a list that holds itself) to exhaust the stack.
+ */
+const MAX_FROM_TYPE_NESTING = 1000;
+
+/**
+ * `_rebuild_from_type_v2(func, type, args, state)`: `func(*args)` made a `type`. `func` may be this
+ * function again, so the chain is unwound in a loop, bounded, rather than by recursion.
+ */
+function rebuildFromType(file: string, args: readonly PickleValue[]): TorchTensor {
+  const where = FROM_TYPE;
+  const asParameters: boolean[] = [];
+  let call = args;
+  let tensor: TorchTensor;
+  for (;;) {
+    expectArgs(file, where, call, 4, 4);
+    const [func, type, funcArgs] = call;
+    const typeName = type instanceof PickleGlobal ? type.qualifiedName : undefined;
+    if (typeName !== 'torch.Tensor' && typeName !== 'torch.nn.parameter.Parameter') {
+      throw new FormatError(file, `${where} expects torch.Tensor or torch.nn.parameter.Parameter as the type, found ${describe(type)}`);
+    }
+    const inner = func instanceof PickleGlobal ? func.call : undefined;
+    const innerArgs = tupleItems(funcArgs);
+    if (!inner || !innerArgs) {
+      throw new FormatError(file, `${where} expects a rebuild function and its arguments, found ${describe(func)} and ${describe(funcArgs)}`);
+    }
+    asParameters.push(typeName === 'torch.nn.parameter.Parameter');
+    if ((func as PickleGlobal).qualifiedName !== FROM_TYPE) {
+      const made = inner(innerArgs);
+      if (!(made instanceof TorchTensor)) throw new FormatError(file, `${where} was asked to rebuild a tensor from ${describe(func)}, which makes none`);
+      tensor = made;
+      break;
+    }
+    if (asParameters.length >= MAX_FROM_TYPE_NESTING) {
+      throw new FormatError(file, `the pickle nests ${where} calls more than ${MAX_FROM_TYPE_NESTING} levels deep; at most ${MAX_FROM_TYPE_NESTING} are read`);
+    }
+    call = innerArgs;
+  }
+  for (let i = asParameters.length - 1; i >= 0; i--) {
+    if (asParameters[i]) tensor = asParameter(file, where, tensor);
+  }
+  return tensor;
+}
+
 type Constructor = (file: string, args: readonly PickleValue[]) => PickleValue;
 
 /** The callable allow-list: qualified name to [pure constructor, whether it is a class (NEWOBJ may use it)]. */
@@ -245,23 +291,7 @@ const CALLABLES: ReadonlyMap<string, readonly [Constructor, boolean]> = new Map(
     expectArgs(file, where, args, 4, 4);
     return asParameter(file, where, args[0]);
   }, false],
-  'torch._utils._rebuild_from_type_v2': [(file, args) => {
-    const where = 'torch._utils._rebuild_from_type_v2';
-    expectArgs(file, where, args, 4, 4);
-    const [func, type, funcArgs] = args;
-    const typeName = type instanceof PickleGlobal ? type.qualifiedName : undefined;
-    if (typeName !== 'torch.Tensor' && typeName !== 'torch.nn.parameter.Parameter') {
-      throw new FormatError(file, `${where} expects torch.Tensor or torch.nn.parameter.Parameter as the type, found ${describe(type)}`);
-    }
-    const inner = func instanceof PickleGlobal ? func.call : undefined;
-    const innerArgs = tupleItems(funcArgs);
-    if (!inner || !innerArgs) {
-      throw new FormatError(file, `${where} expects a rebuild function and its arguments, found ${describe(func)} and ${describe(funcArgs)}`);
-    }
-    const tensor = inner(innerArgs);
-    if (!(tensor instanceof TorchTensor)) throw new FormatError(file, `${where} was asked to rebuild a tensor from ${describe(func)}, which makes none`);
-    return typeName === 'torch.nn.parameter.Parameter' ? asParameter(file, where, tensor) : tensor;
-  }, false],
+  'torch._utils._rebuild_from_type_v2': [rebuildFromType, false],
   'torch.Size': [(file, args) => {
     expectArgs(file, 'torch.Size', args, 0, 1);
     return new PickleTuple(args.length === 0 ? [] : intList(file, 'torch.Size', args[0], 'the dimensions'));
