@@ -1,4 +1,5 @@
-import { openFileSource } from '../io/byteSource';
+import { contentEvidence } from '../formats/contentFormat';
+import { openFileSource, type ByteSource } from '../io/byteSource';
 import { FormatError } from '../io/formatError';
 import type { Dataset } from './dataset';
 import { datasetKind, type DatasetKind } from './datasetFiles';
@@ -19,18 +20,26 @@ const readers: Record<DatasetKind, Opener> = {
   cifar10: openCifar10,
 };
 
-/** The reader a file's first bytes ask for, when its name says nothing. */
-function readerByMagic(head: Uint8Array): Opener | undefined {
-  const ascii = String.fromCharCode(...head.subarray(0, 6));
-  if (ascii === '\x93NUMPY') return openNpyDataset;
-  if (ascii.startsWith('PK\x03\x04')) return openNpz;
-  // IDX: two zero bytes, a known type byte, a rank byte.
-  if (head.length >= 4 && head[0] === 0 && head[1] === 0 && [0x08, 0x09, 0x0b, 0x0c, 0x0d, 0x0e].includes(head[2]!) && head[3]! > 0) {
-    return openIdxDataset;
+/** IDX: two zero bytes, a known type byte, a rank byte (contentEvidence knows checkpoint formats only). */
+function looksLikeIdx(head: Uint8Array): boolean {
+  return head.length >= 4 && head[0] === 0 && head[1] === 0 && [0x08, 0x09, 0x0b, 0x0c, 0x0d, 0x0e].includes(head[2]!) && head[3]! > 0;
+}
+
+/**
+ * The reader a file's bytes ask for, when its name says nothing. The safetensors, NumPy and zip
+ * checks are contentEvidence's (the one owner of what bytes say); a zip archive among datasets can
+ * only be an .npz. Strong evidence comes before the IDX check, weak safetensors evidence after it,
+ * so that the safetensors reader explains a damaged header.
+ */
+async function readerByContent(source: ByteSource): Promise<Opener | undefined> {
+  const evidence = await contentEvidence(source, 'npz');
+  if (evidence?.strong) {
+    if (evidence.format === 'safetensors') return openSafetensorsDataset;
+    if (evidence.format === 'npy') return openNpyDataset;
+    if (evidence.format === 'npz') return openNpz;
   }
-  // safetensors: a little-endian u64 header length (far below 2^48), then the JSON header's '{'.
-  if (head.length > 8 && head[6] === 0 && head[7] === 0 && head[8] === 0x7b) return openSafetensorsDataset;
-  return undefined;
+  if (looksLikeIdx(await source.read(0, Math.min(4, source.size)))) return openIdxDataset;
+  return evidence?.format === 'safetensors' ? openSafetensorsDataset : undefined;
 }
 
 /**
@@ -44,7 +53,7 @@ export async function openDataset(file: string): Promise<Dataset> {
   if (open === undefined) {
     const source = await openFileSource(file);
     try {
-      open = readerByMagic(await source.read(0, Math.min(16, source.size)));
+      open = await readerByContent(source);
     } finally {
       await source.close();
     }

@@ -38,6 +38,20 @@ test('a file whose name says nothing is recognised by its first bytes', async ()
   assert.deepEqual(Array.from(d.inputs), [0.25]);
 });
 
+test('a safetensors file whose header length is 128 mod 256 (its first byte 0x80, like a pickle) opens as safetensors', async () => {
+  const dir = tempDir();
+  const json = '{"x":{"dtype":"F32","shape":[1,1],"data_offsets":[0,4]},"y":{"dtype":"U8","shape":[1],"data_offsets":[4,5]}}';
+  for (const length of [128, 384]) {
+    const prefix = Buffer.alloc(8);
+    prefix.writeBigUInt64LE(BigInt(length));
+    const file = join(dir, `eval-${length}.data`);
+    writeFileSync(file, Buffer.concat([prefix, Buffer.from(json.padEnd(length, ' ')), Buffer.from(Float32Array.of(0.5).buffer), Uint8Array.of(0)]));
+    const d = await openDataset(file);
+    assert.equal(describeDataset(d), '1 example, input 1, 1 class (safetensors)');
+    assert.deepEqual(Array.from(d.inputs), [0.5]);
+  }
+});
+
 test('hostile: an unknown format, a missing file', async () => {
   const dir = tempDir();
   writeFileSync(join(dir, 'notes.txt'), 'hello, not a dataset');
