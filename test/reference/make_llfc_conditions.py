@@ -51,6 +51,7 @@ from scipy.optimize import linear_sum_assignment
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from make_conv_reference import permute_state, resnet_spec, vgg_spec  # noqa: E402
+from make_reference import permute  # noqa: E402  π(B) of an MLP, as the alignment reference makes it
 from make_wasserstein import covariance_w2  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -121,17 +122,6 @@ def mlp_layers(state):
     return [(state[f"{n}.weight"].double().numpy(), state[f"{n}.bias"].double().numpy()) for n in MLP_LAYERS]
 
 
-def mlp_permuted(layers, perms):
-    out = []
-    for i, (w, b) in enumerate(layers):
-        if i > 0:
-            w = w[:, perms[i - 1]]
-        if i < len(layers) - 1:
-            w, b = w[perms[i]], b[perms[i]]
-        out.append((w, b))
-    return out
-
-
 def mlp_record(layers, x, activation):
     pre, inputs = {}, {}
     h = x
@@ -155,7 +145,7 @@ def mlp_conditions():
         activation = (lambda z: np.maximum(z, 0.0)) if network["activation"] == "relu" else np.tanh
         methods = {}
         for method, result in network["methods"].items():
-            lpb = mlp_permuted(lb, [np.asarray(m["permutation"]) for m in result["matching"]])
+            lpb = permute(lb, [np.asarray(m["permutation"]) for m in result["matching"]])
             methods[method] = conditions(
                 mlp_record(la, x, activation), mlp_record(lpb, x, activation), mlp_record(lpb, shifted(x), activation),
                 activation, lambda _, h, w: h @ w.T,

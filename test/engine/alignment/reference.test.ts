@@ -10,11 +10,10 @@ import { covarianceMatching } from '../../../src/engine/alignment/covarianceMatc
 import { weightMatching, weightObjective } from '../../../src/engine/alignment/weightMatching';
 import { initBackend } from '../../../src/engine/backend/tfBackend';
 import { openDataset } from '../../../src/engine/datasets/openDataset';
-import { openCheckpoint } from '../../../src/engine/formats/openCheckpoint';
 import { dimS } from '../../../src/engine/metrics/dimS';
 import { matchingCosts } from '../../../src/engine/metrics/matchingCosts';
 import { unitCorrelations } from '../../../src/engine/alignment/unitCorrelations';
-import { readNetwork } from '../../../src/engine/architecture/loadNetwork';
+import { readFixtureNetwork } from '../../helpers/readFixtureNetwork';
 import type { Activation } from '../../../src/shared/compareRequest';
 import { networkChannelSpaces } from '../../../src/engine/model/networkSpaces';
 import type { WeightedNode } from '../../../src/engine/model/network';
@@ -45,19 +44,11 @@ function close(actual: number, wanted: number, tolerance: number, what: string):
   assert.ok(Math.abs(actual - wanted) <= tolerance * Math.max(1, Math.abs(wanted)), `${what}: ${actual} vs ${wanted}`);
 }
 
-async function readOne(file: string, activation: Activation) {
-  const checkpoint = await openCheckpoint(file);
-  try {
-    return await readNetwork(checkpoint, { activation });
-  } finally {
-    await checkpoint.close();
-  }
-}
 
 async function load(network: ExpectedNetwork) {
   await initBackend();
-  const a = await readOne(join(FIXTURES, network.checkpoints.a), network.activation);
-  const b = await readOne(join(FIXTURES, network.checkpoints.b), network.activation);
+  const a = await readFixtureNetwork(join(FIXTURES, network.checkpoints.a), network.activation);
+  const b = await readFixtureNetwork(join(FIXTURES, network.checkpoints.b), network.activation);
   const data = await openDataset(join(FIXTURES, 'eval.npz'));
   const spec = derivePermutationSpec(networkChannelSpaces(a.network));
   const correlations = await unitCorrelations(a.network, a.params, b.params, spec, data);

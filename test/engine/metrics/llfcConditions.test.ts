@@ -6,13 +6,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { readNetwork } from '../../../src/engine/architecture/loadNetwork';
 import { initBackend } from '../../../src/engine/backend/tfBackend';
 import { compareCheckpoints } from '../../../src/engine/compare/compareCheckpoints';
 import { givenPermutations } from '../../../src/engine/compare/givenPermutations';
 import { loadCheckpointPair } from '../../../src/engine/compare/loadPair';
 import { openDataset } from '../../../src/engine/datasets/openDataset';
-import { openCheckpoint } from '../../../src/engine/formats/openCheckpoint';
 import { llfcConditions } from '../../../src/engine/metrics/llfcConditions';
 import { applyPermutation } from '../../../src/engine/model/applyPermutation';
 import { mlpNetwork } from '../../../src/engine/model/mlpNetwork';
@@ -21,6 +19,7 @@ import type { Params } from '../../../src/engine/model/params';
 import { derivePermutationSpec } from '../../../src/engine/model/permutationSpec';
 import type { Activation } from '../../../src/shared/compareRequest';
 import type { FlatAndMean, LlfcConditions } from '../../../src/shared/compareReport';
+import { readFixtureNetwork } from '../../helpers/readFixtureNetwork';
 import { fixture } from '../../helpers/paths';
 import { mlpArchitecture } from '../model/mlpTestModels';
 
@@ -81,14 +80,7 @@ function agree(got: LlfcConditions, want: RefMethod, where: string): void {
   }
 }
 
-async function readOne(file: string, activation: Activation) {
-  const checkpoint = await openCheckpoint(fixture('compare', file));
-  try {
-    return await readNetwork(checkpoint, { activation });
-  } finally {
-    await checkpoint.close();
-  }
-}
+const readOne = (file: string, activation: Activation) => readFixtureNetwork(fixture('compare', file), activation);
 
 /** Distances after the first layer (whose input, the data, A and B share, so every method's is 0). */
 const beyondFirst = (c: LlfcConditions) => c.commutativity.slice(1).map((e) => e.distance);

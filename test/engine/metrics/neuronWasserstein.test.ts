@@ -6,9 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { readNetwork } from '../../../src/engine/architecture/loadNetwork';
 import { initBackend } from '../../../src/engine/backend/tfBackend';
-import { openCheckpoint } from '../../../src/engine/formats/openCheckpoint';
 import { covarianceInputs, covarianceMatching } from '../../../src/engine/alignment/covarianceMatching';
 import { givenPermutations } from '../../../src/engine/compare/givenPermutations';
 import { loadCheckpointPair } from '../../../src/engine/compare/loadPair';
@@ -19,6 +17,7 @@ import { networkChannelSpaces } from '../../../src/engine/model/networkSpaces';
 import { derivePermutationSpec } from '../../../src/engine/model/permutationSpec';
 import type { Activation } from '../../../src/shared/compareRequest';
 import type { NeuronWasserstein } from '../../../src/shared/compareReport';
+import { readFixtureNetwork } from '../../helpers/readFixtureNetwork';
 import { fixture } from '../../helpers/paths';
 
 interface ExpectedNetwork {
@@ -52,14 +51,7 @@ function agree(got: readonly NeuronWasserstein[], want: readonly NeuronWasserste
   });
 }
 
-async function readOne(file: string, activation: Activation) {
-  const checkpoint = await openCheckpoint(fixture('compare', file));
-  try {
-    return await readNetwork(checkpoint, { activation });
-  } finally {
-    await checkpoint.close();
-  }
-}
+const readOne = (file: string, activation: Activation) => readFixtureNetwork(fixture('compare', file), activation);
 
 for (const [name, network] of Object.entries(expected.networks)) {
   test(`${name}: W2 and its covariance-weighted counterpart, before alignment, after each method and at the optimum, equal the SciPy reference`, async () => {
