@@ -9,9 +9,17 @@ export class FormatError extends Error {
     readonly file: string,
     readonly problem: string,
   ) {
-    super(`${basename(file)}: ${problem}`);
+    super(oneLine(`${basename(file)}: ${problem}`));
     this.name = 'FormatError';
   }
+}
+
+/**
+ * `text` with its control characters written as escapes. File names and the names a file holds
+ * may contain line breaks; a message that quotes them must still be the one line it promises.
+ */
+export function oneLine(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f]/g, (c) => (c === '\n' ? '\\n' : c === '\r' ? '\\r' : c === '\t' ? '\\t' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
 }
 
 /** Throws a FormatError for `file` unless `condition` holds. */

@@ -1,3 +1,5 @@
+import { oneLine } from './formatError';
+
 /**
  * What was asked cannot be done, though every file read is fine: a method that needs data with
  * none given, a layer the model lacks. Like FormatError it is one sentence for the user, shown as
@@ -5,7 +7,7 @@
  */
 export class InputError extends Error {
   constructor(message: string) {
-    super(message);
+    super(oneLine(message));
     this.name = 'InputError';
   }
 }
