@@ -58,7 +58,7 @@ test('wrong usage: exit status 2 with the usage', () => {
 test('a missing file is an input error, not a crash', () => {
   const { code, stderr } = cli('inspect', join(tempDir(), 'nope.pt'));
   assert.equal(code, 1);
-  assert.match(stderr, /nope\.pt: cannot open the file \(ENOENT\)/);
+  assert.match(stderr, /nope\.pt: does not exist \(ENOENT\)/);
 });
 
 test('statistics agree with PyTorch\'s own on the demo checkpoint', () => {

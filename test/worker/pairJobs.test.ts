@@ -209,7 +209,7 @@ test('fingerprint in the worker: node\'s SHA-256 of each file; a missing file is
   const empty = join(tempDir(), 'empty.bin');
   writeFileSync(empty, '');
   assert.deepEqual((await runJob(workerScript, 'fingerprint', { files: [empty] })).sha256, ['e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855']);
-  await rejectsAsInput('fingerprint', { files: [join(tempDir(), 'gone.pt')] }, /^gone\.pt: cannot open the file \(ENOENT\)$/);
+  await rejectsAsInput('fingerprint', { files: [join(tempDir(), 'gone.pt')] }, /^gone\.pt: does not exist \(ENOENT\); check the path$/);
 });
 
 test('bad inputs to compare come back as input errors whose message names the file', async () => {

@@ -66,8 +66,20 @@ function fileKind(stat: Stats): string {
   return 'something else';
 }
 
+/** Why the system refused to open a file, in words, for the errors a user can act on. */
+const OPEN_FAILURES: Readonly<Record<string, string>> = {
+  ENOENT: 'does not exist (ENOENT); check the path',
+  ENOTDIR: 'does not exist: a folder on its path is a file (ENOTDIR); check the path',
+  EACCES: 'cannot be opened: permission denied (EACCES); check its permissions',
+  EPERM: 'cannot be opened: operation not permitted (EPERM); check its permissions',
+  ELOOP: 'cannot be opened: its symbolic links form a loop (ELOOP)',
+  ENAMETOOLONG: 'cannot be opened: its path is too long (ENAMETOOLONG)',
+  EMFILE: 'cannot be opened: too many files are open (EMFILE); close some and retry',
+};
+
 function cannotOpen(file: string, error: unknown): FormatError {
-  return new FormatError(file, `cannot open the file (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+  const code = (error as NodeJS.ErrnoException).code;
+  return new FormatError(file, (code && OPEN_FAILURES[code]) ?? `cannot open the file (${code ?? String(error)})`);
 }
 
 /**

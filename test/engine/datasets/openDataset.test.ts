@@ -60,5 +60,5 @@ test('hostile: an unknown format, a missing file', async () => {
     assert.match(error.message, /^notes\.txt: is not a dataset format Merge Lens reads \(NumPy \.npz\/\.npy, safetensors, MNIST IDX/);
     return true;
   });
-  await assert.rejects(openDataset(join(dir, 'gone.bin')), (error: unknown) => error instanceof FormatError && /cannot open the file \(ENOENT\)/.test(error.message));
+  await assert.rejects(openDataset(join(dir, 'gone.bin')), (error: unknown) => error instanceof FormatError && /does not exist \(ENOENT\)/.test(error.message));
 });

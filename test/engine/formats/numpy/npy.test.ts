@@ -150,5 +150,5 @@ test('openNpy names the file in its errors and the tensor after the file stem', 
   const bad = join(dir, 'broken.npy');
   writeFileSync(bad, npy(dict("'|O'", '(2,)'), new Uint8Array(16)));
   await assert.rejects(openNpy(bad), /^FormatError: broken\.npy: descr '\|O' is an object array/);
-  await assert.rejects(openNpy(join(dir, 'missing.npy')), /missing\.npy: cannot open the file \(ENOENT\)/);
+  await assert.rejects(openNpy(join(dir, 'missing.npy')), /missing\.npy: does not exist \(ENOENT\)/);
 });

@@ -147,7 +147,7 @@ test('accepts what the reference accepts: padding, null metadata, empty files, z
 
 test('openSafetensors names a missing file and a hostile one', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'merge-lens-'));
-  await assert.rejects(openSafetensors(join(dir, 'missing.safetensors')), { name: 'FormatError', message: /^missing\.safetensors: cannot open the file \(ENOENT\)/ });
+  await assert.rejects(openSafetensors(join(dir, 'missing.safetensors')), { name: 'FormatError', message: /^missing\.safetensors: does not exist \(ENOENT\)/ });
   writeFileSync(join(dir, 'bad.safetensors'), fileBytes(`{${f32('w', [4], [0, 16])}}`, new Uint8Array(3)));
   await assert.rejects(openSafetensors(join(dir, 'bad.safetensors')), { name: 'FormatError', message: /^bad\.safetensors: tensor 'w' .* truncated/ });
 });

@@ -55,7 +55,7 @@ test('refuses shard paths that leave the index folder', async () => {
 test('names a missing shard, and a shard whose own header is broken', async () => {
   await refuses(
     { weight_map: { ...goodMap(), extra: 'model-00003-of-00003.safetensors' } },
-    /shard 'model-00003-of-00003\.safetensors' listed in the weight_map cannot be read: cannot open the file \(ENOENT\)/,
+    /shard 'model-00003-of-00003\.safetensors' listed in the weight_map cannot be read: does not exist \(ENOENT\)/,
   );
   const index = folderWith({ weight_map: goodMap() });
   writeFileSync(join(index, '..', SHARD2), readFileSync(join(FIXTURES, SHARD2)).subarray(0, 190));

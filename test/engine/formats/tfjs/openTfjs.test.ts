@@ -242,7 +242,7 @@ test('refuses string weights, unknown dtypes and broken quantization', async () 
 test('refuses weight files outside the folder, and names missing ones', async () => {
   await refuses(oneWeight({}, 16, ['../w.bin'], []), /weight file '\.\.\/w\.bin' climbs out of the folder/);
   await refuses(oneWeight({}, 16, ['/etc/hostname'], []), /weight file '\/etc\/hostname' is an absolute path/);
-  await refuses(oneWeight({}, 16, ['w.bin', 'missing.bin'], ['w.bin']), /weight file 'missing\.bin' of weightsManifest group 0 cannot be read: cannot open the file \(ENOENT\)/);
+  await refuses(oneWeight({}, 16, ['w.bin', 'missing.bin'], ['w.bin']), /weight file 'missing\.bin' of weightsManifest group 0 cannot be read: does not exist \(ENOENT\)/);
 });
 
 test('refuses a model.json that is not one, or is too large to be one', async () => {
