@@ -29,8 +29,9 @@ const OPENERS: Readonly<Record<CheckpointFormatId, Opener>> = {
 async function chooseFormat(file: string, source: ByteSource): Promise<CheckpointFormatId | undefined> {
   const named = checkpointFormatOfName(file);
   const evidence = await contentEvidence(source, named);
-  // safetensors has no magic number, so its reader best explains why a file of that name is not one.
-  if (evidence === undefined) return named === 'safetensors' ? named : undefined;
+  // Bytes that say nothing: the reader the name asks for best explains why the file is not one
+  // (which magic number is missing, where the JSON breaks).
+  if (evidence === undefined) return named;
   if (evidence.strong || named === undefined || named === evidence.format) return evidence.format;
   const label = CHECKPOINT_FORMATS.find((f) => f.id === named)!.label;
   throw new FormatError(file, `the file name says ${label} but the bytes say ${evidence.description}; neither is certain, so it is not opened as either`);
@@ -45,6 +46,8 @@ export async function openCheckpoint(file: string): Promise<Checkpoint> {
   } finally {
     await source.close();
   }
-  if (!format) throw new FormatError(file, `is not a checkpoint format Merge Lens reads: ${CHECKPOINT_FORMATS_PROSE}`);
+  if (!format) {
+    throw new FormatError(file, source.size === 0 ? 'is empty (0 bytes)' : `is not a checkpoint format Merge Lens reads: ${CHECKPOINT_FORMATS_PROSE}`);
+  }
   return OPENERS[format](file);
 }

@@ -61,12 +61,30 @@ test('bytes decide before names: a safetensors file named .pt, a NumPy array nam
   }
 });
 
-test('a file no reader recognizes is refused with the list of formats', async () => {
-  const file = join(tempDir(), 'notes.pt');
+test('a file no reader recognizes by name or bytes is refused with the list of formats', async () => {
+  const file = join(tempDir(), 'notes.txt');
   writeFileSync(file, 'these are my notes, not a checkpoint');
   await assert.rejects(openCheckpoint(file), (error: Error) => {
-    assert.match(error.message, /^notes\.pt: is not a checkpoint format Merge Lens reads: safetensors \(\.safetensors\), /);
+    assert.match(error.message, /^notes\.txt: is not a checkpoint format Merge Lens reads: safetensors \(\.safetensors\), /);
     for (const format of CHECKPOINT_FORMATS) assert.ok(error.message.includes(format.label), format.label);
     return true;
   });
+  const empty = join(tempDir(), 'empty.txt');
+  writeFileSync(empty, '');
+  await assert.rejects(openCheckpoint(empty), { name: 'FormatError', message: 'empty.txt: is empty (0 bytes)' });
+});
+
+test("a file whose name says a format and whose bytes say nothing is explained by that format's reader", async () => {
+  const dir = tempDir();
+  const cases: [string, RegExp][] = [
+    ['notes.pt', /^notes\.pt: is neither a zip archive .* nor a pickle, so it is not a PyTorch checkpoint$/],
+    ['notes.npy', /^notes\.npy: does not start with the \.npy magic string/],
+    ['notes.npz', /^notes\.npz: is not a zip archive, which an \.npz file must be$/],
+  ];
+  for (const [name, expected] of cases) {
+    writeFileSync(join(dir, name), 'these are my notes, not a checkpoint');
+    await assert.rejects(openCheckpoint(join(dir, name)), { name: 'FormatError', message: expected });
+  }
+  writeFileSync(join(dir, 'empty.pt'), '');
+  await assert.rejects(openCheckpoint(join(dir, 'empty.pt')), { name: 'FormatError', message: 'empty.pt: is empty' });
 });
