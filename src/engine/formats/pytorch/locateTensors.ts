@@ -1,11 +1,13 @@
 import { FormatError } from '../../io/formatError';
-import { PickleDict, PickleTuple, type PickleValue } from './pickleValues';
-import { TorchTensor } from './torchGlobals';
+import { PickleDict, PickleSet, PickleTuple, Placeholder, type PickleValue } from './pickleValues';
+import { placeholderGlobal, refusal, TorchStorage, TorchTensor } from './torchGlobals';
 
 /**
  * Finds the weights in what a checkpoint's data.pkl unpickled to: the state_dict itself, a
  * state_dict under one of the usual wrapper keys (training loops and Lightning save
  * `{'state_dict': ..., 'epoch': ...}`), or else every tensor anywhere, named by its dotted path.
+ * Placeholders (globals the unpickler stood in for) may sit beside the weights, and are listed in a
+ * note; one where the weights are is the global that failed to build them, and is refused by name.
  */
 
 export interface LocatedTensor {
@@ -42,6 +44,24 @@ function children(container: PickleDict | PickleValue[] | PickleTuple): Array<[P
   return items.map((item, i) => [i, item]);
 }
 
+type Node = PickleDict | PickleValue[] | PickleTuple | PickleSet | Placeholder;
+
+/** What the searches for tensors and placeholders descend into: containers, and placeholders' recorded data. */
+function isNode(value: PickleValue): value is Node {
+  return isContainer(value) || value instanceof PickleSet || value instanceof Placeholder;
+}
+
+function nodeValues(node: Node): PickleValue[] {
+  if (node instanceof Placeholder) return node.children();
+  if (node instanceof PickleSet) return [...node.items];
+  if (node instanceof PickleDict) {
+    const values = [...node.keys(), ...node.values()];
+    if (node.attributes) values.push(node.attributes);
+    return values;
+  }
+  return node instanceof PickleTuple ? [...node.items] : node;
+}
+
 /** A dict key as a name segment, or undefined when it is not a plain value. */
 function keyName(key: PickleValue): string | undefined {
   if (typeof key === 'string') return key;
@@ -70,7 +90,7 @@ function pathName(path: Path | undefined): string {
  * Every tensor below `root` with its dotted path, in pickle order. Each container is visited once,
  * so cycles and shared sub-structures (which a memo makes cheap to build) cost nothing extra.
  */
-function walk(file: string, root: PickleValue): LocatedTensor[] {
+function walk(file: string, root: PickleValue, holders: ReadonlySet<object>): LocatedTensor[] {
   const found: LocatedTensor[] = [];
   const seen = new Set<object>();
   const pending: Array<{ value: PickleValue; path: Path | undefined }> = [{ value: root, path: undefined }];
@@ -80,6 +100,7 @@ function walk(file: string, root: PickleValue): LocatedTensor[] {
       found.push({ name: path ? pathName(path) : 'tensor', tensor: value });
       continue;
     }
+    refuseFailedWeights(file, value, holders);
     if (!isContainer(value) || seen.has(value)) continue;
     seen.add(value);
     const depth = path ? path.depth : 0;
@@ -95,8 +116,8 @@ function walk(file: string, root: PickleValue): LocatedTensor[] {
 }
 
 /**
- * The containers that hold a tensor at any depth, found in one pass over the whole structure
- * (asking container by container could revisit a shared sub-structure once per parent).
+ * The containers and placeholders that hold a tensor or a storage at any depth, found in one pass
+ * over the whole structure (asking one by one could revisit a shared sub-structure once per parent).
  */
 function tensorHolders(root: PickleValue): Set<object> {
   const parents = new Map<object, object[]>();
@@ -105,12 +126,12 @@ function tensorHolders(root: PickleValue): Set<object> {
   const pending: PickleValue[] = [root];
   while (pending.length > 0) {
     const value = pending.pop()!;
-    if (!isContainer(value) || seen.has(value)) continue;
+    if (!isNode(value) || seen.has(value)) continue;
     seen.add(value);
     let holds = false;
-    for (const [, child] of children(value)) {
-      if (child instanceof TorchTensor) holds = true;
-      else if (isContainer(child)) {
+    for (const child of nodeValues(value)) {
+      if (child instanceof TorchTensor || child instanceof TorchStorage) holds = true;
+      else if (isNode(child)) {
         const list = parents.get(child);
         if (list) list.push(value);
         else parents.set(child, [value]);
@@ -129,6 +150,48 @@ function tensorHolders(root: PickleValue): Set<object> {
   return holders;
 }
 
+/**
+ * Refuses a placeholder where the weights are when it is weights in a form Merge Lens cannot read:
+ * it holds tensors or storages (a pickled model object, a quantized or sparse tensor) or comes from
+ * torch (a tensor saved some other way). Any other placeholder there is skipped like an int.
+ */
+function refuseFailedWeights(file: string, value: PickleValue, holders: ReadonlySet<object>): void {
+  if (!(value instanceof Placeholder)) return;
+  const { module, name } = value.global;
+  if (holders.has(value) || module === 'torch' || module.startsWith('torch.')) throw refusal(file, module, name);
+}
+
+/**
+ * The placeholders below each top-level entry (or in the whole file when it is not a dict), by
+ * qualified name in pickle order, for the notes. One pass: a shared placeholder counts once.
+ */
+function placeholderNotes(root: PickleValue): string[] {
+  const groups: Array<[string, PickleValue]> = root instanceof PickleDict
+    ? [...root.entries()].map(([key, value]) => [keyName(key) !== undefined ? `'${keyName(key)}'` : 'an entry with a non-string key', value])
+    : [['the file', root]];
+  const seen = new Set<object>();
+  const notes: string[] = [];
+  let more = 0;
+  for (const [where, value] of groups) {
+    const names = new Set<string>();
+    const pending: PickleValue[] = [value];
+    while (pending.length > 0) {
+      const v = pending.pop()!;
+      const global = placeholderGlobal(v);
+      if (global) names.add(global.qualifiedName);
+      if (!isNode(v) || seen.has(v)) continue;
+      seen.add(v);
+      const next = nodeValues(v);
+      for (let i = next.length - 1; i >= 0; i--) pending.push(next[i]!);
+    }
+    if (names.size === 0) continue;
+    if (notes.length === LISTED_NAMES) more++;
+    else notes.push(`${where} holds ${quoteList([...names])}: kept as inert placeholders, never executed`);
+  }
+  if (more > 0) notes.push(`${more} more ${more === 1 ? 'entry holds' : 'entries hold'} placeholders`);
+  return notes;
+}
+
 function hasDirectTensor(dict: PickleDict): boolean {
   return dict.values().some((v) => v instanceof TorchTensor);
 }
@@ -144,11 +207,12 @@ function scalarMetadata(dict: PickleDict): Record<string, string> {
   return metadata;
 }
 
-function stateDictEntries(stateDict: PickleDict, where: string, notes: string[]): LocatedTensor[] {
+function stateDictEntries(file: string, stateDict: PickleDict, where: string, notes: string[], holders: ReadonlySet<object>): LocatedTensor[] {
   const tensors: LocatedTensor[] = [];
   const skipped: string[] = [];
   for (const [key, value] of stateDict.entries()) {
     const name = keyName(key);
+    refuseFailedWeights(file, value, holders);
     if (value instanceof TorchTensor && name !== undefined) tensors.push({ name, tensor: value });
     else skipped.push(name ?? `(a ${key === null ? 'None' : 'non-string'} key)`);
   }
@@ -167,7 +231,7 @@ export function locateTensors(file: string, root: PickleValue): LocatedTensors {
   const unread: string[] = [];
   let node = root;
   const holders = tensorHolders(root);
-  const holdsTensors = (value: PickleValue): boolean => isContainer(value) && holders.has(value);
+  const holdsTensors = (value: PickleValue): boolean => isNode(value) && holders.has(value);
 
   if (root instanceof PickleDict && !hasDirectTensor(root)) {
     metadata = scalarMetadata(root);
@@ -198,14 +262,20 @@ export function locateTensors(file: string, root: PickleValue): LocatedTensors {
     node = dict.get(key)!;
   }
 
+  // What stands where the weights are is an object Merge Lens did not build (a pickled model, say).
+  const standIn = placeholderGlobal(node);
+  if (standIn) throw refusal(file, standIn.module, standIn.name);
+
   const where = chain.length > 0 ? `the state_dict under ${chain.map((k) => `'${k}'`).join(' then ')}` : 'the state_dict';
   if (node instanceof PickleDict && hasDirectTensor(node)) {
     if (chain.length > 0) notes.push(`the weights were read from ${where}`);
     notes.push(...unread);
-    return { tensors: stateDictEntries(node, where, notes), metadata, notes };
+    const tensors = stateDictEntries(file, node, where, notes, holders);
+    notes.push(...placeholderNotes(root));
+    return { tensors, metadata, notes };
   }
 
-  const tensors = walk(file, node);
+  const tensors = walk(file, node, holders);
   if (tensors.length === 0) {
     notes.push('the file holds no tensors');
   } else if (node instanceof TorchTensor) {
@@ -214,6 +284,6 @@ export function locateTensors(file: string, root: PickleValue): LocatedTensors {
     const under = chain.length > 0 ? ` under ${chain.map((k) => `'${k}'`).join(' then ')}` : '';
     notes.push(`no flat state_dict was found${under}: the ${tensors.length} tensors found in nested containers are named by their dotted paths`);
   }
-  notes.push(...unread);
+  notes.push(...unread, ...placeholderNotes(root));
   return { tensors, metadata, notes };
 }

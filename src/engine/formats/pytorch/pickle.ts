@@ -4,6 +4,7 @@ import {
   PickleGlobal,
   PickleSet,
   PickleTuple,
+  Placeholder,
   pickleTypeName,
   type PickleValue,
 } from './pickleValues';
@@ -11,7 +12,8 @@ import {
 /**
  * A restricted unpickler. Python's own runs whatever callable a pickle names; this one resolves
  * every GLOBAL through a policy that returns an inert PickleGlobal (or refuses), and REDUCE,
- * NEWOBJ and BUILD only ever reach the pure TypeScript constructors such globals carry. It reads
+ * NEWOBJ and BUILD only ever reach the pure TypeScript constructors such globals carry, or record
+ * themselves on a Placeholder. It reads
  * the opcodes that torch.save and pickle protocols 2 to 5 write for plain data.
  */
 
@@ -441,20 +443,27 @@ class Machine {
     return items;
   }
 
+  /** A list, or a placeholder (a list subclass Python would append to), which keeps the items. */
   private listOnTop(): PickleValue[] {
     const list = this.peek();
+    if (list instanceof Placeholder) return list.items;
     if (!Array.isArray(list)) throw new PickleProblem(`${this.opName} needs a list, found ${pickleTypeName(list)}`);
     return list;
   }
 
-  private dictOnTop(): PickleDict {
+  /** A dict, or a placeholder (a dict subclass such as defaultdict), which keeps the pairs in order. */
+  private dictOnTop(): PickleDict | Placeholder {
     const dict = this.peek();
-    if (!(dict instanceof PickleDict)) throw new PickleProblem(`${this.opName} needs a dict, found ${pickleTypeName(dict)}`);
+    if (!(dict instanceof PickleDict) && !(dict instanceof Placeholder)) throw new PickleProblem(`${this.opName} needs a dict, found ${pickleTypeName(dict)}`);
     return dict;
   }
 
-  private setItems(dict: PickleDict, items: readonly PickleValue[]): void {
+  private setItems(dict: PickleDict | Placeholder, items: readonly PickleValue[]): void {
     if (items.length % 2 !== 0) throw new PickleProblem(`${this.opName} has an odd number of values (${items.length}) for key-value pairs`);
+    if (dict instanceof Placeholder) {
+      for (const item of items) dict.pairs.push(item);
+      return;
+    }
     for (let i = 0; i < items.length; i += 2) {
       if (!dict.set(items[i]!, items[i + 1]!)) throw new PickleProblem(`${this.opName} uses a ${pickleTypeName(items[i])} as a dict key that is unhashable or too long`);
     }
@@ -487,8 +496,15 @@ class Machine {
     return target.call(args.items);
   }
 
-  /** BUILD: Python sets an object's state; the only objects allowed state are dicts (an OrderedDict's attributes). */
+  /**
+   * BUILD: Python sets an object's state. Dicts keep it as attributes (an OrderedDict's), a
+   * placeholder keeps it as it came; nothing else may have state.
+   */
   private build(target: PickleValue, state: PickleValue): void {
+    if (target instanceof Placeholder) {
+      target.states.push(state);
+      return;
+    }
     // State may come as (instance dict, slot dict); either part may be None.
     const parts = state instanceof PickleTuple && state.items.length === 2 ? state.items : [state];
     if (!(target instanceof PickleDict)) {

@@ -25,14 +25,21 @@ export class PickleTuple {
 /**
  * What a GLOBAL resolves to once a policy allows it. `call` is the pure TypeScript stand-in for
  * calling it (REDUCE, and NEWOBJ when `isClass`); a global without one can only be passed around.
+ * A global the policy does not know but lets through as a `placeholder` is never imported: calling
+ * it only records the call (a Placeholder).
  */
 export class PickleGlobal {
+  readonly call?: (args: readonly PickleValue[]) => PickleValue;
+
   constructor(
     readonly module: string,
     readonly name: string,
-    readonly call?: (args: readonly PickleValue[]) => PickleValue,
+    call?: (args: readonly PickleValue[]) => PickleValue,
     readonly isClass = false,
-  ) {}
+    readonly placeholder = false,
+  ) {
+    this.call = placeholder ? (args) => new Placeholder(this, args) : call;
+  }
 
   get qualifiedName(): string {
     return `${this.module}.${this.name}`;
@@ -42,6 +49,38 @@ export class PickleGlobal {
 /** An object an allow-listed constructor built (a tensor, a storage, a slice). */
 export abstract class PickleObject {
   abstract readonly typeName: string;
+}
+
+let placeholders = 0;
+
+/**
+ * What calling a placeholder global made, kept as plain data and nothing more: the global, the
+ * arguments it was called with, and whatever the pickle then gave the object (BUILD state,
+ * SETITEMS pairs, APPENDS items). Python would have imported the global and run it; nothing here
+ * runs. Each holds only values the pickle already pushed, so it is bounded by the pickle's size.
+ */
+export class Placeholder extends PickleObject {
+  /** Its identity as a dict key or set item: Python would hash it with its class's code. */
+  readonly id = placeholders++;
+  readonly states: PickleValue[] = [];
+  readonly items: PickleValue[] = [];
+  readonly pairs: PickleValue[] = [];
+
+  constructor(
+    readonly global: PickleGlobal,
+    readonly args: readonly PickleValue[],
+  ) {
+    super();
+  }
+
+  get typeName(): string {
+    return `placeholder for '${this.global.qualifiedName}'`;
+  }
+
+  /** Every value it holds, for walks over the unpickled structure. */
+  children(): PickleValue[] {
+    return [...this.args, ...this.states, ...this.items, ...this.pairs];
+  }
 }
 
 /**
@@ -70,6 +109,8 @@ export function hashKey(value: PickleValue): string | undefined {
       return v.length >= room ? undefined : leaf(`b${Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('latin1')}`);
     }
     if (v instanceof PickleGlobal) return leaf(`g${v.qualifiedName}`);
+    // Distinct placeholders stay distinct keys; equal ones pickled twice are rare (the memo shares them).
+    if (v instanceof Placeholder) return leaf(`p${v.id}`);
     if (v instanceof PickleTuple || (v instanceof PickleSet && v.frozen)) {
       if (leaf('t()') === undefined || v.items.length > room) return undefined;
       const parts: string[] = [];

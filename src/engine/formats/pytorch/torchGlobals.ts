@@ -6,14 +6,19 @@ import {
   PickleObject,
   PickleSet,
   PickleTuple,
+  Placeholder,
   pickleTypeName,
   type PickleValue,
 } from './pickleValues';
 
 /**
- * The globals a PyTorch checkpoint's data.pkl may name, each a pure TypeScript constructor of
- * data; every other global is refused. This is what stands between a checkpoint and code
- * execution, so it is an allow-list, never a block-list.
+ * The globals a PyTorch checkpoint's data.pkl may name. The tensor machinery is an allow-list,
+ * each entry a pure TypeScript constructor of data: nothing a tensor is rebuilt from can be
+ * anything else. Any other global (the argparse.Namespace, NumPy scalars and pathlib paths of a
+ * training checkpoint's hyperparameters) becomes a placeholder that records its name and the
+ * arguments it was called with; it is never imported and never called, so no global can run
+ * code. Globals whose only use in a pickle is to run code or reach the system are refused
+ * outright, so that such a file is reported as what it is rather than opened with a note.
  */
 
 /** A storage that a persistent id refers to: the bytes of the archive member `data/<key>`. */
@@ -88,8 +93,8 @@ const QUANTIZED_GLOBALS = new Set([
   'torch.per_tensor_symmetric', 'torch.per_channel_symmetric', 'torch.per_channel_affine_float_qparams',
 ]);
 
-/** The error for a global outside the allow-list, with the advice that fits what it is. */
-function refusal(file: string, module: string, name: string): FormatError {
+/** The error for a global Merge Lens will not stand in for, with the advice that fits what it is. */
+export function refusal(file: string, module: string, name: string): FormatError {
   const qualified = `${module}.${name}`;
   const head = `refuses to load global '${qualified}'`;
   if (module.startsWith('torch.nn.modules') || module === '__main__' || module.startsWith('__main__.')) {
@@ -109,19 +114,34 @@ function refusal(file: string, module: string, name: string): FormatError {
 
 function index(file: string, where: string, value: PickleValue | undefined, what: string): number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
-    throw new FormatError(file, `${where} expects ${what} as a non-negative integer, found ${describe(value)}`);
+    throw wrongKind(file, value, `${where} expects ${what} as a non-negative integer, found ${describe(value)}`);
   }
   return value;
 }
 
 function intList(file: string, where: string, value: PickleValue | undefined, what: string): number[] {
   const items = value instanceof PickleTuple ? value.items : Array.isArray(value) ? value : undefined;
-  if (!items) throw new FormatError(file, `${where} expects ${what} as a tuple of integers, found ${describe(value)}`);
+  if (!items) throw wrongKind(file, value, `${where} expects ${what} as a tuple of integers, found ${describe(value)}`);
   return items.map((item, i) => index(file, where, item, `${what}[${i}]`));
 }
 
 export function describe(value: PickleValue | undefined): string {
   return typeof value === 'number' || typeof value === 'bigint' ? `${pickleTypeName(value)} ${value}` : pickleTypeName(value);
+}
+
+/** The global behind a placeholder, or a placeholder global itself; undefined for anything else. */
+export function placeholderGlobal(value: PickleValue | undefined): PickleGlobal | undefined {
+  if (value instanceof Placeholder) return value.global;
+  return value instanceof PickleGlobal && value.placeholder ? value : undefined;
+}
+
+/**
+ * The error for a value of the wrong kind where a tensor is rebuilt: a placeholder there is the
+ * global that failed to build the weights, so the refusal names it (with its advice).
+ */
+function wrongKind(file: string, value: PickleValue | undefined, problem: string): FormatError {
+  const global = placeholderGlobal(value);
+  return global ? refusal(file, global.module, global.name) : new FormatError(file, problem);
 }
 
 function tupleItems(value: PickleValue | undefined): readonly PickleValue[] | undefined {
@@ -140,7 +160,7 @@ function expectArgs(file: string, where: string, args: readonly PickleValue[], m
 /** The tensor a `_rebuild_tensor*` call describes, checked before it is trusted. */
 function rebuildTensor(file: string, where: string, args: readonly PickleValue[], dtypeOverride?: DType): TorchTensor {
   const [storage, offset, size, stride] = args;
-  if (!(storage instanceof TorchStorage)) throw new FormatError(file, `${where} expects a storage first, found ${describe(storage)}`);
+  if (!(storage instanceof TorchStorage)) throw wrongKind(file, storage, `${where} expects a storage first, found ${describe(storage)}`);
   const shape = intList(file, where, size, 'the size');
   const strides = intList(file, where, stride, 'the stride');
   if (Number.isNaN(elementCount(shape))) throw new FormatError(file, `${where} has an impossibly large size [${shape.join(', ')}]`);
@@ -153,7 +173,7 @@ function rebuildTensor(file: string, where: string, args: readonly PickleValue[]
 }
 
 function asParameter(file: string, where: string, data: PickleValue | undefined): TorchTensor {
-  if (!(data instanceof TorchTensor)) throw new FormatError(file, `${where} expects a tensor, found ${describe(data)}`);
+  if (!(data instanceof TorchTensor)) throw wrongKind(file, data, `${where} expects a tensor, found ${describe(data)}`);
   const { storage, dtype, storageOffset, shape, strides } = data;
   return new TorchTensor(storage, dtype, storageOffset, shape, strides, true);
 }
@@ -226,12 +246,12 @@ function rebuildFromType(file: string, args: readonly PickleValue[]): TorchTenso
     const [func, type, funcArgs] = call;
     const typeName = type instanceof PickleGlobal ? type.qualifiedName : undefined;
     if (typeName !== 'torch.Tensor' && typeName !== 'torch.nn.parameter.Parameter') {
-      throw new FormatError(file, `${where} expects torch.Tensor or torch.nn.parameter.Parameter as the type, found ${describe(type)}`);
+      throw wrongKind(file, type, `${where} expects torch.Tensor or torch.nn.parameter.Parameter as the type, found ${describe(type)}`);
     }
-    const inner = func instanceof PickleGlobal ? func.call : undefined;
+    const inner = func instanceof PickleGlobal && !func.placeholder ? func.call : undefined;
     const innerArgs = tupleItems(funcArgs);
     if (!inner || !innerArgs) {
-      throw new FormatError(file, `${where} expects a rebuild function and its arguments, found ${describe(func)} and ${describe(funcArgs)}`);
+      throw wrongKind(file, func, `${where} expects a rebuild function and its arguments, found ${describe(func)} and ${describe(funcArgs)}`);
     }
     asParameters.push(typeName === 'torch.nn.parameter.Parameter');
     if ((func as PickleGlobal).qualifiedName !== FROM_TYPE) {
@@ -278,7 +298,7 @@ const CALLABLES: ReadonlyMap<string, readonly [Constructor, boolean]> = new Map(
     const dtype = args[6];
     const known = dtype instanceof PickleGlobal && dtype.module === 'torch' ? TORCH_DTYPES.get(dtype.name) : undefined;
     if (known === null) throw new FormatError(file, `a tensor has dtype ${describe(dtype)}, which Merge Lens cannot read`);
-    if (!known) throw new FormatError(file, `${where} expects a torch dtype, found ${describe(dtype)}`);
+    if (!known) throw wrongKind(file, dtype, `${where} expects a torch dtype, found ${describe(dtype)}`);
     return rebuildTensor(file, where, args, known);
   }, false],
   'torch._utils._rebuild_parameter': [(file, args) => {
@@ -323,6 +343,43 @@ function isInertGlobal(module: string, name: string): boolean {
   return module === 'torch.nn.parameter' && name === 'Parameter';
 }
 
+/**
+ * Modules whose globals a pickle names only to run code or reach the system (processes, files,
+ * sockets, imports, code objects, other pickles). No checkpoint's data needs them.
+ */
+const FORBIDDEN_MODULES = [
+  'os', 'posix', 'nt', 'subprocess', '_posixsubprocess', 'sys', 'shutil', 'socket', 'importlib', 'runpy',
+  'ctypes', 'pty', 'code', 'codeop', 'types', 'pickle', '_pickle', 'marshal', 'shelve', 'webbrowser',
+  'multiprocessing', 'signal', 'asyncio', 'threading', '_thread', 'timeit', 'pdb', 'bdb', 'trace',
+  'profile', 'cProfile', 'io', '_io', 'tempfile', 'glob', 'zipimport', 'pkgutil', 'commands', 'popen2',
+  // Python 2's name for builtins: Python 3 has no such module (protocol 2 pickles are mapped to builtins before this).
+  '__builtin__',
+];
+
+/**
+ * The builtins a hyperparameter can be made of, which become placeholders (the data types Python
+ * pickles by calling them, and getattr, which Python 3.11 pickles an enum member with); every other
+ * builtin (eval, exec, compile, open, __import__, setattr, ...) is refused.
+ */
+const BUILTIN_PLACEHOLDERS = new Set([
+  'getattr', 'complex', 'range', 'bytearray', 'int', 'float', 'str', 'bool', 'list', 'dict', 'tuple', 'object',
+]);
+
+/**
+ * torch's own machinery for rebuilding tensors and storages beyond the allow-list (quantized and
+ * sparse tensors, storages of other kinds, a nested torch.load): whatever it builds is a tensor
+ * Merge Lens cannot read, so it is refused, with the conversion to make, rather than stood in for.
+ */
+function isTensorMachinery(module: string, name: string): boolean {
+  if (module === 'torch._utils' || module === 'torch.storage' || module === 'torch.serialization') return true;
+  return QUANTIZED_GLOBALS.has(`${module}.${name}`) || (module === 'torch' && name.endsWith('Storage'));
+}
+
+function isForbidden(module: string, name: string): boolean {
+  if (module === 'builtins') return !BUILTIN_PLACEHOLDERS.has(name);
+  return FORBIDDEN_MODULES.some((m) => module === m || module.startsWith(`${m}.`));
+}
+
 /** The findGlobal policy for a PyTorch checkpoint in `file`. */
 export function torchGlobals(file: string): (module: string, name: string) => PickleGlobal {
   return (module, name) => {
@@ -332,7 +389,8 @@ export function torchGlobals(file: string): (module: string, name: string) => Pi
       return new PickleGlobal(module, name, (args) => construct(file, args), isClass);
     }
     if (isInertGlobal(module, name)) return new PickleGlobal(module, name);
-    throw refusal(file, module, name);
+    if (isForbidden(module, name) || isTensorMachinery(module, name)) throw refusal(file, module, name);
+    return new PickleGlobal(module, name, undefined, true, true);
   };
 }
 
@@ -342,7 +400,7 @@ export function torchGlobals(file: string): (module: string, name: string) => Pi
  */
 export function storageReference(file: string, type: PickleValue, key: PickleValue, location: PickleValue, numel: PickleValue): TorchStorage {
   if (!(type instanceof PickleGlobal) || type.module !== 'torch' || !(type.name === 'UntypedStorage' || STORAGE_DTYPES.has(type.name))) {
-    throw new FormatError(file, `a storage reference names ${describe(type)} as its type, which is not a torch storage class`);
+    throw wrongKind(file, type, `a storage reference names ${describe(type)} as its type, which is not a torch storage class`);
   }
   if (typeof key !== 'string' || !/^[A-Za-z0-9_.-]+$/.test(key)) {
     const shown = typeof key === 'string' ? `'${key.slice(0, 100)}'` : describe(key);

@@ -4,7 +4,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FormatError } from '../../../../src/engine/io/formatError';
 import { unpickle, type UnpickleOptions } from '../../../../src/engine/formats/pytorch/pickle';
-import { PickleDict, PickleGlobal, PickleSet, PickleTuple, type PickleValue } from '../../../../src/engine/formats/pytorch/pickleValues';
+import { locateTensors } from '../../../../src/engine/formats/pytorch/locateTensors';
+import { PickleDict, PickleGlobal, PickleSet, PickleTuple, Placeholder, type PickleValue } from '../../../../src/engine/formats/pytorch/pickleValues';
 import { PickleSlice, torchGlobals } from '../../../../src/engine/formats/pytorch/torchGlobals';
 import { fixture, tempDir } from '../../../helpers/paths';
 import { op, pickle } from './handmade';
@@ -171,12 +172,19 @@ test('a pickle that asks for os.system is refused and nothing runs', () => {
   assert.equal(existsSync(marker), false);
 });
 
-test('a pickled nn.Module is refused with advice to save its state_dict', () => {
+test('a pickled nn.Module is a placeholder, never imported, and refused with advice to save its state_dict where the weights should be', () => {
   for (const [module, name] of [['torch.nn.modules.linear', 'Linear'], ['__main__', 'Net']] as const) {
-    refuses(
-      pickle(op.proto(2), ...op.global(module, name), op.stop),
-      new RegExp(`refuses to load global '${module.replace(/\./g, '\\.')}\\.${name}': the file pickles a whole model object .*torch\\.save\\(model\\.state_dict\\(\\), path\\)`),
-    );
+    const advice = new RegExp(`model\\.pt: refuses to load global '${module.replace(/\./g, '\\.')}\\.${name}': the file pickles a whole model object .*torch\\.save\\(model\\.state_dict\\(\\), path\\)`);
+    const bare = load(pickle(op.proto(2), ...op.global(module, name), op.stop));
+    assert.ok(bare instanceof PickleGlobal && bare.placeholder);
+    assert.throws(() => locateTensors(FILE, bare), advice);
+    // As torch.save writes a module: NEWOBJ with no arguments, then BUILD with its __dict__.
+    const model = load(pickle(op.proto(2), ...op.global(module, name), op.emptyTuple, op.newobj, op.emptyDict, ...op.str('training'), op.true, op.setitem, op.build, op.stop));
+    assert.ok(model instanceof Placeholder);
+    assert.equal(model.global.qualifiedName, `${module}.${name}`);
+    assert.deepEqual(model.args, []);
+    assert.ok(model.states[0] instanceof PickleDict && model.states[0].get('training') === true);
+    assert.throws(() => locateTensors(FILE, model), advice);
   }
 });
 
