@@ -22,7 +22,7 @@ import { RESULTS_VIEW_TYPE, SERIES_VIEW_TYPE } from './viewTypes';
 
 export function activate(context: vscode.ExtensionContext): void {
   const output = vscode.window.createOutputChannel('Merge Lens');
-  const jobs = new JobQueue(context.asAbsolutePath('dist/worker.js'), () => readSettings().workers);
+  const jobs = new JobQueue(context.asAbsolutePath('dist/worker.js'), readSettings);
   // Without a workspace there is no workspace storage: results are then cached per user.
   const storage = context.storageUri ?? context.globalStorageUri;
   const cacheDirectory = vscode.Uri.joinPath(storage, 'results').fsPath;

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { memoryLimitMb } from '../engine/compare/memoryLimit';
 import type { JobName, JobParams, JobResult } from '../shared/workerProtocol';
 import { JobCancelled, runJob } from './runJob';
 
@@ -23,7 +24,8 @@ interface Waiting {
 
 /**
  * Runs worker jobs, at most `mergeLens.workers` at once; the rest wait their turn. Every job
- * is one fresh worker thread (runJob), so the extension host only waits and shows progress. A
+ * is one fresh worker thread (runJob) under `mergeLens.workerMemoryMb`, so the extension host
+ * only waits and shows progress, and a worker that dies fails only its job. A
  * status-bar item says while anything runs.
  */
 export class JobQueue implements vscode.Disposable {
@@ -33,7 +35,8 @@ export class JobQueue implements vscode.Disposable {
 
   constructor(
     private readonly workerScript: string,
-    private readonly concurrency: () => number,
+    /** The settings now: `workers` jobs at once, each worker's heap limited to `workerMemoryMb` (0: automatic). */
+    private readonly limits: () => { readonly workers: number; readonly workerMemoryMb: number },
   ) {
     this.status.name = 'Merge Lens jobs';
   }
@@ -77,6 +80,7 @@ export class JobQueue implements vscode.Disposable {
     try {
       return await runJob(this.workerScript, job, params, {
         onProgress: (stage, fraction) => listen(stage, fraction ?? null),
+        memoryMb: memoryLimitMb(this.limits().workerMemoryMb),
         ...(signal ? { signal } : {}),
       });
     } finally {
@@ -89,7 +93,7 @@ export class JobQueue implements vscode.Disposable {
   /** Resolves when a worker may start; rejects if cancelled while waiting. */
   private slot(signal: AbortSignal, listen: (stage: string, fraction: number | null) => void): Promise<void> {
     if (signal.aborted) return Promise.reject(new JobCancelled());
-    if (this.running.size < this.concurrency()) return Promise.resolve();
+    if (this.running.size < this.limits().workers) return Promise.resolve();
     listen('waiting for a free worker (setting mergeLens.workers)', null);
     return new Promise((resolve, reject) => {
       const entry: Waiting = {

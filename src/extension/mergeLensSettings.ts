@@ -5,6 +5,7 @@
  * states them for the Settings editor and a test holds the two together.
  */
 import { CHOICE_DEFAULTS, clampInteger, clampWithin, INTEGER_LIMITS, type CompareChoices } from '../engine/compare/resolveRequest';
+import { MEMORY_LIMITS } from '../engine/compare/memoryLimit';
 import { THREAD_LIMITS } from '../engine/parallel/threadCount';
 import { METHOD_NAMES, WEIGHTS_ONLY_METHODS, type AlignmentName, type MethodName } from '../shared/compareReport';
 import { ACTIVATIONS, BACKEND_CHOICES, type Activation, type BackendChoice, type Normalization } from '../shared/compareRequest';
@@ -20,6 +21,8 @@ export interface MergeLensSettings {
   readonly workers: number;
   /** Threads each comparison measures with (0: one per core); changes no number, so not in the request. */
   readonly threads: number;
+  /** Each job's worker heap limit in MB (0: automatic, see memoryLimit.ts); changes no number, so not in the request. */
+  readonly workerMemoryMb: number;
   readonly seed: number;
   readonly restarts: number;
   readonly bnReset: boolean;
@@ -66,6 +69,7 @@ export function parseSettings(get: (key: string) => unknown): MergeLensSettings 
     workers:
       typeof workers === 'number' && Number.isFinite(workers) ? Math.min(WORKER_LIMITS.max, Math.max(WORKER_LIMITS.min, Math.round(workers))) : WORKER_LIMITS.default,
     threads: clampWithin(THREAD_LIMITS, get('threads')),
+    workerMemoryMb: clampWithin(MEMORY_LIMITS, get('workerMemoryMb')),
     seed: clampInteger('seed', get('seed')),
     restarts: clampInteger('restarts', get('restarts')),
     bnReset: flag(get('bnReset'), CHOICE_DEFAULTS.bnReset),
@@ -112,4 +116,5 @@ export const SETTING_LIMITS = {
   restarts: INTEGER_LIMITS.restarts,
   workers: WORKER_LIMITS,
   threads: THREAD_LIMITS,
+  workerMemoryMb: MEMORY_LIMITS,
 } as const;

@@ -140,11 +140,12 @@ function transpose(data: Float32Array, rows: number, cols: number): Float32Array
 }
 
 /**
- * Reads the network's parameters into the engine's layout under the file's own tensor names.
+ * Reads the network's parameters into the engine's layout under the file's own tensor names
+ * (`known`: the checkpoint's layout, already worked out).
  * NaN or infinite values are refused: no measurement would mean anything.
  */
-export async function readNetwork(checkpoint: Checkpoint, options: NetworkOptions): Promise<LoadedNetwork> {
-  const layout = await networkLayout(checkpoint, options);
+export async function readNetwork(checkpoint: Checkpoint, options: NetworkOptions, known?: NetworkLayout): Promise<LoadedNetwork> {
+  const layout = known ?? (await networkLayout(checkpoint, options));
   const { network } = layout;
   const shapes = valueShapes(network);
   const params = new Map<string, Tensor32>();

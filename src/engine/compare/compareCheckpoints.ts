@@ -35,6 +35,9 @@ import { loadCheckpointPair, type CheckpointPair } from './loadPair';
 import { checkDataFits, firstSamples, normalized, openData, summariseDataset } from './loadData';
 import { resolveCompareRequest, type CompareChoices } from './resolveRequest';
 import { measuringThreads } from '../parallel/threadCount';
+import { checkComparisonMemory, estimateComparisonMemory, networkParameters } from './comparisonMemory';
+import { threadMemoryLimit } from './memoryLimit';
+import { basename } from 'node:path';
 
 /** How a running comparison reports, stops and spreads its work: not part of what it computes. */
 export interface CompareRun {
@@ -113,7 +116,25 @@ export async function compareCheckpoints(choices: CompareChoices, run: CompareRu
   }
   const sample: SampleShape | null = request.inputShape ? { shape: request.inputShape, file: null } : data ? { shape: data.evaluation.inputShape, file: data.evaluation.file } : null;
   progress('reading checkpoints', data ? 0.01 : 0);
-  const pair = await loadCheckpointPair(request.a, request.b, { activation: request.activation, description: request.description, sample });
+  const threads = measuringThreads(run.threads, backend.name);
+  const pair = await loadCheckpointPair(request.a, request.b, { activation: request.activation, description: request.description, sample }, ([a, b]) => {
+    // Refused from the headers, before any tensor is read, when the whole comparison would not fit.
+    const evaluation = data?.evaluation;
+    const estimate = estimateComparisonMemory({
+      network: a.network,
+      parameters: Math.max(networkParameters(a.network, a.shapeOf), networkParameters(b.network, b.shapeOf)),
+      alignments: new Set(request.methods.map(alignmentOf)).size,
+      data: data && {
+        evaluation: evaluation!.count,
+        separateFit: data.fit === evaluation ? 0 : data.fit.count,
+        normalized: request.normalization !== null,
+        fitSamples: Math.min(request.fitSamples, data.fit.count),
+        evaluationUsed: evaluation!.count,
+      },
+      helpers: data && request.layerBarriers && layerUnits(a.network).length > 1 ? threads - 1 : 0,
+    });
+    checkComparisonMemory(estimate, threadMemoryLimit(), `${basename(request.a)} with ${basename(request.b)}`);
+  });
   const { network } = pair;
   if (data) {
     checkDataFits(data.evaluation, network, 'evaluation');
@@ -138,7 +159,6 @@ export async function compareCheckpoints(choices: CompareChoices, run: CompareRu
   const probe = data
     ? firstSamples(data.evaluation, EQUIVALENCE_SAMPLES)
     : { inputs: gaussianInputs(EQUIVALENCE_SAMPLES * inputSize, EQUIVALENCE_SEED), count: EQUIVALENCE_SAMPLES };
-  const threads = measuringThreads(run.threads, backend.name);
   // Σ of A's layer inputs on the fit data, measured once: covariance matching and every method's covariance-weighted W2 read it.
   let moments: Promise<CovarianceInputs> | null = null;
   const covarianceMoments = (): Promise<CovarianceInputs> => {

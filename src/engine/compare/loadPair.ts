@@ -1,5 +1,5 @@
 import type { SampleShape } from '../architecture/inputShape';
-import { readNetwork, type LoadedNetwork } from '../architecture/loadNetwork';
+import { networkLayout, readNetwork, type LoadedNetwork } from '../architecture/loadNetwork';
 import type { TensorData } from '../formats/checkpoint';
 import { openCheckpoint } from '../formats/openCheckpoint';
 import { FormatError } from '../io/formatError';
@@ -25,6 +25,15 @@ export interface StoredAs {
   readonly transposed: boolean;
 }
 
+/** A checkpoint's network as its header states it, before any value is read. */
+export interface HeaderNetwork {
+  readonly network: Network;
+  readonly shapeOf: (name: string) => readonly number[];
+}
+
+/** Called with A's and B's networks once both headers are read, before any tensor's values: throwing refuses the pair. */
+export type PairCheck = (networks: readonly [HeaderNetwork, HeaderNetwork]) => void;
+
 export interface CheckpointPair {
   /** A's network, under A's tensor names. */
   readonly network: Network;
@@ -38,12 +47,27 @@ export interface CheckpointPair {
   readonly summaries: { readonly a: CheckpointSummary; readonly b: CheckpointSummary };
 }
 
-async function readOne(file: string, options: ModelOptions) {
-  const checkpoint = await openCheckpoint(file);
+/** Both checkpoints' networks from their headers, then `beforeReading` (which may refuse), then their values. */
+async function readBoth(fileA: string, fileB: string, options: ModelOptions, beforeReading: PairCheck | undefined) {
+  const checkpointA = await openCheckpoint(fileA);
   try {
-    return { loaded: await readNetwork(checkpoint, options), format: checkpoint.format, shapes: new Map(checkpoint.tensors.map((t) => [t.name, t.shape])) };
+    const checkpointB = await openCheckpoint(fileB);
+    try {
+      const checkpoints = [checkpointA, checkpointB] as const;
+      const layouts = await Promise.all(checkpoints.map((c) => networkLayout(c, options)));
+      beforeReading?.(layouts.map((layout, k) => ({ network: layout.network, shapeOf: (name: string) => checkpoints[k]!.info(name).shape })) as [HeaderNetwork, HeaderNetwork]);
+      return await Promise.all(
+        checkpoints.map(async (checkpoint, k) => ({
+          loaded: await readNetwork(checkpoint, options, layouts[k]),
+          format: checkpoint.format,
+          shapes: new Map(checkpoint.tensors.map((t) => [t.name, t.shape])),
+        })),
+      );
+    } finally {
+      await checkpointB.close();
+    }
   } finally {
-    await checkpoint.close();
+    await checkpointA.close();
   }
 }
 
@@ -71,11 +95,11 @@ function describeNode(node: NetworkNode): string {
 
 /**
  * Reads both checkpoints and checks they hold one architecture, naming the first layer or tensor
- * that differs. Names may differ (a PyTorch A against a TensorFlow.js B): layers are matched by
+ * that differs. `beforeReading` sees both networks once the headers are read, before any values. Names may differ (a PyTorch A against a TensorFlow.js B): layers are matched by
  * position in the network.
  */
-export async function loadCheckpointPair(fileA: string, fileB: string, options: ModelOptions): Promise<CheckpointPair> {
-  const [a, b] = await Promise.all([readOne(fileA, options), readOne(fileB, options)]);
+export async function loadCheckpointPair(fileA: string, fileB: string, options: ModelOptions, beforeReading?: PairCheck): Promise<CheckpointPair> {
+  const [a, b] = await readBoth(fileA, fileB, options, beforeReading);
   const na = a.loaded.network.nodes;
   const nb = b.loaded.network.nodes;
   const weighted = (nodes: readonly NetworkNode[]) => nodes.filter((n) => n.op === 'linear' || n.op === 'conv2d').length;

@@ -18,7 +18,7 @@ import { repairFamily } from './repairLayers';
 import { channelDeviations, collapseRatio } from './varianceCollapse';
 
 /** Activation values one LLFC batch holds per network (16 Mi float32, 64 MiB): three such sets are alive at once. */
-const LLFC_VALUES_PER_BATCH = 1 << 24;
+export const LLFC_VALUES_PER_BATCH = 1 << 24;
 
 /** Labelled evaluation samples: count × input size, row-major in PyTorch's layout (a `Dataset` fits). */
 export interface EvaluationData {
@@ -162,6 +162,8 @@ export class PathEvaluator {
       // A macrotask turn lets an abort message, and the helpers' answers, reach this thread.
       await new Promise((resolve) => setImmediate(resolve));
       options.signal?.throwIfAborted();
+      // A helper that died (out of memory, an exit) ends the measurement now, not after this thread's share.
+      this.pool?.throwIfFailed();
     };
     let passIndex = 0;
     const next = () => pass(passIndex++);
@@ -177,7 +179,11 @@ export class PathEvaluator {
     let failed = true;
     try {
       const pool = queue.length > 1 ? this.helpers() : null;
-      if (pool) helperRuns = this.helperRuns(pool, paramsB, queue, alphas, layerBarriers, (unit, which, batch, batches) => report(layerPass(unit, which), batch, batches));
+      if (pool) {
+        helperRuns = this.helperRuns(pool, paramsB, queue, alphas, layerBarriers, (unit, which, batch, batches) => report(layerPass(unit, which), batch, batches));
+        // Their failure is read at this thread's next batch and at the end: never an unhandled rejection meanwhile.
+        for (const run of helperRuns) run.catch(() => {});
+      }
       const everything = this.network.nodes.map(hasTensors);
       const plain: InterpolationFamily = { network: this.network, a: this.tensorsA, b: tensorsB, interpolated: everything };
       let path: { curve: PathCurve; llfc: LlfcLayer[] };

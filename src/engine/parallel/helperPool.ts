@@ -2,6 +2,8 @@ import { existsSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { LayerBarrier } from '../../shared/compareReport';
+import { threadMemoryLimit } from '../compare/memoryLimit';
+import { InputError } from '../io/inputError';
 import type { Params } from '../model/params';
 import { paramEntries, type FromHelper, type LayerPass, type ToHelper } from './computeProtocol';
 
@@ -29,8 +31,13 @@ class Helper {
     // A helper never keeps the process alive: whoever forgets to dispose still exits.
     worker.unref();
     worker.on('message', (message: FromHelper) => this.receive(message));
-    worker.on('error', (error) => this.fail(error));
+    worker.on('error', (error: Error & { code?: string }) => this.fail(error.code === 'ERR_WORKER_OUT_OF_MEMORY' ? outOfMemory() : error));
     worker.on('exit', (code) => this.fail(new Error(`a compute helper stopped (exit code ${code})`)));
+  }
+
+  /** Why this helper can no longer answer, once it cannot. */
+  get failed(): Error | null {
+    return this.failure;
   }
 
   post(message: ToHelper): void {
@@ -75,6 +82,14 @@ class Helper {
   }
 }
 
+/** A helper past its heap limit: the comparison needs more memory than it may use, not a bug. */
+function outOfMemory(): InputError {
+  const limit = threadMemoryLimit();
+  return new InputError(
+    `a compute helper ran out of memory (its limit is ${limit.mb} MB) measuring per-layer barriers; use fewer threads or samples${limit.raise ? `, or ${limit.raise}` : ''}`,
+  );
+}
+
 /**
  * Worker threads that each hold a copy of A, the data and the B last given, and measure
  * per-layer barriers on request: the path evaluator's other cores. Terminating rejects whatever
@@ -89,13 +104,22 @@ export class HelperPool {
 
   /** `count` helpers running `script`, each set up alike. */
   static start(script: string, count: number, setup: Extract<ToHelper, { type: 'setup' }>): HelperPool {
-    const helpers = Array.from({ length: count }, () => new Helper(new Worker(script)));
+    // Each helper works under the limit of the thread that starts it (the editor's job worker has one).
+    const limit = threadMemoryLimit();
+    const helpers = Array.from({ length: count }, () => new Helper(new Worker(script, { resourceLimits: { maxOldGenerationSizeMb: limit.mb } })));
     for (const helper of helpers) helper.post(setup);
     return new HelperPool(helpers);
   }
 
   get size(): number {
     return this.helpers.length;
+  }
+
+  /** Throws why a helper stopped, if one has: the measurement cannot finish without its layers. */
+  throwIfFailed(): void {
+    if (this.terminated) return;
+    const failure = this.helpers.find((helper) => helper.failed)?.failed;
+    if (failure) throw failure;
   }
 
   /** Hands every helper π(θB); the requests after this measure against it. */

@@ -1,0 +1,125 @@
+import { InputError } from '../io/inputError';
+import type { MemoryLimit } from './memoryLimit';
+import { LLFC_VALUES_PER_BATCH } from '../metrics/pathEvaluator';
+import { batchSizeFor } from '../model/forward';
+import { nodeTensors, type Network } from '../model/network';
+import { valueShapes } from '../model/networkShapes';
+import { networkChannelSpaces } from '../model/networkSpaces';
+import { derivePermutationSpec } from '../model/permutationSpec';
+
+const MIB = 1 << 20;
+
+/** What a comparison will hold, known from the checkpoints' headers and the data before any tensor is read. */
+export interface ComparisonSize {
+  /** A's network (B's is the same, or the comparison is refused after reading). */
+  readonly network: Network;
+  /** Float32 values of the larger of A's and B's parameters, as their headers declare them. */
+  readonly parameters: number;
+  /** Distinct alignments (a method and its REPAIR variant share one): each keeps its own π(B). */
+  readonly alignments: number;
+  /** The samples held and used; null when weights only. */
+  readonly data: {
+    /** Samples of the evaluation file, and of the fit file when it is another file (else 0). */
+    readonly evaluation: number;
+    readonly separateFit: number;
+    /** Whether the inputs are normalised: a normalised copy of each file beside it. */
+    readonly normalized: boolean;
+    /** Fit samples used and evaluation samples measured on (the batches' size at most). */
+    readonly fitSamples: number;
+    readonly evaluationUsed: number;
+  } | null;
+  /** Compute helper threads (measuring threads − 1) that take per-layer barriers; 0 when there are none. */
+  readonly helpers: number;
+}
+
+export interface MemoryEstimate {
+  readonly bytes: number;
+  /** The estimate's parts, for the message. */
+  readonly parts: {
+    readonly parameters: number;
+    readonly data: number;
+    readonly activations: number;
+    readonly matrices: number;
+    readonly helpers: number;
+  };
+}
+
+/**
+ * The JavaScript runtime, TensorFlow.js and the wasm backend's own heap, per thread, before any of
+ * our data: the fixture MLP's comparison on two threads peaks at 200 MB resident, about 15 MB of it data.
+ */
+const RUNTIME_BYTES = 64 * MIB;
+
+/** Float32 values in a network's parameters, from each tensor's declared shape. */
+export function networkParameters(network: Network, shapeOf: (name: string) => readonly number[]): number {
+  let total = 0;
+  for (const node of network.nodes) for (const name of nodeTensors(node)) total += shapeOf(name).reduce((x, y) => x * y, 1);
+  return total;
+}
+
+/**
+ * The comparison's peak memory, roughly and from above. Every part is float32 (4 bytes) except
+ * the square matrices (float64, 8 bytes); P is `parameters`, D the input size of one sample.
+ * - Parameters: 4·P·(2 + alignments + 3). A and B are read whole; each alignment's π(B) is kept
+ *   for the report and the exports; while a path is measured the backend holds A's tensors, the
+ *   π(B) being measured and one interpolated network.
+ * - Data: 4·D·(evaluation + separate fit samples), twice when normalised (the copy beside the file).
+ * - Activations: three sets of a batch's values are alive at once (A's, π(B)'s and the
+ *   interpolated network's, for LLFC), each capped as the path evaluator caps them:
+ *   4·3·min(LLFC_VALUES_PER_BATCH, batch·V), V every node's values for one sample.
+ * - Matrices: per group of n units, n² for its unit correlations (kept), the moments that
+ *   accumulate them and the cost matrix of its assignment: 8·3·Σn²; with data, Σ of every
+ *   weighted layer's inputs (fan-in + 1 for the bias): 8·Σ(fan-in + 1)².
+ * - Helpers: each holds A and π(B) as sent and uploaded and an interpolated network (4·P·5), its
+ *   own copy of the samples used (4·D·(fit + evaluation used)), activations as above, and a runtime.
+ * Weight matching's scratch, the per-tensor conversions while reading and the report are small
+ * beside these and ride in the runtime's share.
+ */
+export function estimateComparisonMemory(size: ComparisonSize): MemoryEstimate {
+  const { network, parameters: p, data } = size;
+  const shapes = valueShapes(network);
+  const inputSize = network.input.reduce((x, y) => x * y, 1);
+  const perSample = shapes.reduce((sum, shape) => sum + shape.reduce((x, y) => x * y, 1), inputSize);
+  const spec = derivePermutationSpec(networkChannelSpaces(network));
+
+  const parameters = 4 * p * (2 + size.alignments + 3);
+  const dataBytes = data ? 4 * inputSize * (data.evaluation + data.separateFit) * (data.normalized ? 2 : 1) : 0;
+  const batch = data ? Math.max(1, Math.min(batchSizeFor(network), Math.max(data.fitSamples, data.evaluationUsed))) : 0;
+  const activations = 4 * 3 * Math.min(LLFC_VALUES_PER_BATCH, batch * perSample);
+  let squares = 0;
+  for (const group of spec.groups) squares += 3 * group.size * group.size;
+  if (data) {
+    for (const node of network.nodes) {
+      const fanIn = node.op === 'linear' ? node.inFeatures : node.op === 'conv2d' ? node.inChannels * node.kernel[0] * node.kernel[1] : -1;
+      if (fanIn >= 0) squares += (fanIn + 1) ** 2;
+    }
+  }
+  const matrices = 8 * squares;
+  const helperData = data ? 4 * inputSize * (data.fitSamples + data.evaluationUsed) : 0;
+  const helpers = size.helpers * (4 * p * 5 + helperData + activations + RUNTIME_BYTES);
+  const parts = { parameters, data: dataBytes, activations, matrices, helpers };
+  return { bytes: RUNTIME_BYTES + parameters + dataBytes + activations + matrices + helpers, parts };
+}
+
+/** Megabytes for people: "5,210 MB". */
+export const megabytes = (bytes: number): string => `${Math.ceil(bytes / MIB).toLocaleString('en-US')} MB`;
+
+/**
+ * Refuses, before any tensor is read, a comparison whose estimate passes `limitMb`, naming what it
+ * needs, the largest part and what to do.
+ */
+export function checkComparisonMemory(estimate: MemoryEstimate, limit: MemoryLimit, what: string): void {
+  if (estimate.bytes <= limit.mb * MIB) return;
+  const words: Record<keyof MemoryEstimate['parts'], string> = {
+    parameters: 'copies of the parameters',
+    data: 'the data',
+    activations: 'activations',
+    matrices: 'unit-by-unit matrices',
+    helpers: 'the compute helpers',
+  };
+  const [largest, bytes] = Object.entries(estimate.parts).reduce((a, b) => (b[1] > a[1] ? b : a));
+  throw new InputError(
+    `comparing ${what} needs about ${megabytes(estimate.bytes)} (${megabytes(bytes)} of it ${words[largest as keyof typeof words]}) but the memory limit is ${megabytes(limit.mb * MIB)}; ` +
+      `use fewer samples or threads${limit.raise ? `, or ${limit.raise}` : ''}`,
+  );
+}
