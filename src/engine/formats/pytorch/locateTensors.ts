@@ -1,4 +1,4 @@
-import { FormatError } from '../../io/formatError';
+import { clip, FormatError } from '../../io/formatError';
 import { PickleDict, PickleSet, PickleTuple, Placeholder, type PickleValue } from './pickleValues';
 import { placeholderGlobal, refusal, TorchStorage, TorchTensor } from './torchGlobals';
 
@@ -31,6 +31,8 @@ const MAX_WRAPPER_DEPTH = 4;
 const MAX_NESTING = 100;
 /** Names listed in one note before "and N more". */
 const LISTED_NAMES = 5;
+/** Placeholder globals listed in one note before "and N more". */
+const LISTED_GLOBALS = 8;
 /** Longest top-level string kept as metadata. */
 const MAX_METADATA_TEXT = 200;
 
@@ -167,7 +169,10 @@ function refuseFailedWeights(file: string, value: PickleValue, holders: Readonly
  */
 function placeholderNotes(root: PickleValue): string[] {
   const groups: Array<[string, PickleValue]> = root instanceof PickleDict
-    ? [...root.entries()].map(([key, value]) => [keyName(key) !== undefined ? `'${keyName(key)}'` : 'an entry with a non-string key', value])
+    ? [...root.entries()].map(([key, value]) => {
+      const name = keyName(key);
+      return [name !== undefined ? `'${clip(name)}'` : 'an entry with a non-string key', value];
+    })
     : [['the file', root]];
   const seen = new Set<object>();
   const notes: string[] = [];
@@ -185,8 +190,15 @@ function placeholderNotes(root: PickleValue): string[] {
       for (let i = next.length - 1; i >= 0; i--) pending.push(next[i]!);
     }
     if (names.size === 0) continue;
-    if (notes.length === LISTED_NAMES) more++;
-    else notes.push(`${where} holds ${quoteList([...names])}: kept as inert placeholders, never executed`);
+    if (notes.length === LISTED_NAMES) {
+      more++;
+      continue;
+    }
+    // Names come from the pickle: each is clipped, and only the first few are listed.
+    const listed = [...names].slice(0, LISTED_GLOBALS).map((n) => clip(n)).join(', ');
+    const rest = names.size > LISTED_GLOBALS ? ` and ${names.size - LISTED_GLOBALS} more` : '';
+    const kept = names.size === 1 ? 'kept as an inert placeholder' : 'kept as inert placeholders';
+    notes.push(`${where} holds ${listed}${rest}: ${kept}, never imported or run`);
   }
   if (more > 0) notes.push(`${more} more ${more === 1 ? 'entry holds' : 'entries hold'} placeholders`);
   return notes;

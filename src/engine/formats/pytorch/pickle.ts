@@ -64,6 +64,12 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** Pickles of protocol 2 name Python 3's builtins by their Python 2 module. */
 const PYTHON2_MODULES: ReadonlyMap<string, string> = new Map([['__builtin__', 'builtins'], ['copy_reg', 'copyreg']]);
+/** ... and some by their Python 2 name (Python 3 writes `int` as `__builtin__.long`): _compat_pickle's table. */
+const PYTHON2_NAMES: ReadonlyMap<string, readonly [string, string]> = new Map([
+  ['xrange', ['builtins', 'range']], ['long', ['builtins', 'int']], ['unicode', ['builtins', 'str']],
+  ['basestring', ['builtins', 'str']], ['unichr', ['builtins', 'chr']], ['reduce', ['functools', 'reduce']],
+  ['intern', ['sys', 'intern']],
+] as const);
 
 /** The error the unpickler's own checks raise, converted to a FormatError with the position. */
 class PickleProblem extends Error {}
@@ -482,8 +488,10 @@ class Machine {
   }
 
   private findGlobal(module: string, name: string): PickleGlobal {
-    const resolved = this.protocol < 3 ? PYTHON2_MODULES.get(module) ?? module : module;
-    return this.options.findGlobal(resolved, name);
+    if (this.protocol >= 3) return this.options.findGlobal(module, name);
+    const renamed = module === '__builtin__' ? PYTHON2_NAMES.get(name) : undefined;
+    if (renamed) return this.options.findGlobal(...renamed);
+    return this.options.findGlobal(PYTHON2_MODULES.get(module) ?? module, name);
   }
 
   private invoke(target: PickleValue, args: PickleValue, asNew: boolean): PickleValue {

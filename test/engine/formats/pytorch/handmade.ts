@@ -62,7 +62,8 @@ export function pickle(...parts: Part[]): Uint8Array {
   const out: number[] = [];
   for (const part of parts) {
     if (typeof part === 'number') out.push(part);
-    else out.push(...part);
+    // One by one: a part of a deep pickle is too long to spread as arguments.
+    else for (const byte of part) out.push(byte);
   }
   return Uint8Array.from(out);
 }
