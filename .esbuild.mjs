@@ -4,6 +4,7 @@
 //   node .esbuild.mjs --tests-only   just the tests (the quick loop while working on the engine)
 //   node .esbuild.mjs --bench        just the benchmarks, into dist/bench/
 //   node .esbuild.mjs --e2e          just the end-to-end tests (code-server) and the sandbox, into dist/e2e/
+//   node .esbuild.mjs --fuzz         just the fuzzer (npm run fuzz) and its worker, into dist/fuzz/
 import * as esbuild from 'esbuild';
 import { copyFileSync, mkdirSync, readdirSync, statSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,6 +12,7 @@ import { join } from 'node:path';
 const testsOnly = process.argv.includes('--tests-only');
 const bench = process.argv.includes('--bench');
 const e2e = process.argv.includes('--e2e');
+const fuzz = process.argv.includes('--fuzz');
 const buildTests = testsOnly || process.argv.includes('--tests');
 const production = process.argv.includes('--production');
 
@@ -39,7 +41,7 @@ function testFiles(dir) {
   });
 }
 
-const builds = testsOnly || bench || e2e ? [] : [
+const builds = testsOnly || bench || e2e || fuzz ? [] : [
   // The extension host entry: the only bundle that may import `vscode`.
   { ...node, entryPoints: { extension: 'src/extension/extension.ts' }, outdir: 'dist' },
   // The background worker the extension starts for every heavy job.
@@ -63,11 +65,16 @@ const builds = testsOnly || bench || e2e ? [] : [
 
 // The engine's compute helper, the thread each other core runs: the worker, the CLI, the tests and
 // the benchmarks all start it from dist/, so every build but the end-to-end one refreshes it.
-if (!e2e) builds.push({ ...node, entryPoints: { compute: 'src/engine/parallel/computeHelper.ts' }, outdir: 'dist' });
+if (!e2e && !fuzz) builds.push({ ...node, entryPoints: { compute: 'src/engine/parallel/computeHelper.ts' }, outdir: 'dist' });
 
 if (buildTests) {
   rmSync('dist/test', { recursive: true, force: true });
   builds.push({ ...node, entryPoints: testFiles('test'), outdir: 'dist/test', outbase: 'test' });
+}
+
+// The fuzzer's worker thread, which the unit tests' fuzz suite starts too, and `npm run fuzz`'s entry.
+if (buildTests || fuzz) {
+  builds.push({ ...node, entryPoints: { 'fuzz/worker': 'test/fuzz/fuzzWorker.ts', 'fuzz/main': 'test/fuzz/fuzzMain.ts' }, outdir: 'dist' });
 }
 
 if (bench) {
@@ -93,7 +100,7 @@ await Promise.all(builds.map((options) => esbuild.build(options)));
 
 // The wasm backend loads its binary at run time from the bundle's own folder (tfBackend.ts).
 // Node never runs the threaded build, so only the SIMD and the plain binaries travel.
-if (!testsOnly && !bench && !e2e) {
+if (!testsOnly && !bench && !e2e && !fuzz) {
   mkdirSync('dist', { recursive: true });
   for (const name of ['tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm.wasm']) {
     copyFileSync(join('node_modules/@tensorflow/tfjs-backend-wasm/dist', name), join('dist', name));

@@ -1,0 +1,103 @@
+/**
+ * Hand-assembled pickle pieces for the mutator: calls of forbidden globals, deep nesting, lying
+ * lengths. Protocol 2 opcodes only, which every reader path accepts.
+ */
+
+const enc = new TextEncoder();
+
+function u32(n: number): Uint8Array {
+  const b = new Uint8Array(4);
+  new DataView(b.buffer).setUint32(0, n >>> 0, true);
+  return b;
+}
+
+export function concat(parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+export const PROTO2 = Uint8Array.of(0x80, 0x02);
+export const STOP = Uint8Array.of(0x2e);
+export const POP = Uint8Array.of(0x30);
+
+/** BINUNICODE: a string on the stack. */
+export function str(text: string): Uint8Array {
+  const b = enc.encode(text);
+  return concat([Uint8Array.of(0x58), u32(b.length), b]);
+}
+
+/** GLOBAL module\nname\n. */
+export function global(module: string, name: string): Uint8Array {
+  return concat([Uint8Array.of(0x63), enc.encode(`${module}\n${name}\n`)]);
+}
+
+/** `module.name(*args)` with string arguments: GLOBAL, MARK, args, TUPLE, REDUCE. */
+export function call(module: string, name: string, args: readonly string[]): Uint8Array {
+  return concat([global(module, name), Uint8Array.of(0x28), ...args.map(str), Uint8Array.of(0x74, 0x52)]);
+}
+
+/** The callables an attacker reaches for; none may ever run. */
+export const FORBIDDEN_CALLS: readonly (readonly [string, string, readonly string[]])[] = [
+  ['os', 'system', ['touch /tmp/merge-lens-fuzz-pwned']],
+  ['posix', 'system', ['id']],
+  ['builtins', 'eval', ["__import__('os').system('id')"]],
+  ['builtins', 'exec', ['import os']],
+  ['__builtin__', 'eval', ['1+1']],
+  ['subprocess', 'Popen', ['id']],
+  ['subprocess', 'check_output', ['id']],
+  ['builtins', 'getattr', ['x', 'y']],
+  ['builtins', '__import__', ['os']],
+  ['importlib', 'import_module', ['os']],
+  ['shutil', 'rmtree', ['/']],
+  ['builtins', 'open', ['/etc/passwd']],
+  ['pickle', 'loads', ['x']],
+  ['torch', 'load', ['x.pt']],
+  ['numpy.core.multiarray', '_reconstruct', ['x']],
+];
+
+/** A pickle made only of forbidden calls: its value is the last call's result. */
+export function onlyForbidden(calls: readonly (readonly [string, string, readonly string[]])[]): Uint8Array {
+  const parts: Uint8Array[] = [PROTO2];
+  calls.forEach(([m, n, a], i) => {
+    parts.push(call(m, n, a));
+    if (i < calls.length - 1) parts.push(POP);
+  });
+  parts.push(STOP);
+  return concat(parts);
+}
+
+/** `depth` nested lists (EMPTY_LIST, then MARK … APPENDS closing each), as a whole pickle. */
+export function nestedLists(depth: number): Uint8Array {
+  const open = new Uint8Array(depth * 2);
+  for (let i = 0; i < depth; i++) open.set([0x5d, 0x28], i * 2);
+  const close = new Uint8Array(depth).fill(0x65);
+  return concat([PROTO2, open, Uint8Array.of(0x4e), close, STOP]);
+}
+
+/** `depth` nested tuples through MARK … TUPLE. */
+export function nestedTuples(depth: number): Uint8Array {
+  return concat([PROTO2, new Uint8Array(depth).fill(0x28), Uint8Array.of(0x4e), new Uint8Array(depth).fill(0x74), STOP]);
+}
+
+/** `depth` nested one-key dicts. */
+export function nestedDicts(depth: number): Uint8Array {
+  const open: Uint8Array[] = [];
+  for (let i = 0; i < depth; i++) open.push(Uint8Array.of(0x7d), str('k'));
+  const close = new Uint8Array(depth);
+  close.fill(0x73);
+  return concat([PROTO2, ...open, Uint8Array.of(0x4e), close, STOP]);
+}
+
+/** A chain of forbidden calls each taking the previous one's result: os.system(os.system(…)). */
+export function nestedCalls(depth: number, module: string, name: string): Uint8Array {
+  const open: Uint8Array[] = [];
+  for (let i = 0; i < depth; i++) open.push(global(module, name), Uint8Array.of(0x28));
+  const close = new Uint8Array(depth * 2);
+  for (let i = 0; i < depth; i++) close.set([0x74, 0x52], i * 2);
+  return concat([PROTO2, ...open, str('x'), close, STOP]);
+}
