@@ -94,6 +94,23 @@ test('tensors past the statistics budget show – and a button that asks the hos
   await session.close();
 });
 
+test('the grid lists a legacy file\'s and a Lightning checkpoint\'s tensors, with the notes on placeholders', async () => {
+  for (const name of ['legacy_a.pt', 'lightning_a.ckpt']) {
+    const fileReport = await inspect(fixture('pytorch', name), null);
+    const session = await openGrid({ type: 'inspect', report: fileReport });
+    await waitForRows(session, fileReport.tensors.length);
+    const names: string[] = [];
+    for (let i = 0; i < fileReport.tensors.length; i++) names.push((await rows(session).nth(i).innerText()).split(/\s*\n\s*/)[0]!);
+    const prefix = name.startsWith('lightning') ? 'model.' : '';
+    assert.deepEqual(names, ['0.weight', '0.bias', '2.weight', '2.bias', '4.weight', '4.bias'].map((n) => `${prefix}${n}`), name);
+    const notes = await session.page.locator('.note').allInnerTexts();
+    assert.deepEqual(notes, fileReport.notes, name);
+    if (prefix) assert.ok(notes.some((n) => n.startsWith("'hyper_parameters' holds argparse.Namespace")), notes.join('\n'));
+    assert.deepEqual(session.errors, []);
+    await session.close();
+  }
+});
+
 test('a file that cannot be read shows the reader\'s message as an alert', async () => {
   const message = 'evil.pt: the pickle asks for the global os.system, which Merge Lens does not allow';
   const session = await openGrid({ type: 'failed', file: 'evil.pt', message });
