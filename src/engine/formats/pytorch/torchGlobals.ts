@@ -1,4 +1,4 @@
-import { FormatError } from '../../io/formatError';
+import { FormatError, clip } from '../../io/formatError';
 import { elementCount, type DType } from '../../tensors/dtype';
 import {
   PickleDict,
@@ -96,7 +96,7 @@ const QUANTIZED_GLOBALS = new Set([
 /** The error for a global Merge Lens will not stand in for, with the advice that fits what it is. */
 export function refusal(file: string, module: string, name: string): FormatError {
   const qualified = `${module}.${name}`;
-  const head = `refuses to load global '${qualified}'`;
+  const head = `refuses to load global '${clip(qualified, 80)}'`;
   if (module.startsWith('torch.nn.modules') || module === '__main__' || module.startsWith('__main__.')) {
     return new FormatError(
       file,
