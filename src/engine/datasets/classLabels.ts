@@ -1,4 +1,4 @@
-import { FormatError, ensure } from '../io/formatError';
+import { FormatError, clip, ensure } from '../io/formatError';
 import { grouped, MAX_CLASSES } from './datasetChecks';
 
 /** Label values as a reader decoded them: any numeric typed array. */
@@ -48,13 +48,13 @@ function hotColumn(file: string, what: string, values: LabelValues, row: number,
  * + 1, or k for one-hot rows (a class no example holds still counts).
  */
 export function toClassLabels(file: string, what: string, shape: readonly number[], values: LabelValues): ClassLabels {
-  ensure(shape.length === 1 || shape.length === 2, file, () => `${what} have shape [${shape.join(', ')}]; expected [n] class indices or [n, k] one-hot rows`);
+  ensure(shape.length === 1 || shape.length === 2, file, () => `${what} have shape [${clip(shape.join(', '))}]; expected [n] class indices or [n, k] one-hot rows`);
   const n = shape[0]!;
   const notes: string[] = [];
   const labels = new Int32Array(n);
   const k = shape[1] ?? 1;
   if (shape.length === 2 && k !== 1) {
-    ensure(k > 1 && k <= MAX_CLASSES, file, () => `${what} have shape [${shape.join(', ')}]; ${k} columns cannot be one-hot classes`);
+    ensure(k > 1 && k <= MAX_CLASSES, file, () => `${what} have shape [${clip(shape.join(', '))}]; ${k} columns cannot be one-hot classes`);
     for (let i = 0; i < n; i++) labels[i] = hotColumn(file, what, values, i, k);
     notes.push(`${what} are one-hot rows [${n}, ${k}]: turned into class indices, ${k} classes`);
     return { labels, numClasses: k, notes };

@@ -1,5 +1,5 @@
 import { formatBytes } from '../../shared/presentation/formatNumbers';
-import { ensure } from '../io/formatError';
+import { clip, ensure } from '../io/formatError';
 
 /** Inputs are held as float32 in memory all at once; larger sets must be cut down first. */
 export const MAX_INPUT_BYTES = 4 * 2 ** 30;
@@ -31,7 +31,7 @@ export interface ExampleLayout {
 export function exampleLayout(file: string, what: string, shape: readonly number[]): ExampleLayout {
   ensure(shape.length > 0, file, `${what} are a single value (rank 0); one row per example is expected`);
   const count = shape[0]!;
-  ensure(count > 0, file, `${what} hold no examples (shape [${shape.join(', ')}])`);
+  ensure(count > 0, file, `${what} hold no examples (shape [${clip(shape.join(', '))}])`);
   const notes: string[] = [];
   let inputShape = shape.slice(1);
   if (inputShape.length === 0) {
@@ -39,7 +39,7 @@ export function exampleLayout(file: string, what: string, shape: readonly number
     notes.push(`${what} have shape [${count}]: each example is a single value, input shape [1]`);
   }
   const size = inputShape.reduce((a, b) => a * b, 1);
-  ensure(size > 0, file, `${what} have shape [${shape.join(', ')}]: each example holds no values`);
+  ensure(size > 0, file, `${what} have shape [${clip(shape.join(', '))}]: each example holds no values`);
   const bytes = count * size * 4;
   ensure(
     bytes <= MAX_INPUT_BYTES,

@@ -1,5 +1,5 @@
 import { basename } from 'node:path';
-import { FormatError, ensure } from '../io/formatError';
+import { FormatError, clip, ensure } from '../io/formatError';
 import type { Checkpoint } from '../formats/checkpoint';
 import { openNpy } from '../formats/numpy/openNpy';
 import { openNpz } from '../formats/numpy/openNpz';
@@ -60,7 +60,7 @@ async function datasetFromTensors(file: string, format: DatasetFormat, inputs: T
   const layoutNotes = [...layout.notes];
   const shape = layout.inputShape;
   if (shape.length === 3 && (shape[2] === 1 || shape[2] === 3) && shape[0]! > 4) {
-    layoutNotes.push(`each example is [${shape.join(', ')}], which looks channels-last; kept as stored (a model expecting [${shape[2]}, ${shape[0]}, ${shape[1]}] needs it transposed)`);
+    layoutNotes.push(`each example is [${clip(shape.join(', '))}], which looks channels-last; kept as stored (a model expecting [${shape[2]}, ${shape[0]}, ${shape[1]}] needs it transposed)`);
   }
   return {
     file,
@@ -88,15 +88,15 @@ export async function openKeyedDataset(file: string, format: 'npz' | 'safetensor
     if (chosen === undefined) {
       throw new FormatError(file, `has no inputs/labels pair of arrays: it holds ${keys.length === 0 ? 'no arrays' : quoteList(keys)}; expected ${EXPECTED_PAIRS}`);
     }
-    const notes = [`inputs from '${chosen.inputs}', labels from '${chosen.labels}'`];
+    const notes = [`inputs from '${clip(chosen.inputs)}', labels from '${clip(chosen.labels)}'`];
     if (others.length > 0) {
-      notes.push(`other pairs left aside: ${others.map((p) => `'${p.inputs}'/'${p.labels}'`).join(', ')} (the test split is preferred, then validation, then unnamed, then train)`);
+      notes.push(`other pairs left aside: ${others.map((p) => `'${clip(p.inputs)}'/'${clip(p.labels)}'`).join(', ')} (the test split is preferred, then validation, then unnamed, then train)`);
     }
     return await datasetFromTensors(
       file,
       format,
-      { checkpoint, name: chosen.inputs, what: `inputs '${chosen.inputs}'` },
-      { checkpoint, name: chosen.labels, what: `labels '${chosen.labels}'` },
+      { checkpoint, name: chosen.inputs, what: `inputs '${clip(chosen.inputs)}'` },
+      { checkpoint, name: chosen.labels, what: `labels '${clip(chosen.labels)}'` },
       notes,
     );
   } finally {

@@ -1,5 +1,5 @@
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { FormatError } from '../io/formatError';
+import { FormatError, clip } from '../io/formatError';
 
 /**
  * Resolves a file name that an index file lists (a safetensors shard, a TensorFlow.js weight
@@ -8,7 +8,7 @@ import { FormatError } from '../io/formatError';
  */
 export function resolveSibling(indexFile: string, name: string, what: string): string {
   const bad = (why: string): never => {
-    throw new FormatError(indexFile, `${what} '${name}' ${why}; files it lists must lie in its own folder`);
+    throw new FormatError(indexFile, `${what} '${clip(name)}' ${why}; files it lists must lie in its own folder`);
   };
   if (name === '' || name.includes('\0')) bad('is not a usable file name');
   // Both separators count on every platform: an index written on Windows may say "..\\x".

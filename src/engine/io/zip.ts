@@ -2,7 +2,7 @@ import { constants, inflateRaw } from 'node:zlib';
 import { promisify } from 'node:util';
 import { sliceSource, type ByteSource } from './byteSource';
 import { crc32 } from './crc32';
-import { FormatError } from './formatError';
+import { FormatError, clip } from './formatError';
 
 /**
  * A reader for zip archives (PyTorch checkpoints, NumPy .npz). It trusts nothing the archive
@@ -198,12 +198,12 @@ function applyZip64Extra(
     const id = extra.getUint16(at, true);
     const length = extra.getUint16(at + 2, true);
     const start = at + 4;
-    if (start + length > extra.byteLength) throw new FormatError(file, `member '${name}' has an extra field running past its header`);
+    if (start + length > extra.byteLength) throw new FormatError(file, `member '${clip(name)}' has an extra field running past its header`);
     if (id === ZIP64_EXTRA_ID) {
       let p = start;
       const next = (what: string, bytes: 8 | 4): number => {
-        if (p + bytes > start + length) throw new FormatError(file, `member '${name}' has a ZIP64 extra field too short to hold its ${what}`);
-        const value = bytes === 8 ? u64(file, extra, p, `${what} of '${name}'`) : extra.getUint32(p, true);
+        if (p + bytes > start + length) throw new FormatError(file, `member '${clip(name)}' has a ZIP64 extra field too short to hold its ${what}`);
+        const value = bytes === 8 ? u64(file, extra, p, `${what} of '${clip(name)}'`) : extra.getUint32(p, true);
         p += bytes;
         return value;
       };
@@ -263,34 +263,34 @@ function parseCentralDirectory(file: string, cd: Uint8Array, record: EndRecord, 
     applyZip64Extra(file, name, new DataView(cd.buffer, cd.byteOffset + nameStart + nameLength, extraLength), fields);
     p = end;
 
-    if (flags & 0x41 || methodCode === 99) throw new FormatError(file, `member '${name}' is encrypted; encrypted archives are not supported`);
+    if (flags & 0x41 || methodCode === 99) throw new FormatError(file, `member '${clip(name)}' is encrypted; encrypted archives are not supported`);
     if (methodCode !== 0 && methodCode !== 8) {
       const known = METHOD_NAMES[methodCode];
-      throw new FormatError(file, `member '${name}' uses compression method ${methodCode}${known ? ` (${known})` : ''}; only stored and deflated members are supported`);
+      throw new FormatError(file, `member '${clip(name)}' uses compression method ${methodCode}${known ? ` (${known})` : ''}; only stored and deflated members are supported`);
     }
-    if (fields.diskStart !== 0) throw new FormatError(file, `member '${name}' lies on disk ${fields.diskStart}; multi-part zip archives are not supported`);
-    if (names.has(name)) throw new FormatError(file, `member '${name}' appears twice`);
+    if (fields.diskStart !== 0) throw new FormatError(file, `member '${clip(name)}' lies on disk ${fields.diskStart}; multi-part zip archives are not supported`);
+    if (names.has(name)) throw new FormatError(file, `member '${clip(name)}' appears twice`);
     names.add(name);
     const { size, compressedSize, localHeaderOffset } = fields;
     const method = methodCode === 0 ? 'stored' : 'deflated';
     if (method === 'stored' && size !== compressedSize) {
-      throw new FormatError(file, `stored member '${name}' declares ${compressedSize} bytes stored but ${size} uncompressed; they must agree`);
+      throw new FormatError(file, `stored member '${clip(name)}' declares ${compressedSize} bytes stored but ${size} uncompressed; they must agree`);
     }
     if (method === 'deflated') {
       if (size > MAX_DEFLATE_RATIO * compressedSize) {
-        throw new FormatError(file, `member '${name}' claims to inflate ${compressedSize} bytes to ${size}, beyond what deflate can do; its size is a lie`);
+        throw new FormatError(file, `member '${clip(name)}' claims to inflate ${compressedSize} bytes to ${size}, beyond what deflate can do; its size is a lie`);
       }
       if (size > maxInflated || compressedSize > maxInflated) {
         throw new FormatError(
           file,
-          `compressed member '${name}' would inflate to ${size} bytes, more than the ${maxInflated}-byte limit for inflating in memory; save it uncompressed (np.savez rather than np.savez_compressed)`,
+          `compressed member '${clip(name)}' would inflate to ${size} bytes, more than the ${maxInflated}-byte limit for inflating in memory; save it uncompressed (np.savez rather than np.savez_compressed)`,
         );
       }
     }
     if (localHeaderOffset + LOCAL_SIZE + nameLength + compressedSize > record.cdOffset) {
       throw new FormatError(
         file,
-        `member '${name}' (${compressedSize} bytes, header at byte ${localHeaderOffset}) runs into the central directory at byte ${record.cdOffset}`,
+        `member '${clip(name)}' (${compressedSize} bytes, header at byte ${localHeaderOffset}) runs into the central directory at byte ${record.cdOffset}`,
       );
     }
     const entry: ZipEntry = Object.freeze({ name, method, compressedSize, size, localHeaderOffset });
@@ -306,7 +306,7 @@ function parseCentralDirectory(file: string, cd: Uint8Array, record: EndRecord, 
     const next = byOffset[i]!;
     previous.limit = next.entry.localHeaderOffset;
     if (previous.entry.localHeaderOffset + LOCAL_SIZE + previous.nameLength + previous.entry.compressedSize > previous.limit) {
-      throw new FormatError(file, `members '${previous.entry.name}' and '${next.entry.name}' overlap`);
+      throw new FormatError(file, `members '${clip(previous.entry.name)}' and '${clip(next.entry.name)}' overlap`);
     }
   }
   return members;
@@ -338,7 +338,7 @@ class Archive implements ZipArchive {
 
   async open(entry: ZipEntry): Promise<ByteSource> {
     const member = this.byEntry.get(entry);
-    if (!member) throw new FormatError(this.file, `has no member '${entry.name}' (the entry belongs to another archive)`);
+    if (!member) throw new FormatError(this.file, `has no member '${clip(entry.name)}' (the entry belongs to another archive)`);
     const dataStart = await this.dataStart(member);
     return entry.method === 'stored'
       ? sliceSource(this.source, dataStart, entry.size)
@@ -356,17 +356,17 @@ class Archive implements ZipArchive {
     const { entry } = member;
     const header = view(await this.source.read(entry.localHeaderOffset, LOCAL_SIZE));
     if (header.getUint32(0, true) !== LOCAL_SIGNATURE) {
-      throw new FormatError(this.file, `member '${entry.name}' has no local header at byte ${entry.localHeaderOffset}`);
+      throw new FormatError(this.file, `member '${clip(entry.name)}' has no local header at byte ${entry.localHeaderOffset}`);
     }
     const method = header.getUint16(8, true);
     if (method !== (entry.method === 'stored' ? 0 : 8)) {
-      throw new FormatError(this.file, `member '${entry.name}' has compression method ${method} in its local header but ${entry.method} in the central directory`);
+      throw new FormatError(this.file, `member '${clip(entry.name)}' has compression method ${method} in its local header but ${entry.method} in the central directory`);
     }
     const dataStart = entry.localHeaderOffset + LOCAL_SIZE + header.getUint16(26, true) + header.getUint16(28, true);
     if (dataStart + entry.compressedSize > member.limit) {
       throw new FormatError(
         this.file,
-        `member '${entry.name}' has data at bytes ${dataStart}..${dataStart + entry.compressedSize}, past the start of what follows it at byte ${member.limit}`,
+        `member '${clip(entry.name)}' has data at bytes ${dataStart}..${dataStart + entry.compressedSize}, past the start of what follows it at byte ${member.limit}`,
       );
     }
     member.dataStart = dataStart;
@@ -381,7 +381,7 @@ class Archive implements ZipArchive {
       size,
       read: async (offset, length) => {
         if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0 || offset + length > size) {
-          throw new FormatError(file, `bytes ${offset}..${offset + length} lie outside member '${member.entry.name}' (${size} bytes)`);
+          throw new FormatError(file, `bytes ${offset}..${offset + length} lie outside member '${clip(member.entry.name)}' (${size} bytes)`);
         }
         const end = offset + length;
         const bytes = end <= HEAD_BYTES && size >= HEAD_INFLATE_MIN_MEMBER
@@ -402,10 +402,10 @@ class Archive implements ZipArchive {
     const { entry } = member;
     const out = await this.runInflate(entry, await this.source.read(dataStart, entry.compressedSize), false);
     if (out.length !== entry.size) {
-      throw new FormatError(this.file, `member '${entry.name}' inflates to ${out.length} bytes, not the ${entry.size} its header declares`);
+      throw new FormatError(this.file, `member '${clip(entry.name)}' inflates to ${out.length} bytes, not the ${entry.size} its header declares`);
     }
     if (crc32(out) !== member.crc) {
-      throw new FormatError(this.file, `member '${entry.name}' fails its CRC-32 check; the archive is corrupt`);
+      throw new FormatError(this.file, `member '${clip(entry.name)}' fails its CRC-32 check; the archive is corrupt`);
     }
     return out;
   }
@@ -421,7 +421,7 @@ class Archive implements ZipArchive {
       const out = await this.runInflate(entry, await this.source.read(dataStart, take), true);
       if (out.length >= want) return out;
       if (take === entry.compressedSize) {
-        throw new FormatError(this.file, `member '${entry.name}' inflates to ${out.length} bytes, not the ${entry.size} its header declares`);
+        throw new FormatError(this.file, `member '${clip(entry.name)}' inflates to ${out.length} bytes, not the ${entry.size} its header declares`);
       }
     }
   }
@@ -436,9 +436,9 @@ class Archive implements ZipArchive {
       return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
-        throw new FormatError(this.file, `member '${entry.name}' inflates to more than the ${entry.size} bytes its header declares`);
+        throw new FormatError(this.file, `member '${clip(entry.name)}' inflates to more than the ${entry.size} bytes its header declares`);
       }
-      throw new FormatError(this.file, `member '${entry.name}' is not valid deflate data (${(error as Error).message})`);
+      throw new FormatError(this.file, `member '${clip(entry.name)}' is not valid deflate data (${(error as Error).message})`);
     }
   }
 }

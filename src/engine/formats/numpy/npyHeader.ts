@@ -1,5 +1,5 @@
 import type { ByteSource } from '../../io/byteSource';
-import { FormatError } from '../../io/formatError';
+import { FormatError, clip } from '../../io/formatError';
 import { isValidShape, type DType } from '../../tensors/dtype';
 import { describeLiteral, parsePyLiteral, PyLiteralSyntaxError, type PyLiteral } from './pyLiteral';
 
@@ -48,13 +48,13 @@ const REFUSED_KINDS: Readonly<Record<string, string>> = {
 export function parseDescr(descr: string): { dtype: DType; bigEndian: boolean } | { refused: string } {
   const match = /^([<>=|]?)([a-zA-Z])(\d+)$/.exec(descr);
   const kind = match?.[2] ?? /^[<>=|]?([a-zA-Z])/.exec(descr)?.[1];
-  if (kind !== undefined && REFUSED_KINDS[kind]) return { refused: `descr '${descr}' is ${REFUSED_KINDS[kind]}; only numeric arrays can be read` };
+  if (kind !== undefined && REFUSED_KINDS[kind]) return { refused: `descr '${clip(descr)}' is ${REFUSED_KINDS[kind]}; only numeric arrays can be read` };
   const dtype = match ? NUMERIC[match[2]!]?.[Number(match[3])] : undefined;
   if (!match || !dtype) {
     if (match && (match[2] === 'f' || match[2] === 'c') && Number(match[3]) > 8) {
-      return { refused: `descr '${descr}' is an extended-precision (long double) type, which has no portable layout; save it as float64` };
+      return { refused: `descr '${clip(descr)}' is an extended-precision (long double) type, which has no portable layout; save it as float64` };
     }
-    return { refused: `descr '${descr}' is not a NumPy numeric type Merge Lens knows` };
+    return { refused: `descr '${clip(descr)}' is not a NumPy numeric type Merge Lens knows` };
   }
   // '=' is native order, little-endian on every platform the extension runs on; '|' is for one byte.
   return { dtype, bigEndian: match[1] === '>' && Number(match[3]) > 1 };
@@ -105,9 +105,9 @@ export async function readNpyHeader(source: ByteSource, context = ''): Promise<N
   }
   if (literal.kind !== 'dict') return fail(`header is ${describeLiteral(literal)}, not a dict`);
   for (const key of literal.entries.keys()) {
-    if (!KEYS.includes(key)) fail(`header has the unexpected key '${key}'`);
+    if (!KEYS.includes(key)) fail(`header has the unexpected key '${clip(key)}'`);
   }
-  const get = (key: string): PyLiteral => literal.entries.get(key) ?? fail(`header lacks the key '${key}'`);
+  const get = (key: string): PyLiteral => literal.entries.get(key) ?? fail(`header lacks the key '${clip(key)}'`);
 
   const descr = get('descr');
   if (descr.kind === 'list') fail('holds a structured array (its descr is a list of fields); only plain numeric arrays can be read');

@@ -1,5 +1,5 @@
 import type { ByteSource } from '../../io/byteSource';
-import { FormatError } from '../../io/formatError';
+import { FormatError, clip } from '../../io/formatError';
 import { DTYPES, elementCount } from '../../tensors/dtype';
 import type { StoredTensor } from '../../tensors/storedTensor';
 import { readNpyHeader, type NpyHeader } from './npyHeader';
@@ -25,7 +25,7 @@ export async function npyTensor(source: ByteSource, name: string, context = ''):
   const { shape, dtype } = header;
   const byteSize = elementCount(shape) * DTYPES[dtype].bytes;
   const available = source.size - header.dataOffset;
-  const describe = `shape (${shape.join(', ')}) of ${header.descr}`;
+  const describe = `shape (${clip(shape.join(', '))}) of ${clip(header.descr)}`;
   if (!Number.isSafeInteger(byteSize)) throw new FormatError(source.file, `${context}${describe} needs more bytes than can be addressed`);
   if (available < byteSize) {
     throw new FormatError(source.file, `${context}the data holds ${available} bytes but ${describe} needs ${byteSize}; the file is truncated`);

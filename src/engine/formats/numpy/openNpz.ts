@@ -1,5 +1,5 @@
 import { openFileSource } from '../../io/byteSource';
-import { ensure } from '../../io/formatError';
+import { clip, ensure } from '../../io/formatError';
 import { looksLikeZip, openZip } from '../../io/zip';
 import { StoredCheckpoint, type StoredTensor } from '../../tensors/storedTensor';
 import type { Checkpoint } from '../checkpoint';
@@ -18,11 +18,11 @@ export async function openNpz(file: string): Promise<Checkpoint> {
     const notes: string[] = [];
     for (const entry of archive.entries) {
       if (!entry.name.endsWith('.npy')) {
-        if (!entry.name.endsWith('/')) notes.push(`member '${entry.name}' is not a .npy array and was left out`);
+        if (!entry.name.endsWith('/')) notes.push(`member '${clip(entry.name)}' is not a .npy array and was left out`);
         continue;
       }
       const member = await archive.open(entry);
-      const { tensor } = await npyTensor(member, entry.name.slice(0, -'.npy'.length), `member '${entry.name}': `);
+      const { tensor } = await npyTensor(member, entry.name.slice(0, -'.npy'.length), `member '${clip(entry.name)}': `);
       tensors.push(tensor);
     }
     const compressed = archive.entries.filter((e) => e.method === 'deflated').length;

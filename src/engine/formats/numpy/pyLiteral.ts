@@ -1,3 +1,5 @@
+import { clip } from '../../io/formatError';
+
 /**
  * A strict parser for the small subset of Python literals a .npy header is written in: dicts,
  * strings (either quote), True/False, integers, tuples and lists. Nothing is evaluated; anything
@@ -115,7 +117,7 @@ export function parsePyLiteral(text: string): PyLiteral {
       }
       if (entries.has(key.value)) {
         at = keyAt;
-        fail(`key '${key.value}' appears twice`);
+        fail(`key '${clip(key.value)}' appears twice`);
       }
       expect(':');
       entries.set(key.value, parseValue(depth + 1));
@@ -150,7 +152,7 @@ export function parsePyLiteral(text: string): PyLiteral {
       at += word.length;
       return { kind: 'bool', value: word === 'True' };
     }
-    if (word !== undefined) fail(`unexpected name '${word}'`);
+    if (word !== undefined) fail(`unexpected name '${clip(word)}'`);
     return parseInteger();
   };
 

@@ -109,9 +109,9 @@ export async function readLegacy(source: ByteSource): Promise<LegacyContents> {
   for (const key of keyList.value) {
     const storage = typeof key === 'string' ? referenced.get(key) : undefined;
     if (!storage) throw new FormatError(file, `the storage list names ${typeof key === 'string' ? `'${clip(key)}'` : describe(key)}, which the pickled object never refers to`);
-    if (storages.has(storage.key)) throw new FormatError(file, `the storage list names '${storage.key}' twice`);
+    if (storages.has(storage.key)) throw new FormatError(file, `the storage list names '${clip(storage.key)}' twice`);
     if (at + COUNT_BYTES > source.size) {
-      throw new FormatError(file, `the file ends at byte ${source.size}, before the element count of storage '${storage.key}' at byte ${at}; it is truncated`);
+      throw new FormatError(file, `the file ends at byte ${source.size}, before the element count of storage '${clip(storage.key)}' at byte ${at}; it is truncated`);
     }
     const count = new DataView((await source.read(at, COUNT_BYTES)).slice().buffer).getBigUint64(0, true);
     const width = DTYPES[storage.dtype ?? 'U8'].bytes;
@@ -119,11 +119,11 @@ export async function readLegacy(source: ByteSource): Promise<LegacyContents> {
     if (count * BigInt(width) > BigInt(left)) {
       throw new FormatError(
         file,
-        `storage '${storage.key}' at byte ${at} claims ${count} elements of ${width} bytes, more than the ${left} bytes left in the file; the file is truncated or lies`,
+        `storage '${clip(storage.key)}' at byte ${at} claims ${count} elements of ${width} bytes, more than the ${left} bytes left in the file; the file is truncated or lies`,
       );
     }
     if (Number(count) !== storage.numel) {
-      throw new FormatError(file, `storage '${storage.key}' at byte ${at} holds ${count} elements, but the pickled object says ${storage.numel}`);
+      throw new FormatError(file, `storage '${clip(storage.key)}' at byte ${at} holds ${count} elements, but the pickled object says ${storage.numel}`);
     }
     storages.set(storage.key, sliceSource(source, at + COUNT_BYTES, storage.numel * width));
     at += COUNT_BYTES + storage.numel * width;

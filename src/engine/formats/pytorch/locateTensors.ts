@@ -72,7 +72,7 @@ function keyName(key: PickleValue): string | undefined {
 }
 
 function quoteList(names: readonly string[]): string {
-  const shown = names.slice(0, LISTED_NAMES).map((n) => `'${n}'`).join(', ');
+  const shown = names.slice(0, LISTED_NAMES).map((n) => `'${clip(n)}'`).join(', ');
   return names.length > LISTED_NAMES ? `${shown} and ${names.length - LISTED_NAMES} more` : shown;
 }
 
@@ -268,7 +268,7 @@ export function locateTensors(file: string, root: PickleValue): LocatedTensors {
       .filter(([k, v]) => k !== key && holdsTensors(v))
       .map(([k]) => keyName(k) ?? '(a non-string key)');
     if (others.length > 0) {
-      unread.push(`${others.length === 1 ? 'the entry' : 'the entries'} ${quoteList(others)} next to '${key}' also ${others.length === 1 ? 'holds' : 'hold'} tensors (optimizer state, other weights); they were not read`);
+      unread.push(`${others.length === 1 ? 'the entry' : 'the entries'} ${quoteList(others)} next to '${clip(key)}' also ${others.length === 1 ? 'holds' : 'hold'} tensors (optimizer state, other weights); they were not read`);
     }
     chain.push(key);
     node = dict.get(key)!;
@@ -278,7 +278,7 @@ export function locateTensors(file: string, root: PickleValue): LocatedTensors {
   const standIn = placeholderGlobal(node);
   if (standIn) throw refusal(file, standIn.module, standIn.name);
 
-  const where = chain.length > 0 ? `the state_dict under ${chain.map((k) => `'${k}'`).join(' then ')}` : 'the state_dict';
+  const where = chain.length > 0 ? `the state_dict under ${chain.map((k) => `'${clip(k)}'`).join(' then ')}` : 'the state_dict';
   if (node instanceof PickleDict && hasDirectTensor(node)) {
     if (chain.length > 0) notes.push(`the weights were read from ${where}`);
     notes.push(...unread);
@@ -291,9 +291,9 @@ export function locateTensors(file: string, root: PickleValue): LocatedTensors {
   if (tensors.length === 0) {
     notes.push('the file holds no tensors');
   } else if (node instanceof TorchTensor) {
-    notes.push(`the file holds a single tensor, listed as '${tensors[0]!.name}'`);
+    notes.push(`the file holds a single tensor, listed as '${clip(tensors[0]!.name)}'`);
   } else {
-    const under = chain.length > 0 ? ` under ${chain.map((k) => `'${k}'`).join(' then ')}` : '';
+    const under = chain.length > 0 ? ` under ${chain.map((k) => `'${clip(k)}'`).join(' then ')}` : '';
     notes.push(`no flat state_dict was found${under}: the ${tensors.length} tensors found in nested containers are named by their dotted paths`);
   }
   notes.push(...unread, ...placeholderNotes(root));

@@ -1,5 +1,5 @@
 import { openFileSource, type ByteSource } from '../../io/byteSource';
-import { FormatError } from '../../io/formatError';
+import { FormatError, clip } from '../../io/formatError';
 import { looksLikeZip, openZip, type ZipArchive, type ZipEntry } from '../../io/zip';
 import { DTYPES, elementCount } from '../../tensors/dtype';
 import { StoredCheckpoint, type StoredTensor } from '../../tensors/storedTensor';
@@ -50,7 +50,7 @@ function notAnArchive(file: string, head: Uint8Array): FormatError {
 }
 
 function memberList(zip: ZipArchive): string {
-  const names = zip.entries.slice(0, LISTED_MEMBERS).map((e) => `'${e.name}'`).join(', ');
+  const names = zip.entries.slice(0, LISTED_MEMBERS).map((e) => `'${clip(e.name)}'`).join(', ');
   return zip.entries.length > LISTED_MEMBERS ? `${names}, ...` : names;
 }
 
@@ -81,7 +81,7 @@ async function readMember(zip: ZipArchive, entry: ZipEntry): Promise<Uint8Array>
 async function readWord(file: string, zip: ZipArchive, name: string): Promise<string | undefined> {
   const entry = zip.find(name);
   if (!entry) return undefined;
-  if (entry.size > MAX_SMALL_MEMBER) throw new FormatError(file, `member '${name}' is ${entry.size} bytes; it should hold a single word`);
+  if (entry.size > MAX_SMALL_MEMBER) throw new FormatError(file, `member '${clip(name)}' is ${entry.size} bytes; it should hold a single word`);
   return Buffer.from(await readMember(zip, entry)).toString('latin1').trim();
 }
 
@@ -89,7 +89,7 @@ async function readArchive(file: string, zip: ZipArchive, source: ByteSource): P
   const pickleEntry = findDataPickle(file, zip);
   const prefix = pickleEntry.name.slice(0, -'/data.pkl'.length);
   if (pickleEntry.size > MAX_PICKLE_BYTES) {
-    throw new FormatError(file, `'${pickleEntry.name}' is ${pickleEntry.size} bytes, more than the ${MAX_PICKLE_BYTES}-byte limit for a checkpoint's pickled metadata`);
+    throw new FormatError(file, `'${clip(pickleEntry.name)}' is ${pickleEntry.size} bytes, more than the ${MAX_PICKLE_BYTES}-byte limit for a checkpoint's pickled metadata`);
   }
 
   const metadata: Record<string, string> = {};
@@ -97,7 +97,7 @@ async function readArchive(file: string, zip: ZipArchive, source: ByteSource): P
   if (version !== undefined) metadata.archive_version = version;
   const byteorder = await readWord(file, zip, `${prefix}/byteorder`);
   if (byteorder !== undefined && byteorder !== 'little' && byteorder !== 'big') {
-    throw new FormatError(file, `member '${prefix}/byteorder' says '${byteorder}'; it should say 'little' or 'big'`);
+    throw new FormatError(file, `member '${clip(prefix)}/byteorder' says '${clip(byteorder)}'; it should say 'little' or 'big'`);
   }
   if (byteorder !== undefined) metadata.byteorder = byteorder;
 
@@ -109,7 +109,7 @@ async function readArchive(file: string, zip: ZipArchive, source: ByteSource): P
   });
   const storage = (name: string, key: string): Promise<ByteSource> => {
     const entry = zip.find(`${prefix}/data/${key}`);
-    if (!entry) throw new FormatError(file, `tensor '${name}' refers to storage '${key}', but the archive has no member '${prefix}/data/${key}'`);
+    if (!entry) throw new FormatError(file, `tensor '${clip(name)}' refers to storage '${clip(key)}', but the archive has no member '${clip(`${prefix}/data/${key}`)}'`);
     return zip.open(entry);
   };
   return toCheckpoint(file, source, root, storage, metadata, byteorder === 'big');
@@ -119,7 +119,7 @@ async function readLegacyFile(file: string, source: ByteSource): Promise<Checkpo
   const { root, storages } = await readLegacy(source);
   const storage = async (name: string, key: string): Promise<ByteSource> => {
     const found = storages.get(key);
-    if (!found) throw new FormatError(file, `tensor '${name}' refers to storage '${key}', which the file's list of storages leaves out`);
+    if (!found) throw new FormatError(file, `tensor '${clip(name)}' refers to storage '${clip(key)}', which the file's list of storages leaves out`);
     return found;
   };
   return toCheckpoint(file, source, root, storage, { serialization: 'legacy (before PyTorch 1.6)' }, false);
@@ -171,7 +171,7 @@ function sharedStorageNotes(tensors: readonly LocatedTensor[]): string[] {
   const notes = groups
     .slice(0, LISTED_SHARED_GROUPS)
     .map((names) => {
-      const shown = names.slice(0, LISTED_MEMBERS).map((n) => `'${n}'`).join(', ');
+      const shown = names.slice(0, LISTED_MEMBERS).map((n) => `'${clip(n)}'`).join(', ');
       const more = names.length > LISTED_MEMBERS ? ` and ${names.length - LISTED_MEMBERS} more` : '';
       return `tensors ${shown}${more} share one storage (tied weights or views of one tensor)`;
     });

@@ -58,7 +58,7 @@ function parseEntry(file: string, name: string, value: unknown, dataBytes: numbe
   ensure(
     end - begin === needed,
     file,
-    () => `${tensor} (${dtype}, shape [${shape.join(', ')}]) needs ${needed} bytes but its data_offsets [${begin}, ${end}] span ${end - begin}`,
+    () => `${tensor} (${dtype}, shape [${clip(shape.join(', '))}]) needs ${needed} bytes but its data_offsets [${begin}, ${end}] span ${end - begin}`,
   );
   ensure(
     end <= dataBytes,
