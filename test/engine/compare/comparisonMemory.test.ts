@@ -1,9 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { compareCheckpoints } from '../../../src/engine/compare/compareCheckpoints';
 import { checkComparisonMemory, estimateComparisonMemory, networkParameters } from '../../../src/engine/compare/comparisonMemory';
 import { automaticMemoryMb, memoryLimitMb, MIN_MEMORY_MB } from '../../../src/engine/compare/memoryLimit';
 import { InputError } from '../../../src/engine/io/inputError';
 import { INPUT, type Network } from '../../../src/engine/model/network';
+import { tempDir } from '../../helpers/paths';
+import { writeSparseSafetensors } from '../../helpers/writeSafetensors';
 
 const MIB = 2 ** 20;
 
@@ -34,17 +38,17 @@ test('the memory estimate of a 4-3-2 MLP, by hand', () => {
   const expected = {
     parameters: 4 * 23 * (2 + 2 + 3), // A, B, two π(B), and A, π(B), an interpolated network on the backend
     data: 4 * 4 * 10,
-    activations: 4 * 3 * (10 * 12),
-    matrices: 8 * (3 * 3 ** 2 + (4 + 1) ** 2 + (3 + 1) ** 2),
-    helpers: 4 * 23 * 5 + 4 * 4 * (10 + 10) + 4 * 3 * (10 * 12) + runtime,
+    activations: 4 * 4 * (10 * 12),
+    matrices: 12 * 3 ** 2 + 16 * 3 ** 2 + 8 * ((4 + 1) ** 2 + (3 + 1) ** 2), // one assignment; correlations and their moments; Σ of each layer's inputs
+    helpers: 4 * 23 * 5 + 4 * 4 * (10 + 10) + 4 * 4 * (10 * 12) + runtime,
   };
   assert.deepEqual(estimate.parts, expected);
-  assert.equal(estimate.bytes, runtime + 644 + 160 + 1440 + 544 + 2220 + runtime);
+  assert.equal(estimate.bytes, runtime + 644 + 160 + 1920 + 580 + 2700 + runtime);
 });
 
 test('weights only: no data, activations, covariance or helpers', () => {
   const estimate = estimateComparisonMemory({ network: mlp, parameters: 23, alignments: 1, data: null, helpers: 0 });
-  assert.deepEqual(estimate.parts, { parameters: 4 * 23 * 6, data: 0, activations: 0, matrices: 8 * 27, helpers: 0 });
+  assert.deepEqual(estimate.parts, { parameters: 4 * 23 * 6, data: 0, activations: 0, matrices: 12 * 9, helpers: 0 });
 });
 
 test('a comparison past the limit is refused in one line naming what it needs, the limit and what to do', () => {
@@ -62,17 +66,17 @@ test('a comparison past the limit is refused in one line naming what it needs, t
   };
   const parameters = 784 * 4096 + 4096 * 4096 + 4096 * 10;
   const estimate = estimateComparisonMemory({ network: wide, parameters, alignments: 1, data: null, helpers: 0 });
-  // 4·P·6 = 458.4 MiB of parameters, 8·3·2·4096² = 768 MiB of matrices and 64 MiB of runtime: 1,290.4 MiB.
-  assert.equal(estimate.bytes, 64 * MIB + 4 * parameters * 6 + 8 * 3 * 2 * 4096 ** 2);
+  // 4·P·6 = 458.4 MiB of parameters, 12·4096² = 192 MiB for one assignment and 64 MiB of runtime: 714.4 MiB.
+  assert.equal(estimate.bytes, 64 * MIB + 4 * parameters * 6 + 12 * 4096 ** 2);
   assert.throws(
     () => checkComparisonMemory(estimate, { mb: 256, raise: 'raise mergeLens.workerMemoryMb' }, 'a.safetensors with b.safetensors'),
     (error: unknown) =>
       error instanceof InputError &&
       error.message ===
-        'comparing a.safetensors with b.safetensors needs about 1,291 MB (768 MB of it unit-by-unit matrices) but the memory limit is 256 MB; use fewer samples or threads, or raise mergeLens.workerMemoryMb',
+        'comparing a.safetensors with b.safetensors needs about 715 MB (459 MB of it copies of the parameters) but the memory limit is 256 MB; use fewer samples or threads, or raise mergeLens.workerMemoryMb',
   );
-  assert.throws(() => checkComparisonMemory(estimate, { mb: 1024, raise: null }, 'a with b'), /limit is 1,024 MB; use fewer samples or threads$/);
-  checkComparisonMemory(estimate, { mb: 1291, raise: null }, 'a with b');
+  assert.throws(() => checkComparisonMemory(estimate, { mb: 512, raise: null }, 'a with b'), /limit is 512 MB; use fewer samples or threads$/);
+  checkComparisonMemory(estimate, { mb: 715, raise: null }, 'a with b');
 });
 
 test('the automatic limit is half the machine, within 512 MB and 16 GB; a set one at least the minimum', () => {
@@ -82,4 +86,22 @@ test('the automatic limit is half the machine, within 512 MB and 16 GB; a set on
   assert.equal(memoryLimitMb(0), automaticMemoryMb());
   assert.equal(memoryLimitMb(10), MIN_MEMORY_MB);
   assert.equal(memoryLimitMb(3000), 3000);
+});
+
+test('a pair whose declared tensors fit their files but whose comparison would not fit is refused from the headers, naming the size', async () => {
+  // Two 784-32768-32768-10 MLPs: 1.1 G parameters, 4.4 GB of zeros each in sparse files. Their
+  // comparison needs about 41 GB, past the automatic limit on any machine (16 GB at most).
+  const dir = tempDir();
+  const sizes = [784, 32768, 32768, 10];
+  const tensors = sizes.slice(1).map((out, l) => ({ name: `layers.${l}.weight`, dtype: 'F32', shape: [out, sizes[l]!], bytes: 4 * out * sizes[l]! }));
+  const [a, b] = ['a', 'b'].map((name) => join(dir, `${name}.safetensors`));
+  for (const file of [a, b]) writeSparseSafetensors(file!, tensors);
+  await assert.rejects(compareCheckpoints({ a: a!, b: b!, data: null }), (error: unknown) => {
+    assert.ok(error instanceof InputError, String(error));
+    assert.match(error.message, /^comparing a\.safetensors with b\.safetensors needs about [\d,]+ MB \([\d,]+ MB of it [a-z -]+\) but the memory limit is [\d,]+ MB; use fewer samples or threads$/);
+    const needed = Number(/needs about ([\d,]+) MB/.exec(error.message)![1]!.replace(/,/g, ''));
+    // 4·P·(2 + 2 alignments + 3) + 12·32768² + the runtime, P = 1,099,759,616.
+    assert.equal(needed, Math.ceil((4 * 1_099_759_616 * 7 + 12 * 32768 ** 2 + 64 * MIB) / MIB));
+    return true;
+  });
 });
