@@ -77,9 +77,13 @@ export class Placeholder extends PickleObject {
     return `placeholder for '${this.global.qualifiedName}'`;
   }
 
-  /** Every value it holds, for walks over the unpickled structure. */
+  /**
+   * Every value it holds, for walks over the unpickled structure. The arguments come as one list:
+   * they are the items of the pickle's tuple, which the memo lets a million calls share, and a
+   * walk that remembers what it has seen then visits them once, not once per call.
+   */
   children(): PickleValue[] {
-    return [...this.args, ...this.states, ...this.items, ...this.pairs];
+    return [this.args as PickleValue[], ...this.states, ...this.items, ...this.pairs];
   }
 }
 

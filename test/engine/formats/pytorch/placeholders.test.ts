@@ -71,7 +71,7 @@ function stateDict(entries: ReadonlyArray<readonly [string, readonly number[]]>)
   return zipBytes([['archive/data.pkl', pkl], ['archive/data/0', floats([1, 2])], ['archive/version', '3\n']]);
 }
 
-const call = (module: string, name: string, ...args: ReadonlyArray<readonly number[]>) => [...op.global(module, name), op.mark, ...args.flat(), op.tuple, op.reduce];
+const call = (module: string, name: string, ...args: ReadonlyArray<number | readonly number[]>) => [...op.global(module, name), op.mark, ...args.flat(), op.tuple, op.reduce];
 const tensor = tensorV2(storageRef('FloatStorage', '0', 2), 0, [2], [1]);
 
 for (const [name, { tensors }] of Object.entries(expected)) {
@@ -246,7 +246,7 @@ test('a placeholder where the weights are is refused, naming its global', async 
   for (const [name, bytes, pattern] of cases) await rejects(write(name, bytes), pattern);
 });
 
-test('placeholders nested 20,000 deep, or sharing one another 2^10,000 ways, stay bounded', async () => {
+test('placeholders nested 20,000 deep, sharing one another 2^10,000 ways or 50,000 sharing one long tuple stay bounded', async () => {
   // f(f(f(...f(1)...))): the global memoized once, then fetched for each level.
   const depth = 20_000;
   const chain = [...op.global('mylib', 'f'), ...op.longPut(0), op.pop, ...Array.from({ length: depth }, () => op.longGet(0)).flat(), ...op.int1(1), ...Array(depth).fill([op.tuple1, op.reduce]).flat()];
@@ -260,6 +260,14 @@ test('placeholders nested 20,000 deep, or sharing one another 2^10,000 ways, sta
   shared.push(...op.longGet(1));
   await withCheckpoint(write('shared.ckpt', beside('hyper_parameters', shared)), async (checkpoint) => {
     assert.deepEqual(checkpoint.tensors.map((t) => t.name), ['w']);
+  });
+  // One tuple of 50,000 items, memoized, as the arguments of 50,000 calls: its items are visited once, not 2.5e9 times.
+  const many = 50_000;
+  const fanOut = [...op.global('mylib', 'f'), ...op.longPut(0), op.pop, op.mark, ...Array(many).fill(op.int1(7)).flat(), op.tuple, ...op.longPut(1), op.pop, op.mark];
+  for (let i = 0; i < many; i++) fanOut.push(...op.longGet(0), ...op.longGet(1), op.reduce);
+  fanOut.push(op.list);
+  await withCheckpoint(write('fan-out.ckpt', beside('hyper_parameters', fanOut)), async (checkpoint) => {
+    assert.match(checkpoint.notes.at(-1)!, /^'hyper_parameters' holds mylib\.f: kept as an inert placeholder/);
   });
   // Among the weights, the walk's depth bound applies through a placeholder's arguments too.
   const deepWeights = [...op.global('mylib', 'f'), ...op.longPut(0), op.pop, ...Array.from({ length: depth }, () => op.longGet(0)).flat(), ...tensor, ...Array(depth).fill([op.tuple1, op.reduce]).flat()];
