@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { LayerBarrier } from '../../shared/compareReport';
-import { threadMemoryLimit } from '../compare/memoryLimit';
+import { threadMemoryLimit, type MemoryLimit } from '../compare/memoryLimit';
 import { InputError } from '../io/inputError';
 import type { Params } from '../model/params';
 import { paramEntries, type FromHelper, type LayerPass, type ToHelper } from './computeProtocol';
@@ -27,11 +27,14 @@ class Helper {
   private readonly pending = new Map<number, Pending>();
   private failure: Error | null = null;
 
-  constructor(readonly worker: Worker) {
+  constructor(
+    readonly worker: Worker,
+    private readonly memory: MemoryLimit,
+  ) {
     // A helper never keeps the process alive: whoever forgets to dispose still exits.
     worker.unref();
     worker.on('message', (message: FromHelper) => this.receive(message));
-    worker.on('error', (error: Error & { code?: string }) => this.fail(error.code === 'ERR_WORKER_OUT_OF_MEMORY' ? outOfMemory() : error));
+    worker.on('error', (error: Error & { code?: string }) => this.fail(error.code === 'ERR_WORKER_OUT_OF_MEMORY' ? outOfMemory(this.memory) : error));
     worker.on('exit', (code) => this.fail(new Error(`a compute helper stopped (exit code ${code})`)));
   }
 
@@ -83,8 +86,7 @@ class Helper {
 }
 
 /** A helper past its heap limit: the comparison needs more memory than it may use, not a bug. */
-function outOfMemory(): InputError {
-  const limit = threadMemoryLimit();
+function outOfMemory(limit: MemoryLimit): InputError {
   return new InputError(
     `a compute helper ran out of memory (its limit is ${limit.mb} MB) measuring per-layer barriers; use fewer threads or samples${limit.raise ? `, or ${limit.raise}` : ''}`,
   );
@@ -102,11 +104,12 @@ export class HelperPool {
 
   private constructor(private readonly helpers: readonly Helper[]) {}
 
-  /** `count` helpers running `script`, each set up alike. */
-  static start(script: string, count: number, setup: Extract<ToHelper, { type: 'setup' }>): HelperPool {
-    // Each helper works under the limit of the thread that starts it (the editor's job worker has one).
-    const limit = threadMemoryLimit();
-    const helpers = Array.from({ length: count }, () => new Helper(new Worker(script, { resourceLimits: { maxOldGenerationSizeMb: limit.mb } })));
+  /**
+   * `count` helpers running `script`, each set up alike, each under `memory` (by default the limit
+   * of the thread that starts them: the editor's job worker has its own).
+   */
+  static start(script: string, count: number, setup: Extract<ToHelper, { type: 'setup' }>, memory: MemoryLimit = threadMemoryLimit()): HelperPool {
+    const helpers = Array.from({ length: count }, () => new Helper(new Worker(script, { resourceLimits: { maxOldGenerationSizeMb: memory.mb } }), memory));
     for (const helper of helpers) helper.post(setup);
     return new HelperPool(helpers);
   }
