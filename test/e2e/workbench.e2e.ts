@@ -10,6 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import type { FrameLocator, Locator, Page } from 'playwright-core';
 import type { PageCanvas } from '../browser/pageTypes';
 import { startCodeServer, type CodeServer } from './codeServer';
+import { CRASH_FILES, CRASH_MEMORY_MB, makeCrashWorkspace } from './crashWorkspace';
 import { DEMO_FILES, DEMO_SERIES, demoReport, demoSeriesReport, makeE2eWorkspace, type E2eWorkspace } from './demoWorkspace';
 import { codeServerBin, packagedVsix } from './prerequisites';
 import {
@@ -20,11 +21,13 @@ import { tempDir } from '../helpers/paths';
 
 let server: CodeServer;
 let workspace: E2eWorkspace;
+let crashFolder: string;
 
 before(async () => {
   const folder = join(tempDir(), 'workspace');
   mkdirSync(folder);
   workspace = await makeE2eWorkspace(folder);
+  crashFolder = makeCrashWorkspace(join(tempDir(), 'crash-workspace'));
   server = await startCodeServer({ bin: codeServerBin(), vsix: packagedVsix() });
 });
 
@@ -32,11 +35,18 @@ after(async () => {
   await server?.stop();
 });
 
-/** One fresh workbench per scenario: nothing one leaves open changes what the next sees. */
-async function withWorkbench(name: string, body: (page: Page, workbench: Workbench) => Promise<void>): Promise<void> {
-  const workbench = await openWorkbench(server.urlFor(workspace.folder));
+/**
+ * One fresh workbench per scenario: nothing one leaves open changes what the next sees. It opens
+ * the demo's workspace unless `where` names another folder and a file its explorer lists.
+ */
+async function withWorkbench(
+  name: string,
+  body: (page: Page, workbench: Workbench) => Promise<void>,
+  where: { readonly folder: string; readonly lists: string } = { folder: workspace.folder, lists: DEMO_FILES.a },
+): Promise<void> {
+  const workbench = await openWorkbench(server.urlFor(where.folder));
   try {
-    await explorerItem(workbench.page, DEMO_FILES.a);
+    await explorerItem(workbench.page, where.lists);
     // The extension's contributions have arrived once its view shows: before that, opening a
     // checkpoint would pick the text editor and the palette would not know the commands.
     await workbench.page.locator('.pane-header', { hasText: /Merge Lens/i }).first().waitFor({ timeout: 60_000 });
@@ -287,6 +297,39 @@ describe('Merge Lens in code-server', { timeout: 1_200_000 }, () => {
       await activeWebview(page).locator('#tab-permutations').waitFor({ timeout: 120_000 });
       await screenshot(page, 'corrupt-then-compare');
     });
+  });
+
+  it('a job past the worker\'s memory limit ends with an error saying so, a comparison that would pass it is refused before reading, and the next job works', async () => {
+    await withWorkbench(
+      'crash',
+      async (page) => {
+        const limit = `its limit is ${CRASH_MEMORY_MB} MB`;
+        await runCommand(page, 'Merge Lens: Inspect Checkpoint');
+        await pickQuickItem(page, CRASH_FILES.manyTensors);
+        const outOfMemory = notification(page, /ran out of memory/, 'error');
+        await outOfMemory.waitFor({ timeout: 60_000 });
+        const told = (await outOfMemory.textContent())!;
+        assert.ok(told.includes(`inspecting ${CRASH_FILES.manyTensors} stopped: the worker ran out of memory (${limit}) while reading the header; raise mergeLens.workerMemoryMb`), told);
+        assert.doesNotMatch(told, /exit code|failed unexpectedly/);
+        await screenshot(page, 'crash-out-of-memory');
+        await outOfMemory.locator('.codicon-notifications-clear, .codicon-close').first().click().catch(() => page.keyboard.press('Escape'));
+
+        await compareFromPalette(page, CRASH_FILES.wide.a, CRASH_FILES.wide.b, 'Weights only');
+        const refused = notification(page, /needs about/, 'error');
+        await refused.waitFor({ timeout: 60_000 });
+        const refusal = (await refused.textContent())!;
+        assert.match(refusal, new RegExp(`comparing ${CRASH_FILES.wide.a} with ${CRASH_FILES.wide.b} needs about [\\d,]+ MB .* but the memory limit is ${CRASH_MEMORY_MB} MB; use fewer samples or threads, or raise mergeLens\\.workerMemoryMb`));
+        await screenshot(page, 'crash-refused');
+        await refused.locator('.codicon-notifications-clear, .codicon-close').first().click().catch(() => page.keyboard.press('Escape'));
+
+        // The same extension host, a fresh worker under the same limit: a small checkpoint lists its tensors.
+        const rows = activeWebview(page).locator('vscode-data-grid-row[row-type="default"]');
+        await openInCheckpointEditor(page, CRASH_FILES.small, rows.filter({ hasText: 'weight' }).first());
+        assert.equal(await rows.count(), 6);
+        await screenshot(page, 'crash-then-inspect');
+      },
+      { folder: crashFolder, lists: CRASH_FILES.manyTensors },
+    );
   });
 
   it('Cancel during a long comparison stops it promptly; the extension host answers commands while it runs', async () => {
