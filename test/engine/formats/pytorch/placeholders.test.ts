@@ -202,6 +202,16 @@ test('a placeholder beside the weights, or a plain one among them, is kept and n
       "'args' holds argparse.Namespace, pathlib.PosixPath: kept as inert placeholders, never imported or run",
     ]);
   });
+  // A loss module with class weights among the hyperparameters (save_hyperparameters() keeps what __init__ took).
+  const loss = [...op.global('torch.nn.modules.loss', 'CrossEntropyLoss'), op.emptyTuple, op.newobj, op.emptyDict, ...op.str('weight'), ...tensor, op.setitem, op.build];
+  await withCheckpoint(write('loss.ckpt', beside('hyper_parameters', loss)), async (checkpoint) => {
+    assert.deepEqual(checkpoint.tensors.map((t) => t.name), ['w']);
+    assert.deepEqual(checkpoint.notes, [
+      "the weights were read from the state_dict under 'state_dict'",
+      "the entry 'hyper_parameters' next to 'state_dict' also holds tensors (optimizer state, other weights); they were not read",
+      "'hyper_parameters' holds torch.nn.modules.loss.CrossEntropyLoss: kept as an inert placeholder, never imported or run",
+    ]);
+  });
   const flat = write('flat.pt', stateDict([['w', tensor], ['seed', call('numpy.core.multiarray', 'scalar', op.str('i8'))]]));
   await withCheckpoint(flat, async (checkpoint) => {
     assert.deepEqual(checkpoint.tensors.map((t) => t.name), ['w']);
