@@ -1,4 +1,4 @@
-import { FormatError } from '../../io/formatError';
+import { FormatError, clip } from '../../io/formatError';
 import {
   PickleDict,
   PickleGlobal,
@@ -499,7 +499,7 @@ class Machine {
       throw new PickleProblem(`${this.opName} needs ${asNew ? 'a class' : 'something callable'}, found ${pickleTypeName(target)}`);
     }
     if (!(args instanceof PickleTuple)) {
-      throw new PickleProblem(`${this.opName} needs a tuple of arguments for '${target.qualifiedName}', found ${pickleTypeName(args)}`);
+      throw new PickleProblem(`${this.opName} needs a tuple of arguments for '${clip(target.qualifiedName)}', found ${pickleTypeName(args)}`);
     }
     return target.call(args.items);
   }

@@ -3,6 +3,8 @@
  * beyond containers are the ones an allow-listed global's TypeScript constructor makes.
  */
 
+import { clip } from '../../io/formatError';
+
 export type PickleValue =
   | null
   | boolean
@@ -74,7 +76,7 @@ export class Placeholder extends PickleObject {
   }
 
   get typeName(): string {
-    return `placeholder for '${this.global.qualifiedName}'`;
+    return `placeholder for '${clip(this.global.qualifiedName)}'`;
   }
 
   /**
@@ -233,6 +235,6 @@ export function pickleTypeName(value: PickleValue | undefined): string {
   if (value instanceof PickleTuple) return 'tuple';
   if (value instanceof PickleDict) return value.typeName;
   if (value instanceof PickleSet) return value.frozen ? 'frozenset' : 'set';
-  if (value instanceof PickleGlobal) return `global '${value.qualifiedName}'`;
+  if (value instanceof PickleGlobal) return `global '${clip(value.qualifiedName)}'`;
   return value.typeName;
 }
