@@ -10,6 +10,8 @@ export interface FamilyTally {
   readonly cases: number;
   readonly counts: Record<Verdict, number>;
   readonly ms: number;
+  /** How often each kind of refusal came (signature → count): what the mutations reached. */
+  readonly refusals: Map<string, number>;
 }
 
 export interface Failure {
@@ -42,6 +44,7 @@ export async function fuzzFamily(
   const started = Date.now();
   const seeds = family.seeds();
   const counts = Object.fromEntries(VERDICTS.map((v) => [v, 0])) as Record<Verdict, number>;
+  const refusals = new Map<string, number>();
   let next = 0;
   const lane = async (): Promise<void> => {
     while (next < cases) {
@@ -50,6 +53,10 @@ export async function fuzzFamily(
       const fuzzCase = buildCase(family, seed, steps, runSeed, index);
       const classified = await judge(pool, family, fuzzCase);
       counts[classified.verdict]++;
+      if (classified.verdict === 'clean') {
+        const kind = signature(family.name, classified);
+        refusals.set(kind, (refusals.get(kind) ?? 0) + 1);
+      }
       if (!FAILURES.has(classified.verdict)) continue;
       const key = signature(family.name, classified);
       const known = failures.get(key);
@@ -58,7 +65,7 @@ export async function fuzzFamily(
     }
   };
   await Promise.all(Array.from({ length: lanes }, lane));
-  return { family: family.name, cases, counts, ms: Date.now() - started };
+  return { family: family.name, cases, counts, ms: Date.now() - started, refusals };
 }
 
 /** The failure with as few steps as still fail the same way (the same verdict). */

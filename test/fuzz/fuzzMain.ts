@@ -8,7 +8,7 @@ import { FuzzPool, DEFAULT_LIMITS } from './pool';
 import { repoRoot } from '../helpers/paths';
 
 /**
- * npm run fuzz -- --cases N [--family F] [--seed S] [--workers W] [--time-ms T] [--no-write]
+ * npm run fuzz -- --cases N [--family F] [--seed S] [--workers W] [--time-ms T] [--no-write] [--refusals K]
  *
  * Runs N cases of every family (or of F), prints a table of how they ended, and writes one
  * shrunk reproducer per kind of failure under test/fixtures/fuzz/<family>/, where the unit tests
@@ -57,6 +57,11 @@ async function main(): Promise<void> {
       console.error(`${family.name}: ${cases} cases in ${(tally.ms / 1000).toFixed(1)} s`);
     }
     console.log(table(tallies));
+    const shown = numberOption('refusals', 0);
+    for (const tally of shown > 0 ? tallies : []) {
+      console.log(`\n${tally.family}: ${tally.refusals.size} kinds of refusal`);
+      for (const [kind, count] of [...tally.refusals].sort((a, b) => b[1] - a[1]).slice(0, shown)) console.log(`${String(count).padStart(7)}  ${kind.split('|')[2]}`);
+    }
     if (failures.size) console.log(`\n${failures.size} kinds of failure:`);
     for (const failure of failures.values()) {
       const small = await shrink(pool, failure);
