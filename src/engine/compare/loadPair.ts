@@ -95,8 +95,9 @@ function describeNode(node: NetworkNode): string {
 
 /**
  * Reads both checkpoints and checks they hold one architecture, naming the first layer or tensor
- * that differs. `beforeReading` sees both networks once the headers are read, before any values. Names may differ (a PyTorch A against a TensorFlow.js B): layers are matched by
- * position in the network.
+ * that differs. Names may differ (a PyTorch A against a TensorFlow.js B): layers are matched by
+ * position in the network. `beforeReading` sees both networks once the headers are read, before
+ * any tensor's values (the comparison's memory check).
  */
 export async function loadCheckpointPair(fileA: string, fileB: string, options: ModelOptions, beforeReading?: PairCheck): Promise<CheckpointPair> {
   const [a, b] = await readBoth(fileA, fileB, options, beforeReading);
