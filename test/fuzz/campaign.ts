@@ -12,6 +12,8 @@ export interface FamilyTally {
   readonly ms: number;
   /** How often each kind of refusal came (signature → count): what the mutations reached. */
   readonly refusals: Map<string, number>;
+  /** The slowest cases (milliseconds, case number, steps, verdict): where a reader's work grows too fast. */
+  readonly slowest: { ms: number; index: number; steps: string; verdict: Verdict; size: number }[];
 }
 
 export interface Failure {
@@ -22,6 +24,8 @@ export interface Failure {
   /** How many cases of the run failed the same way. */
   count: number;
 }
+
+const SLOWEST = 3;
 
 /** Reads one case and classifies how it ended. */
 export async function judge(pool: FuzzPool, family: Family, fuzzCase: FuzzCase): Promise<Classified> {
@@ -45,6 +49,7 @@ export async function fuzzFamily(
   const seeds = family.seeds();
   const counts = Object.fromEntries(VERDICTS.map((v) => [v, 0])) as Record<Verdict, number>;
   const refusals = new Map<string, number>();
+  const slowest: FamilyTally['slowest'] = [];
   let next = 0;
   const lane = async (): Promise<void> => {
     while (next < cases) {
@@ -52,6 +57,13 @@ export async function fuzzFamily(
       const { seed, steps } = planCase(family, seeds, runSeed, index);
       const fuzzCase = buildCase(family, seed, steps, runSeed, index);
       const classified = await judge(pool, family, fuzzCase);
+      const ms = classified.ms ?? 0;
+      if (slowest.length < SLOWEST || ms > slowest[slowest.length - 1]!.ms) {
+        const size = [...fuzzCase.files.values()].reduce((n, b) => n + b.length, 0);
+        slowest.push({ ms, index, steps: fuzzCase.descriptions.join('; '), verdict: classified.verdict, size });
+        slowest.sort((a, b) => b.ms - a.ms);
+        slowest.length = Math.min(slowest.length, SLOWEST);
+      }
       counts[classified.verdict]++;
       if (classified.verdict === 'clean') {
         const kind = signature(family.name, classified);
@@ -65,7 +77,7 @@ export async function fuzzFamily(
     }
   };
   await Promise.all(Array.from({ length: lanes }, lane));
-  return { family: family.name, cases, counts, ms: Date.now() - started, refusals };
+  return { family: family.name, cases, counts, ms: Date.now() - started, refusals, slowest };
 }
 
 /** The failure with as few steps as still fail the same way (the same verdict). */

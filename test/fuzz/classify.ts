@@ -38,10 +38,16 @@ export function messageFlaw(message: string): string | undefined {
 export interface Classified {
   readonly verdict: Verdict;
   readonly detail: string;
+  /** How long the reader ran. */
+  readonly ms?: number;
 }
 
-/** The verdict on one case from how its reader ended. */
+/** The verdict on one case from how its reader ended, with the time it took. */
 export function classify(family: Family, fuzzCase: FuzzCase, outcome: CaseOutcome, caseDir: string): Classified {
+  return { ...verdictOf(family, fuzzCase, outcome, caseDir), ms: outcome.ms };
+}
+
+function verdictOf(family: Family, fuzzCase: FuzzCase, outcome: CaseOutcome, caseDir: string): Classified {
   if (outcome.executed.length) return { verdict: 'escape', detail: `tried to run ${outcome.executed[0]}` };
   if (outcome.touched.length) return { verdict: 'escape', detail: `named ${outcome.touched[0]}, outside the case's folder` };
   if (outcome.status === 'hang') return { verdict: 'hang', detail: outcome.message };

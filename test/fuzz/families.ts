@@ -252,9 +252,11 @@ function jsonMutators(files: RegExp, pathSlots: (root: Record<string, unknown>, 
         const { file, root } = parsed(draft, rng);
         if (!root) return 'no JSON to tamper with';
         const slot = randomSlot(root, rng);
-        const n = rng.pick([1000, 20000]);
+        const n = rng.pick([1000, 20000, 200000]);
         const item = (slot.parent as Record<string | number, unknown>)[slot.key];
-        (slot.parent as Record<string | number, unknown>)[slot.key] = new Array(n).fill(item ?? 1);
+        // An array's own items are repeated (a manifest listing one weight file 20,000 times), anything else is.
+        const items = Array.isArray(item) && item.length > 0 ? item : [item ?? 1];
+        (slot.parent as Record<string | number, unknown>)[slot.key] = Array.from({ length: n }, (_, i) => items[i % items.length]);
         write(draft, file, JSON.stringify(root));
         return `repeat ${String(slot.key)} of ${file} ${n} times`;
       },

@@ -57,6 +57,10 @@ async function main(): Promise<void> {
       console.error(`${family.name}: ${cases} cases in ${(tally.ms / 1000).toFixed(1)} s`);
     }
     console.log(table(tallies));
+    console.log('\nslowest cases:');
+    for (const tally of tallies) {
+      for (const slow of tally.slowest) console.log(`${tally.family} case ${slow.index}: ${slow.ms} ms, ${slow.size} bytes, ${slow.verdict}: ${slow.steps.slice(0, 160)}`);
+    }
     const shown = numberOption('refusals', 0);
     for (const tally of shown > 0 ? tallies : []) {
       console.log(`\n${tally.family}: ${tally.refusals.size} kinds of refusal`);

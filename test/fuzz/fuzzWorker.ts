@@ -114,9 +114,11 @@ async function runCase(request: CaseRequest): Promise<CaseOutcome> {
   touched = [];
   executed = [];
   watching = true;
+  const started = performance.now();
+  const ms = (): number => Math.round(performance.now() - started);
   try {
     const detail = await READERS[request.mode](join(caseDir, request.target));
-    return { id: request.id, status: 'accepted', detail, touched, executed };
+    return { id: request.id, status: 'accepted', detail, touched, executed, ms: ms() };
   } catch (error) {
     const e = error as Error & { file?: unknown };
     const misread = error instanceof Misread;
@@ -129,6 +131,7 @@ async function runCase(request: CaseRequest): Promise<CaseOutcome> {
       stack: e?.stack?.split('\n').slice(0, 6).join('\n'),
       touched,
       executed,
+      ms: ms(),
     };
   } finally {
     watching = false;

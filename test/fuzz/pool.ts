@@ -25,7 +25,7 @@ export interface Ran {
 interface Slot {
   worker: Worker;
   readonly caseDir: string;
-  job?: { request: CaseRequest; resolve: (ran: Ran) => void; timer: NodeJS.Timeout };
+  job?: { request: CaseRequest; resolve: (ran: Ran) => void; timer: NodeJS.Timeout; started: number };
 }
 
 /**
@@ -93,7 +93,7 @@ export class FuzzPool {
     slot.worker = this.start(slot.caseDir);
     this.listen(slot);
     void old.terminate();
-    if (slot.job) this.finish(slot, { id: slot.job.request.id, status, message, touched: [], executed: [] });
+    if (slot.job) this.finish(slot, { id: slot.job.request.id, status, message, touched: [], executed: [], ms: Date.now() - slot.job.started });
     else this.dispatch();
   }
 
@@ -120,7 +120,7 @@ export class FuzzPool {
       const next = this.waiting.shift();
       if (!next) return;
       const timer = setTimeout(() => this.replace(slot, 'hang', `still reading after ${this.limits.timeMs} ms`), this.limits.timeMs);
-      slot.job = { ...next, timer };
+      slot.job = { ...next, timer, started: Date.now() };
       slot.worker.postMessage(next.request);
     }
   }

@@ -11,6 +11,8 @@ export interface CaseRequest {
 /** Every path outside the case folder the reader named, every process it tried to start. */
 interface Watched {
   readonly id: number;
+  /** How long the reader ran, in the worker (not counting writing the case's files). */
+  readonly ms: number;
   readonly touched: readonly string[];
   readonly executed: readonly string[];
 }

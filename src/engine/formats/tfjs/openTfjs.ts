@@ -83,6 +83,27 @@ async function openShard(modelJsonFile: string, group: number, path: unknown): P
 }
 
 /**
+ * Refuses a weight file that the manifest lists twice, before any is opened. No converter writes
+ * one, and a model.json that repeats one name a million times would otherwise have it opened a
+ * million times (20,000 repeats of a 20-byte name already take seconds).
+ */
+function refuseRepeatedPaths(modelJsonFile: string, manifest: readonly unknown[]): void {
+  const groupOf = new Map<string, number>();
+  for (const [g, group] of manifest.entries()) {
+    const paths = isJsonObject(group) && Array.isArray(group.paths) ? group.paths : [];
+    for (const path of paths) {
+      if (typeof path !== 'string') continue;
+      const first = groupOf.get(path);
+      if (first !== undefined) {
+        const where = first === g ? `twice in weightsManifest group ${g}` : `in weightsManifest groups ${first} and ${g}`;
+        throw new FormatError(modelJsonFile, `weight file '${clip(path)}' is listed ${where}; each weight file holds its own part of one group`);
+      }
+      groupOf.set(path, g);
+    }
+  }
+}
+
+/**
  * Opens a TensorFlow.js model (layers or graph) through its model.json. Within each manifest group
  * the weights lie back to back across the group's shard files, in manifest order.
  */
@@ -91,6 +112,7 @@ export async function openTfjs(modelJsonFile: string): Promise<Checkpoint> {
   const manifest = model.weightsManifest;
   ensure(Array.isArray(manifest), modelJsonFile, 'has no weightsManifest list, so it is not a TensorFlow.js model.json');
 
+  refuseRepeatedPaths(modelJsonFile, manifest);
   const sources: ByteSource[] = [];
   try {
     const stored: StoredTensor[] = [];

@@ -269,7 +269,19 @@ test('refuses a model.json that is not one, or is too large to be one', async ()
 test('refuses the same weight name twice across groups', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'merge-lens-'));
   writeFileSync(join(dir, 'a.bin'), new Uint8Array(4));
+  writeFileSync(join(dir, 'b.bin'), new Uint8Array(4));
   const weights = [{ name: 'w', shape: [1], dtype: 'float32' }];
-  writeFileSync(join(dir, 'model.json'), JSON.stringify({ weightsManifest: [{ paths: ['a.bin'], weights }, { paths: ['a.bin'], weights }] }));
+  writeFileSync(join(dir, 'model.json'), JSON.stringify({ weightsManifest: [{ paths: ['a.bin'], weights }, { paths: ['b.bin'], weights }] }));
   await refuses(join(dir, 'model.json'), /tensor 'w' appears twice/);
+});
+
+test('refuses a weight file listed twice before opening any (found by the fuzzer: 20,000 repeats took seconds)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'merge-lens-'));
+  writeFileSync(join(dir, 'a.bin'), new Uint8Array(4));
+  const weights = [{ name: 'w', shape: [1], dtype: 'float32' }];
+  const write = (weightsManifest: unknown) => writeFileSync(join(dir, 'model.json'), JSON.stringify({ weightsManifest }));
+  write([{ paths: new Array(200_000).fill('a.bin'), weights }]);
+  await refuses(join(dir, 'model.json'), /weight file 'a\.bin' is listed twice in weightsManifest group 0; each weight file holds its own part of one group/);
+  write([{ paths: ['a.bin'], weights }, { paths: ['a.bin'], weights: [{ ...weights[0], name: 'v' }] }]);
+  await refuses(join(dir, 'model.json'), /weight file 'a\.bin' is listed in weightsManifest groups 0 and 1/);
 });
