@@ -160,7 +160,7 @@ function safetensorsMutators(files: RegExp): Mutator[] {
       apply(draft, rng) {
         const { file, parts } = parsed(draft, rng);
         if (!parts) return 'no header to tamper with';
-        const n = rng.pick([1000, 50000]);
+        const n = rng.pick([1000, 20000]);
         const end = parts.data.length;
         for (let i = 0; i < n; i++) parts.header[`empty.${i}`] = { dtype: 'F32', shape: [0], data_offsets: [end, end] };
         draft.files.set(file, writeSafetensors(JSON.stringify(parts.header), parts.data));
@@ -252,7 +252,7 @@ function jsonMutators(files: RegExp, pathSlots: (root: Record<string, unknown>, 
         const { file, root } = parsed(draft, rng);
         if (!root) return 'no JSON to tamper with';
         const slot = randomSlot(root, rng);
-        const n = rng.pick([1000, 20000, 200000]);
+        const n = rng.pick([1000, 20000, 100000]);
         const item = (slot.parent as Record<string | number, unknown>)[slot.key];
         // An array's own items are repeated (a manifest listing one weight file 20,000 times), anything else is.
         const items = Array.isArray(item) && item.length > 0 ? item : [item ?? 1];
