@@ -35,7 +35,7 @@ import { loadCheckpointPair, type CheckpointPair } from './loadPair';
 import { checkDataFits, firstSamples, normalized, openData, summariseDataset } from './loadData';
 import { resolveCompareRequest, type CompareChoices } from './resolveRequest';
 import { measuringThreads } from '../parallel/threadCount';
-import { checkComparisonMemory, estimateComparisonMemory, networkParameters } from './comparisonMemory';
+import { helpersWithinMemory, networkParameters } from './comparisonMemory';
 import { threadMemoryLimit } from './memoryLimit';
 import { basename } from 'node:path';
 
@@ -117,10 +117,13 @@ export async function compareCheckpoints(choices: CompareChoices, run: CompareRu
   const sample: SampleShape | null = request.inputShape ? { shape: request.inputShape, file: null } : data ? { shape: data.evaluation.inputShape, file: data.evaluation.file } : null;
   progress('reading checkpoints', data ? 0.01 : 0);
   const threads = measuringThreads(run.threads, backend.name);
+  let measuring = threads;
   const pair = await loadCheckpointPair(request.a, request.b, { activation: request.activation, description: request.description, sample }, ([a, b]) => {
-    // Refused from the headers, before any tensor is read, when the whole comparison would not fit.
+    // Refused from the headers, before any tensor is read, when the whole comparison would not
+    // fit; measured on fewer threads when only its compute helpers' copies would not.
     const evaluation = data?.evaluation;
-    const estimate = estimateComparisonMemory({
+    const helpers = data && request.layerBarriers && layerUnits(a.network).length > 1 ? threads - 1 : 0;
+    const size = {
       network: a.network,
       parameters: Math.max(networkParameters(a.network, a.shapeOf), networkParameters(b.network, b.shapeOf)),
       alignments: new Set(request.methods.map(alignmentOf)).size,
@@ -131,9 +134,10 @@ export async function compareCheckpoints(choices: CompareChoices, run: CompareRu
         fitSamples: Math.min(request.fitSamples, data.fit.count),
         evaluationUsed: evaluation!.count,
       },
-      helpers: data && request.layerBarriers && layerUnits(a.network).length > 1 ? threads - 1 : 0,
-    });
-    checkComparisonMemory(estimate, threadMemoryLimit(), `${basename(request.a)} with ${basename(request.b)}`);
+      helpers,
+    };
+    const fitting = helpersWithinMemory(size, threadMemoryLimit(), `${basename(request.a)} with ${basename(request.b)}`);
+    if (fitting < helpers) measuring = fitting + 1;
   });
   const { network } = pair;
   if (data) {
@@ -166,7 +170,7 @@ export async function compareCheckpoints(choices: CompareChoices, run: CompareRu
     return (moments ??= covarianceInputs(network, spec, pair.a.params, fit));
   };
   const llfcSamples = data && request.llfcSamples > 0 ? firstSamples(data.evaluation, request.llfcSamples) : null;
-  const evaluator = data && PathEvaluator.create(network, pair.a.params, data.evaluation, { fit, bnReset: request.bnReset, threads, backend: request.backend });
+  const evaluator = data && PathEvaluator.create(network, pair.a.params, data.evaluation, { fit, bnReset: request.bnReset, threads: measuring, backend: request.backend });
   const methods: Partial<Record<MethodName, MethodResult>> = {};
   const aligned = new Map<MethodName, Params>();
   const alignments = new Map<

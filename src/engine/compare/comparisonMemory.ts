@@ -36,6 +36,7 @@ export interface MemoryEstimate {
   readonly bytes: number;
   /** The estimate's parts, for the message. */
   readonly parts: {
+    readonly runtime: number;
     readonly parameters: number;
     readonly data: number;
     readonly activations: number;
@@ -104,20 +105,26 @@ export function estimateComparisonMemory(size: ComparisonSize): MemoryEstimate {
   }
   const helperData = data ? 4 * inputSize * (data.fitSamples + data.evaluationUsed) : 0;
   const helpers = size.helpers * (4 * p * 5 + helperData + activations + RUNTIME_BYTES);
-  const parts = { parameters, data: dataBytes, activations, matrices, helpers };
-  return { bytes: RUNTIME_BYTES + parameters + dataBytes + activations + matrices + helpers, parts };
+  const parts = { runtime: RUNTIME_BYTES, parameters, data: dataBytes, activations, matrices, helpers };
+  return { bytes: Object.values(parts).reduce((x, y) => x + y, 0), parts };
 }
 
 /** Megabytes for people: "5,210 MB". */
 export const megabytes = (bytes: number): string => `${Math.ceil(bytes / MIB).toLocaleString('en-US')} MB`;
 
 /**
- * Refuses, before any tensor is read, a comparison whose estimate passes `limitMb`, naming what it
- * needs, the largest part and what to do.
+ * The most compute helpers, up to `size.helpers`, with which the comparison fits within `limit`:
+ * they change how fast, not what, so fewer is better than a refusal. When it does not fit even
+ * without helpers, refuses before any tensor is read, naming what it needs, its largest part, the
+ * limit and what to do.
  */
-export function checkComparisonMemory(estimate: MemoryEstimate, limit: MemoryLimit, what: string): void {
-  if (estimate.bytes <= limit.mb * MIB) return;
+export function helpersWithinMemory(size: ComparisonSize, limit: MemoryLimit, what: string): number {
+  const limitBytes = limit.mb * MIB;
+  for (let helpers = size.helpers; helpers > 0; helpers--) if (estimateComparisonMemory({ ...size, helpers }).bytes <= limitBytes) return helpers;
+  const estimate = estimateComparisonMemory({ ...size, helpers: 0 });
+  if (estimate.bytes <= limitBytes) return 0;
   const words: Record<keyof MemoryEstimate['parts'], string> = {
+    runtime: 'the runtime',
     parameters: 'copies of the parameters',
     data: 'the data',
     activations: 'activations',
@@ -125,8 +132,9 @@ export function checkComparisonMemory(estimate: MemoryEstimate, limit: MemoryLim
     helpers: 'the compute helpers',
   };
   const [largest, bytes] = Object.entries(estimate.parts).reduce((a, b) => (b[1] > a[1] ? b : a));
+  const remedies = [...(size.data ? ['use fewer samples'] : []), ...(limit.raise ? [limit.raise] : [])];
   throw new InputError(
-    `comparing ${what} needs about ${megabytes(estimate.bytes)} (${megabytes(bytes)} of it ${words[largest as keyof typeof words]}) but the memory limit is ${megabytes(limit.mb * MIB)}; ` +
-      `use fewer samples or threads${limit.raise ? `, or ${limit.raise}` : ''}`,
+    `comparing ${what} needs about ${megabytes(estimate.bytes)} (${megabytes(bytes)} of it ${words[largest as keyof typeof words]}) ` +
+      `but the memory limit is ${megabytes(limitBytes)}${limit.raise ? '' : " (half this machine's memory)"}${remedies.length ? `; ${remedies.join(', or ')}` : ''}`,
   );
 }

@@ -29,7 +29,7 @@ export function memoryLimitMb(asked: number | undefined): number {
 
 export interface MemoryLimit {
   readonly mb: number;
-  /** How to raise it, for messages; null where only fewer samples or threads help. */
+  /** How to raise it, for messages; null for the automatic limit of the command line, which cannot be. */
   readonly raise: string | null;
 }
 

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { compareCheckpoints } from '../../../src/engine/compare/compareCheckpoints';
-import { checkComparisonMemory, estimateComparisonMemory, networkParameters } from '../../../src/engine/compare/comparisonMemory';
+import { estimateComparisonMemory, helpersWithinMemory, networkParameters } from '../../../src/engine/compare/comparisonMemory';
 import { automaticMemoryMb, memoryLimitMb, MIN_MEMORY_MB } from '../../../src/engine/compare/memoryLimit';
 import { InputError } from '../../../src/engine/io/inputError';
 import { INPUT, type Network } from '../../../src/engine/model/network';
@@ -36,6 +36,7 @@ test('the memory estimate of a 4-3-2 MLP, by hand', () => {
   // P = 23, D = 4, V = 4 + 3 + 3 + 2 = 12 values per sample, a batch of 10 samples, one group of 3 units.
   const runtime = 64 * MIB;
   const expected = {
+    runtime,
     parameters: 4 * 23 * (2 + 2 + 3), // A, B, two π(B), and A, π(B), an interpolated network on the backend
     data: 4 * 4 * 10,
     activations: 4 * 4 * (10 * 12),
@@ -48,7 +49,7 @@ test('the memory estimate of a 4-3-2 MLP, by hand', () => {
 
 test('weights only: no data, activations, covariance or helpers', () => {
   const estimate = estimateComparisonMemory({ network: mlp, parameters: 23, alignments: 1, data: null, helpers: 0 });
-  assert.deepEqual(estimate.parts, { parameters: 4 * 23 * 6, data: 0, activations: 0, matrices: 12 * 9, helpers: 0 });
+  assert.deepEqual(estimate.parts, { runtime: 64 * MIB, parameters: 4 * 23 * 6, data: 0, activations: 0, matrices: 12 * 9, helpers: 0 });
 });
 
 test('a comparison past the limit is refused in one line naming what it needs, the limit and what to do', () => {
@@ -68,15 +69,16 @@ test('a comparison past the limit is refused in one line naming what it needs, t
   const estimate = estimateComparisonMemory({ network: wide, parameters, alignments: 1, data: null, helpers: 0 });
   // 4·P·6 = 458.4 MiB of parameters, 12·4096² = 192 MiB for one assignment and 64 MiB of runtime: 714.4 MiB.
   assert.equal(estimate.bytes, 64 * MIB + 4 * parameters * 6 + 12 * 4096 ** 2);
+  const size = { network: wide, parameters, alignments: 1, data: null, helpers: 0 };
   assert.throws(
-    () => checkComparisonMemory(estimate, { mb: 256, raise: 'raise mergeLens.workerMemoryMb' }, 'a.safetensors with b.safetensors'),
+    () => helpersWithinMemory(size, { mb: 256, raise: 'raise mergeLens.workerMemoryMb' }, 'a.safetensors with b.safetensors'),
     (error: unknown) =>
       error instanceof InputError &&
       error.message ===
-        'comparing a.safetensors with b.safetensors needs about 715 MB (459 MB of it copies of the parameters) but the memory limit is 256 MB; use fewer samples or threads, or raise mergeLens.workerMemoryMb',
+        'comparing a.safetensors with b.safetensors needs about 715 MB (459 MB of it copies of the parameters) but the memory limit is 256 MB; raise mergeLens.workerMemoryMb',
   );
-  assert.throws(() => checkComparisonMemory(estimate, { mb: 512, raise: null }, 'a with b'), /limit is 512 MB; use fewer samples or threads$/);
-  checkComparisonMemory(estimate, { mb: 715, raise: null }, 'a with b');
+  assert.throws(() => helpersWithinMemory(size, { mb: 512, raise: null }, 'a with b'), /but the memory limit is 512 MB \(half this machine's memory\)$/);
+  assert.equal(helpersWithinMemory(size, { mb: 715, raise: null }, 'a with b'), 0);
 });
 
 test('the automatic limit is half the machine, within 512 MB and 16 GB; a set one at least the minimum', () => {
@@ -86,6 +88,18 @@ test('the automatic limit is half the machine, within 512 MB and 16 GB; a set on
   assert.equal(memoryLimitMb(0), automaticMemoryMb());
   assert.equal(memoryLimitMb(10), MIN_MEMORY_MB);
   assert.equal(memoryLimitMb(3000), 3000);
+});
+
+test('a comparison that fits but not with every compute helper gets as many helpers as fit', () => {
+  const size = { network: mlp, parameters: 23, alignments: 2, data: { evaluation: 10, separateFit: 0, normalized: false, fitSamples: 10, evaluationUsed: 10 }, helpers: 5 };
+  // Without helpers: 64 MiB + 644 + 160 + 1,920 + 580 bytes; each helper 64 MiB + 2,700 bytes (the first test's figures).
+  // 200 MB holds two: (200 MiB − 64 MiB − 3,304) / (64 MiB + 2,700) = 2.12.
+  assert.equal(helpersWithinMemory(size, { mb: 200, raise: null }, 'a with b'), 2);
+  assert.equal(helpersWithinMemory(size, { mb: 1000, raise: null }, 'a with b'), 5);
+  assert.throws(
+    () => helpersWithinMemory(size, { mb: 64, raise: 'raise mergeLens.workerMemoryMb' }, 'a with b'),
+    /^InputError: comparing a with b needs about 65 MB \(64 MB of it the runtime\) but the memory limit is 64 MB; use fewer samples, or raise mergeLens\.workerMemoryMb$/,
+  );
 });
 
 test('a pair whose declared tensors fit their files but whose comparison would not fit is refused from the headers, naming the size', async () => {
@@ -98,7 +112,7 @@ test('a pair whose declared tensors fit their files but whose comparison would n
   for (const file of [a, b]) writeSparseSafetensors(file!, tensors);
   await assert.rejects(compareCheckpoints({ a: a!, b: b!, data: null }), (error: unknown) => {
     assert.ok(error instanceof InputError, String(error));
-    assert.match(error.message, /^comparing a\.safetensors with b\.safetensors needs about [\d,]+ MB \([\d,]+ MB of it [a-z -]+\) but the memory limit is [\d,]+ MB; use fewer samples or threads$/);
+    assert.match(error.message, /^comparing a\.safetensors with b\.safetensors needs about [\d,]+ MB \([\d,]+ MB of it [a-z -]+\) but the memory limit is [\d,]+ MB \(half this machine's memory\)$/);
     const needed = Number(/needs about ([\d,]+) MB/.exec(error.message)![1]!.replace(/,/g, ''));
     // 4·P·(2 + 2 alignments + 3) + 12·32768² + the runtime, P = 1,099,759,616.
     assert.equal(needed, Math.ceil((4 * 1_099_759_616 * 7 + 12 * 32768 ** 2 + 64 * MIB) / MIB));
