@@ -6,7 +6,7 @@ import {
 } from './mutate';
 import { npyOf, parseNpy, parseSafetensors, readZip, safetensorsOf, writeNpy, writeSafetensors } from './formats';
 import {
-  concat, FORBIDDEN_CALLS, call, nestedCalls, nestedDicts, nestedLists, nestedTuples, onlyForbidden, POP, str,
+  concat, FORBIDDEN_CALLS, call, nestedCalls, nestedDicts, nestedLists, nestedTuples, onlyForbidden, POP, stateDictPickle, str,
 } from './pickleBytes';
 import type { Random } from './random';
 import { writeZip, type ZipMember } from './zipWriter';
@@ -553,6 +553,42 @@ function pytorchMember(name: string, bytes: Uint8Array, rng: Random): { bytes: U
   return { bytes: new TextEncoder().encode(rng.pick(['big', 'little', 'middle', '', 'x'.repeat(64), '\u001b[2J', '3', '99999999999999999999'])), what: 'replace' };
 }
 
+const ODD_SIZES: readonly bigint[] = [0n, 1n, 2n, 3n, 4n, 7n, 1n << 20n, 1n << 28n, 1n << 31n, 1n << 53n, 1n << 63n, -1n, -(1n << 63n)];
+
+/**
+ * A whole new archive of one to three tensors whose storage sizes, offsets, shapes and strides
+ * are drawn from odd values (zero and huge strides, offsets past the storage, negative sizes),
+ * over storage members of a few bytes.
+ */
+const syntheticTensors: Mutator = {
+  name: 'synthetic-tensors',
+  weight: 3,
+  alone: true,
+  apply(draft, rng) {
+    const small = (): bigint => (rng.chance(0.6) ? BigInt(rng.below(5)) : rng.pick(ODD_SIZES));
+    const tensors = Array.from({ length: rng.between(1, 3) }, (_, i) => {
+      const rank = rng.below(4);
+      return {
+        name: `t${i}`,
+        storageType: rng.pick(['FloatStorage', 'FloatStorage', 'HalfStorage', 'LongStorage', 'BoolStorage', 'ByteStorage', 'BFloat16Storage']),
+        key: String(rng.below(2)),
+        numel: small(),
+        offset: rng.chance(0.7) ? 0n : small(),
+        size: Array.from({ length: rank }, small),
+        stride: Array.from({ length: rank }, () => (rng.chance(0.3) ? 0n : small())),
+      };
+    });
+    const members = [
+      { name: 'archive/data.pkl', data: stateDictPickle(tensors) },
+      { name: 'archive/data/0', data: rng.bytes(rng.pick([0, 4, 16, 64])) },
+      { name: 'archive/data/1', data: rng.bytes(rng.pick([0, 8, 32])) },
+      { name: 'archive/version', data: new TextEncoder().encode('3\n') },
+    ];
+    draft.files.set(draft.target, writeZip(members));
+    return `replace ${draft.target} by tensors ${tensors.map((t) => `${t.storageType}[${t.numel}] @${t.offset} size (${t.size.join(',')}) stride (${t.stride.join(',')})`).join('; ')}`;
+  },
+};
+
 function pytorchSeeds(): Seed[] {
   return ['parameters', 'deflated', 'tied', 'views', 'bigendian', 'nested', 'wrapped_state_dict', 'dtypes'].map((name) => seed(name, 'model.pt', { 'model.pt': read('pytorch', `${name}.pt`) }))
     .concat([seed('lightning', 'model.ckpt', { 'model.ckpt': read('pytorch', 'lightning.ckpt') })]);
@@ -725,7 +761,7 @@ export const FAMILIES: readonly Family[] = [
     seeds: shardedSeeds,
     mutators: [...byteMutators(), ...safetensorsMutators(/\.safetensors$/), ...jsonMutators(/\.json$/, weightMapSlot)],
   },
-  { name: 'pytorch-zip', mode: 'checkpoint', seeds: pytorchSeeds, mutators: [...byteMutators(), ...zipMutators(ALL, pytorchMember)] },
+  { name: 'pytorch-zip', mode: 'checkpoint', seeds: pytorchSeeds, mutators: [...byteMutators(), ...zipMutators(ALL, pytorchMember), syntheticTensors] },
   { name: 'pickle', mode: 'pickle', seeds: bareSeeds, mutators: [...byteMutators(), ...pickleMutators(ALL)] },
   { name: 'legacy-torch', mode: 'checkpoint', seeds: legacySeeds, mutators: [...byteMutators(), legacyPickleMutator] },
   { name: 'npy', mode: 'checkpoint', seeds: npySeeds, mutators: [...byteMutators(), ...npyMutators(ALL)] },

@@ -101,3 +101,54 @@ export function nestedCalls(depth: number, module: string, name: string): Uint8A
   for (let i = 0; i < depth; i++) close.set([0x74, 0x52], i * 2);
   return concat([PROTO2, ...open, str('x'), close, STOP]);
 }
+
+/** An integer of any size: LONG1 with its two's-complement little-endian bytes. */
+export function int(value: bigint): Uint8Array {
+  const bytes: number[] = [];
+  let v = value;
+  do {
+    bytes.push(Number(BigInt.asUintN(8, v)));
+    v >>= 8n;
+  } while (!((v === 0n && (bytes[bytes.length - 1]! & 0x80) === 0) || (v === -1n && (bytes[bytes.length - 1]! & 0x80) !== 0)));
+  return concat([Uint8Array.of(0x8a, bytes.length), Uint8Array.from(bytes)]);
+}
+
+function tuple(items: readonly Uint8Array[]): Uint8Array {
+  return concat([Uint8Array.of(0x28), ...items, Uint8Array.of(0x74)]);
+}
+
+export interface SyntheticTensor {
+  readonly name: string;
+  readonly storageType: string;
+  readonly key: string;
+  readonly numel: bigint;
+  readonly offset: bigint;
+  readonly size: readonly bigint[];
+  readonly stride: readonly bigint[];
+}
+
+/**
+ * A state_dict pickle as torch.save writes it, of tensors whose storage and view arguments are
+ * given outright: `{name: _rebuild_tensor_v2(('storage', torch.<type>, key, 'cpu', numel), offset,
+ * size, stride, False, OrderedDict())}`.
+ */
+export function stateDictPickle(tensors: readonly SyntheticTensor[]): Uint8Array {
+  const items = tensors.map((t) =>
+    concat([
+      str(t.name),
+      global('torch._utils', '_rebuild_tensor_v2'),
+      tuple([
+        tuple([str('storage'), global('torch', t.storageType), str(t.key), str('cpu'), int(t.numel)]),
+        Uint8Array.of(0x51),
+        int(t.offset),
+        tuple(t.size.map(int)),
+        tuple(t.stride.map(int)),
+        Uint8Array.of(0x89),
+        global('collections', 'OrderedDict'),
+        Uint8Array.of(0x29, 0x52),
+      ]),
+      Uint8Array.of(0x52),
+    ]),
+  );
+  return concat([PROTO2, Uint8Array.of(0x7d, 0x28), ...items, Uint8Array.of(0x75), STOP]);
+}

@@ -1,5 +1,5 @@
 import type { ByteSource } from '../io/byteSource';
-import { FormatError } from '../io/formatError';
+import { FormatError, clip } from '../io/formatError';
 import type { Checkpoint, CheckpointFormat, TensorData, TensorInfo } from '../formats/checkpoint';
 import { DTYPES, decodeNative, elementCount, swapByteOrder, toFloat32, type DType } from './dtype';
 
@@ -83,6 +83,13 @@ export function gatherStrided(
 }
 
 /**
+ * The most bytes an expanded view (a stride of 0, or strides whose elements overlap) may read as
+ * beyond the bytes its data holds: a few bytes of storage must not become gigabytes in memory.
+ * Real checkpoints expand small buffers (a [1, 512] position_ids), far below this.
+ */
+const MAX_EXPANDED_BYTES = 1 << 24;
+
+/**
  * Checks, before anything is allocated, that a stored tensor's bytes lie inside its source, and
  * throws a FormatError naming the tensor otherwise. Every reader calls it for every tensor.
  */
@@ -90,14 +97,24 @@ export function validateStoredTensor(tensor: StoredTensor): void {
   const { info, source } = tensor;
   const width = DTYPES[tensor.storedDtype].bytes;
   const strides = tensor.strides ?? rowMajorStrides(info.shape);
+  const name = `tensor '${clip(info.name)}'`;
+  const shape = `shape [${clip(info.shape.join(', '))}]`;
   if (strides.length !== info.shape.length || strides.some((s) => !Number.isSafeInteger(s) || s < 0)) {
-    throw new FormatError(source.file, `tensor '${info.name}' has invalid strides [${strides.join(', ')}] for shape [${info.shape.join(', ')}]`);
+    throw new FormatError(source.file, `${name} has invalid strides [${clip(strides.join(', '))}] for ${shape}`);
   }
-  const spanBytes = elementSpan(info.shape, strides) * width;
+  const span = elementSpan(info.shape, strides);
+  const spanBytes = span * width;
   if (!Number.isSafeInteger(tensor.byteOffset) || tensor.byteOffset < 0 || tensor.byteOffset + spanBytes > source.size) {
     throw new FormatError(
       source.file,
-      `tensor '${info.name}' (shape [${info.shape.join(', ')}], ${tensor.storedDtype}) needs bytes ${tensor.byteOffset}..${tensor.byteOffset + spanBytes} but its data holds only ${source.size}`,
+      `${name} (${shape}, ${tensor.storedDtype}) needs bytes ${tensor.byteOffset}..${tensor.byteOffset + spanBytes} but its data holds only ${source.size}`,
+    );
+  }
+  const readBytes = elementCount(info.shape) * width;
+  if (readBytes > spanBytes && readBytes > Math.max(source.size, MAX_EXPANDED_BYTES)) {
+    throw new FormatError(
+      source.file,
+      `${name} (${shape}, strides [${clip(strides.join(', '))}]) repeats ${spanBytes} bytes of its storage as ${readBytes} bytes, more than its data holds (${source.size}); such an expanded view is read only up to ${MAX_EXPANDED_BYTES} bytes`,
     );
   }
 }
@@ -136,7 +153,7 @@ export class StoredCheckpoint implements Checkpoint {
     private readonly sources: readonly ByteSource[],
   ) {
     for (const tensor of stored) {
-      if (this.byName.has(tensor.info.name)) throw new FormatError(file, `tensor '${tensor.info.name}' appears twice`);
+      if (this.byName.has(tensor.info.name)) throw new FormatError(file, `tensor '${clip(tensor.info.name)}' appears twice`);
       validateStoredTensor(tensor);
       this.byName.set(tensor.info.name, tensor);
     }
@@ -149,7 +166,7 @@ export class StoredCheckpoint implements Checkpoint {
 
   private stored(name: string): StoredTensor {
     const tensor = this.byName.get(name);
-    if (!tensor) throw new FormatError(this.file, `has no tensor named '${name}'`);
+    if (!tensor) throw new FormatError(this.file, `has no tensor named '${clip(name)}'`);
     return tensor;
   }
 
@@ -175,7 +192,7 @@ export class StoredCheckpoint implements Checkpoint {
     try {
       values = toFloat32(tensor.storedDtype, bytes);
     } catch (error) {
-      throw new FormatError(this.file, `tensor '${tensor.info.name}': ${(error as Error).message}`);
+      throw new FormatError(this.file, `tensor '${clip(tensor.info.name)}': ${(error as Error).message}`);
     }
     if (tensor.affine) {
       const { scale, min, round } = tensor.affine;

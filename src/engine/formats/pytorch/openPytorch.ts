@@ -142,6 +142,16 @@ async function toCheckpoint(
     let bytes = storages.get(key);
     if (!bytes) {
       bytes = await storage(name, key);
+      // torch.save writes each storage whole; a shorter member is cut, which a view that reaches
+      // only part of the storage would not notice.
+      const { numel, dtype: storageDtype } = tensor.storage;
+      const elementBytes = DTYPES[storageDtype ?? 'U8'].bytes;
+      if (bytes.size !== numel * elementBytes) {
+        throw new FormatError(
+          file,
+          `storage '${clip(key)}' holds ${bytes.size} bytes, but the pickle says ${numel} elements of ${elementBytes} bytes (${numel * elementBytes}); the file is truncated or corrupt`,
+        );
+      }
       storages.set(key, bytes);
     }
     const width = DTYPES[tensor.dtype].bytes;

@@ -391,7 +391,15 @@ test('hostile archives get one clear error naming the problem', async () => {
   await rejects(write('nostorage.pt', archive(w(fourFloats))), /tensor 'w' refers to storage '0', but the archive has no member 'archive\/data\/0'/);
   await rejects(
     write('short.pt', archive(w(fourFloats), [['archive/data/0', floats([1, 2])]])),
-    /^short\.pt: tensor 'w' \(shape \[4\], F32\) needs bytes 0\.\.16 but its data holds only 8$/,
+    /^short\.pt: storage '0' holds 8 bytes, but the pickle says 4 elements of 4 bytes \(16\); the file is truncated or corrupt$/,
+  );
+  // Found by the fuzzer: a view of the storage's first half read a storage cut in half.
+  await rejects(write('half.pt', archive(w(fourFloats, 0, [2], [1]), [['archive/data/0', floats([1, 2])]])), /storage '0' holds 8 bytes, but the pickle says 4 elements/);
+  // Found by the fuzzer: 4 bytes expanded by a zero stride to 256 MiB, 2^31 elements threw a RangeError.
+  const oneFloat = storageRef('FloatStorage', '0', 1);
+  await rejects(
+    write('expanded.pt', archive(w(oneFloat, 0, [2 ** 26], [0]), [['archive/data/0', floats([5])]])),
+    /^expanded\.pt: tensor 'w' \(shape \[67108864\], strides \[0\]\) repeats 4 bytes of its storage as 268435456 bytes, more than its data holds \(4\); such an expanded view is read only up to 16777216 bytes$/,
   );
   await rejects(
     write('offset.pt', archive(w(fourFloats, 3, [2, 2], [2, 1]), [['archive/data/0', floats([1, 2, 3, 4])]])),
@@ -420,4 +428,16 @@ test('hostile archives get one clear error naming the problem', async () => {
   const evil = stateDictPickle([['w', [...op.global('os', 'system'), ...op.str(`touch ${marker}`), op.tuple1, op.reduce]]]);
   await rejects(write('evil.pt', archive(evil)), /^evil\.pt: refuses to load global 'os\.system': Merge Lens never executes code from a checkpoint; only tensors and plain containers are allowed$/);
   assert.equal(existsSync(marker), false);
+});
+
+test('an expanded view (a zero stride) of a small storage reads as its element repeated', async () => {
+  const pkl = stateDictPickle([['w', tensorV2(storageRef('FloatStorage', '0', 2), 1, [3, 1000], [0, 0])]]);
+  const checkpoint = await openPytorch(write('expand_small.pt', archive(pkl, [['archive/data/0', floats([4, 5])]])));
+  try {
+    const { data } = await checkpoint.read('w');
+    assert.equal(data.length, 3000);
+    assert.ok((data as Float32Array).every((v) => v === 5));
+  } finally {
+    await checkpoint.close();
+  }
 });
