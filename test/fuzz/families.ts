@@ -642,6 +642,74 @@ function legacySeeds(): Seed[] {
 
 // ---------------------------------------------------------------- datasets
 
+/** The dtypes a synthetic dataset draws from: safetensors name, NumPy descr (none for BF16), width. */
+const DATASET_DTYPES: readonly (readonly [string, string | undefined, number])[] = [
+  ['F32', '<f4', 4], ['F64', '<f8', 8], ['F16', '<f2', 2], ['BF16', undefined, 2], ['U8', '|u1', 1], ['I8', '|i1', 1],
+  ['I16', '<i2', 2], ['U16', '<u2', 2], ['I32', '<i4', 4], ['U32', '<u4', 4], ['I64', '<i8', 8], ['U64', '<u8', 8], ['BOOL', '|b1', 1], ['C64', '<c8', 8],
+];
+const LABEL_VALUES: readonly number[] = [0, 1, 2, 3, 9, 0, 1, 2, -1, 0.5, NaN, Infinity, 2 ** 31, 999_999, 1_000_000, 255, 2 ** 53];
+const PAIR_KEYS: readonly (readonly [string, string])[] = [['x', 'y'], ['inputs', 'labels'], ['images', 'labels'], ['data', 'targets'], ['x_test', 'y_test'], ['x_train', 'y_train'], ['features', 'labels']];
+
+/** `values` written as `dtype` (little-endian), or random bytes where a value has no such form. */
+function encodeValues(dtype: string, values: readonly number[], rng: Random): Uint8Array {
+  const view = (Type: { new (n: number): ArrayLike<number> & { buffer: ArrayBufferLike } }, map: (v: number) => number) => {
+    const out = new Type(values.length) as unknown as { [i: number]: number; buffer: ArrayBufferLike };
+    values.forEach((v, i) => (out[i] = map(v)));
+    return new Uint8Array(out.buffer);
+  };
+  const int = (v: number) => (Number.isFinite(v) ? Math.trunc(v) : 0);
+  switch (dtype) {
+    case 'F32': return view(Float32Array, (v) => v);
+    case 'F64': return view(Float64Array, (v) => v);
+    case 'U8': case 'BOOL': return view(Uint8Array, int);
+    case 'I8': return view(Int8Array, int);
+    case 'I16': return view(Int16Array, int);
+    case 'U16': return view(Uint16Array, int);
+    case 'I32': return view(Int32Array, int);
+    case 'U32': return view(Uint32Array, int);
+    case 'I64': return new Uint8Array(BigInt64Array.from(values, (v) => BigInt(int(v))).buffer);
+    case 'U64': return new Uint8Array(BigUint64Array.from(values, (v) => BigInt.asUintN(64, BigInt(int(v)))).buffer);
+    default: return rng.bytes(values.length * (DATASET_DTYPES.find((d) => d[0] === dtype)![2]));
+  }
+}
+
+/**
+ * A whole new dataset file of an inputs/labels pair whose dtypes, shapes and label values are
+ * drawn from odd ones (NaN, negative, fractional and huge labels, one-hot and ragged shapes,
+ * empty sets, complex inputs), written as safetensors or as an .npz of .npy members.
+ */
+function syntheticDataset(kind: 'safetensors' | 'npz'): Mutator {
+  return {
+    name: 'synthetic-dataset',
+    weight: 4,
+    alone: true,
+    apply(draft, rng) {
+      const dtypes = DATASET_DTYPES.filter((d) => kind === 'safetensors' || d[1] !== undefined);
+      const n = rng.pick([0, 1, 2, 3, 5]);
+      const [inputKey, labelKey] = rng.pick(PAIR_KEYS);
+      const inputShape = [n, ...Array.from({ length: rng.below(4) }, () => rng.pick([0, 1, 2, 3]))];
+      if (rng.chance(0.1)) inputShape.splice(1, inputShape.length - 1, 4, 4, 3);
+      const k = rng.pick([1, 2, 3, 10]);
+      const labelShape = rng.pick([[n], [n], [n], [n, 1], [n, k], [n + 1], [], [n, 2, 2]]);
+      const inputType = rng.pick(dtypes);
+      const labelType = rng.pick(dtypes);
+      const count = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+      const labelValues = Array.from({ length: count(labelShape) }, () =>
+        labelShape.length === 2 && k > 1 ? (rng.chance(0.9) ? rng.below(2) : rng.pick(LABEL_VALUES)) : rng.chance(0.8) ? rng.below(4) : rng.pick(LABEL_VALUES),
+      );
+      const tensors = [
+        { name: inputKey, dtype: inputType[0], shape: inputShape, data: rng.bytes(count(inputShape) * inputType[2]) },
+        { name: labelKey, dtype: labelType[0], shape: labelShape, data: encodeValues(labelType[0], labelValues, rng) },
+      ];
+      const bytes = kind === 'safetensors'
+        ? safetensorsOf(tensors)
+        : writeZip(tensors.map((t) => ({ name: `${t.name}.npy`, data: npyOf(DATASET_DTYPES.find((d) => d[0] === t.dtype)![1]!, t.shape, t.data), deflate: rng.chance(0.3) })));
+      draft.files.set(draft.target, bytes);
+      return `replace ${draft.target} by ${inputKey} ${inputType[0]} [${inputShape}] and ${labelKey} ${labelType[0]} [${labelShape}] = ${labelValues.slice(0, 6).join(',')}`;
+    },
+  };
+}
+
 function datasetSafetensorsSeeds(): Seed[] {
   return [
     seed('xy_f32_i64', 'data.safetensors', {
@@ -767,9 +835,9 @@ export const FAMILIES: readonly Family[] = [
   { name: 'npy', mode: 'checkpoint', seeds: npySeeds, mutators: [...byteMutators(), ...npyMutators(ALL)] },
   { name: 'npz', mode: 'checkpoint', seeds: npzSeeds, mutators: [...byteMutators(), ...zipMutators(ALL, (_, bytes, rng) => npyByteMutations(bytes, rng))] },
   { name: 'tfjs', mode: 'checkpoint', seeds: tfjsSeeds, mutators: [...byteMutators(), ...jsonMutators(/\.json$/, manifestPathSlot)] },
-  { name: 'dataset-npz', mode: 'dataset', seeds: datasetNpzSeeds, mutators: [...byteMutators(), ...zipMutators(ALL, (_, bytes, rng) => npyByteMutations(bytes, rng))] },
+  { name: 'dataset-npz', mode: 'dataset', seeds: datasetNpzSeeds, mutators: [...byteMutators(), ...zipMutators(ALL, (_, bytes, rng) => npyByteMutations(bytes, rng)), syntheticDataset('npz')] },
   { name: 'dataset-npy', mode: 'dataset', seeds: datasetNpySeeds, mutators: [...byteMutators(), ...npyMutators(ALL)] },
-  { name: 'dataset-safetensors', mode: 'dataset', seeds: datasetSafetensorsSeeds, mutators: [...byteMutators(), ...safetensorsMutators(ALL)] },
+  { name: 'dataset-safetensors', mode: 'dataset', seeds: datasetSafetensorsSeeds, mutators: [...byteMutators(), ...safetensorsMutators(ALL), syntheticDataset('safetensors')] },
   { name: 'dataset-idx', mode: 'dataset', seeds: idxSeeds, mutators: [...byteMutators(), ...idxMutators] },
   {
     name: 'dataset-cifar10',
