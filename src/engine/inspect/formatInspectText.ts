@@ -21,7 +21,8 @@ function formatZeros(t: TensorSummary): string {
 
 /** Lays out rows of cells as columns; `alignRight` says which columns are numeric. */
 function table(rows: readonly string[][], alignRight: readonly boolean[]): string[] {
-  const widths = alignRight.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
+  // A loop, not Math.max(...column): a checkpoint may list more tensors than a call takes arguments.
+  const widths = alignRight.map((_, c) => rows.reduce((widest, r) => Math.max(widest, (r[c] ?? '').length), 0));
   return rows.map((r) =>
     r.map((cell, c) => (alignRight[c] ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!))).join('  ').trimEnd(),
   );
@@ -45,7 +46,9 @@ export function formatInspectText(report: InspectReport): string {
   const byPrefix = new Map<string, TensorSummary[]>();
   for (const t of report.tensors) {
     const prefix = layerPrefix(t.name);
-    byPrefix.set(prefix, [...(byPrefix.get(prefix) ?? []), t]);
+    const group = byPrefix.get(prefix);
+    if (group) group.push(t);
+    else byPrefix.set(prefix, [t]);
   }
   for (const group of report.groups) {
     if (group.prefix !== '') rows.push([group.prefix, '', '', formatCount(group.parameters), '', '', '', '', '']);
@@ -58,7 +61,7 @@ export function formatInspectText(report: InspectReport): string {
       ]);
     }
   }
-  lines.push(...table(rows, [false, false, false, true, true, true, true, true, true]));
+  for (const line of table(rows, [false, false, false, true, true, true, true, true, true])) lines.push(line);
   lines.push('');
   lines.push(`total: ${counted(report.tensors.length, 'tensor')}, ${counted(report.parameters, 'parameter')}, ${formatBytes(report.bytes)}`);
   const nonFinite = report.tensors.filter((t) => (t.nonFinite ?? 0) > 0);

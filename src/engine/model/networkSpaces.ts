@@ -68,7 +68,8 @@ export function channelSpacesWithValues(network: Network): { readonly spaces: Ch
       index.set(root, spaces.length);
       spaces.push({ name: '', size: size[root]!, permutable: !fixed.has(root), layers: [] });
     }
-    spaces[index.get(root)!]!.layers.push(...writers[s]!);
+    const layers = spaces[index.get(root)!]!.layers;
+    for (const layer of writers[s]!) layers.push(layer);
   });
   spaces[index.get(roots[0]!)!]!.name = 'input';
   for (const space of spaces) if (space.name === '') space.name = space.layers[0]!;

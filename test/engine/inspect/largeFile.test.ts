@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openCheckpoint } from '../../../src/engine/formats/openCheckpoint';
 import { DEFAULT_STATS_BUDGET_BYTES, inspectCheckpoint } from '../../../src/engine/inspect/inspectCheckpoint';
+import { formatInspectText } from '../../../src/engine/inspect/formatInspectText';
 import { tempDir } from '../../helpers/paths';
 import { writeSparseSafetensors } from '../../helpers/writeSafetensors';
 
@@ -46,4 +47,16 @@ test('listing without statistics reads only the header', async () => {
   await checkpoint.close();
   assert.equal(report.tensors.length, 16);
   assert.ok(bytesReadSoFar() - before < 64 * 1024);
+});
+
+test('a file of 200,000 tensors in one layer is listed and laid out as text (no argument-count overflow)', async () => {
+  const many = join(tempDir(), 'many.safetensors');
+  writeSparseSafetensors(many, Array.from({ length: 200_000 }, (_, i) => ({ name: `table.row${i}`, dtype: 'F32', shape: [1], bytes: 4 })));
+  const checkpoint = await openCheckpoint(many);
+  const report = await inspectCheckpoint(checkpoint, { statsBudgetBytes: 0 });
+  await checkpoint.close();
+  const lines = formatInspectText(report).split('\n');
+  assert.equal(report.groups.length, 1);
+  assert.ok(lines.includes('total: 200,000 tensors, 200,000 parameters, 781.3 KiB'), lines.slice(-3).join('\n'));
+  assert.match(lines.find((l) => l.startsWith('  row199999'))!, /^ {2}row199999\s+F32\s+1\s+1\s+–/);
 });

@@ -147,7 +147,7 @@ function tensorHolders(root: PickleValue): Set<object> {
     const container = direct.pop()!;
     if (holders.has(container)) continue;
     holders.add(container);
-    direct.push(...(parents.get(container) ?? []));
+    for (const parent of parents.get(container) ?? []) direct.push(parent);
   }
   return holders;
 }
