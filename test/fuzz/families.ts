@@ -6,7 +6,8 @@ import {
 } from './mutate';
 import { npyOf, parseNpy, parseSafetensors, readZip, safetensorsOf, writeNpy, writeSafetensors } from './formats';
 import {
-  concat, FORBIDDEN_CALLS, call, nestedCalls, nestedDicts, nestedLists, nestedTuples, onlyForbidden, POP, stateDictPickle, str,
+  concat, FORBIDDEN_CALLS, call, legacyFile, nestedCalls, nestedDicts, nestedLists, nestedTuples, onlyForbidden, POP, stateDictPickle, str,
+  type SyntheticTensor,
 } from './pickleBytes';
 import type { Random } from './random';
 import { writeZip, type ZipMember } from './zipWriter';
@@ -560,13 +561,9 @@ const ODD_SIZES: readonly bigint[] = [0n, 1n, 2n, 3n, 4n, 7n, 1n << 20n, 1n << 2
  * are drawn from odd values (zero and huge strides, offsets past the storage, negative sizes),
  * over storage members of a few bytes.
  */
-const syntheticTensors: Mutator = {
-  name: 'synthetic-tensors',
-  weight: 3,
-  alone: true,
-  apply(draft, rng) {
-    const small = (): bigint => (rng.chance(0.6) ? BigInt(rng.below(5)) : rng.pick(ODD_SIZES));
-    const tensors = Array.from({ length: rng.between(1, 3) }, (_, i) => {
+function oddTensors(rng: Random): SyntheticTensor[] {
+  const small = (): bigint => (rng.chance(0.6) ? BigInt(rng.below(5)) : rng.pick(ODD_SIZES));
+  return Array.from({ length: rng.between(1, 3) }, (_, i) => {
       const rank = rng.below(4);
       return {
         name: `t${i}`,
@@ -577,7 +574,19 @@ const syntheticTensors: Mutator = {
         size: Array.from({ length: rank }, small),
         stride: Array.from({ length: rank }, () => (rng.chance(0.3) ? 0n : small())),
       };
-    });
+  });
+}
+
+function describeTensors(tensors: readonly SyntheticTensor[]): string {
+  return tensors.map((t) => `${t.storageType}[${t.numel}] @${t.offset} size (${t.size.join(',')}) stride (${t.stride.join(',')})`).join('; ');
+}
+
+const syntheticTensors: Mutator = {
+  name: 'synthetic-tensors',
+  weight: 3,
+  alone: true,
+  apply(draft, rng) {
+    const tensors = oddTensors(rng);
     const members = [
       { name: 'archive/data.pkl', data: stateDictPickle(tensors) },
       { name: 'archive/data/0', data: rng.bytes(rng.pick([0, 4, 16, 64])) },
@@ -585,7 +594,27 @@ const syntheticTensors: Mutator = {
       { name: 'archive/version', data: new TextEncoder().encode('3\n') },
     ];
     draft.files.set(draft.target, writeZip(members));
-    return `replace ${draft.target} by tensors ${tensors.map((t) => `${t.storageType}[${t.numel}] @${t.offset} size (${t.size.join(',')}) stride (${t.stride.join(',')})`).join('; ')}`;
+    return `replace ${draft.target} by tensors ${describeTensors(tensors)}`;
+  },
+};
+
+/** The same odd tensors in a legacy file, each storage's count agreeing with its pickled size or not. */
+const syntheticLegacy: Mutator = {
+  name: 'synthetic-legacy',
+  weight: 3,
+  alone: true,
+  apply(draft, rng) {
+    const tensors = oddTensors(rng);
+    const keys = [...new Set(tensors.map((t) => t.key))];
+    const storages = keys.map((key) => {
+      const t = tensors.find((x) => x.key === key)!;
+      const count = rng.chance(0.8) ? t.numel : rng.pick(ODD_SIZES);
+      const width = { FloatStorage: 4, HalfStorage: 2, LongStorage: 8, BoolStorage: 1, ByteStorage: 1, BFloat16Storage: 2 }[t.storageType] ?? 1;
+      const length = count >= 0n && count * BigInt(width) <= 4096n ? Number(count) * width : rng.pick([0, 8, 64]);
+      return { key, count, bytes: rng.bytes(length) };
+    });
+    draft.files.set(draft.target, legacyFile(tensors, storages));
+    return `replace ${draft.target} by a legacy file of tensors ${describeTensors(tensors)}; counts ${storages.map((s) => s.count).join(', ')}`;
   },
 };
 
@@ -831,7 +860,7 @@ export const FAMILIES: readonly Family[] = [
   },
   { name: 'pytorch-zip', mode: 'checkpoint', seeds: pytorchSeeds, mutators: [...byteMutators(), ...zipMutators(ALL, pytorchMember), syntheticTensors] },
   { name: 'pickle', mode: 'pickle', seeds: bareSeeds, mutators: [...byteMutators(), ...pickleMutators(ALL)] },
-  { name: 'legacy-torch', mode: 'checkpoint', seeds: legacySeeds, mutators: [...byteMutators(), legacyPickleMutator] },
+  { name: 'legacy-torch', mode: 'checkpoint', seeds: legacySeeds, mutators: [...byteMutators(), legacyPickleMutator, syntheticLegacy] },
   { name: 'npy', mode: 'checkpoint', seeds: npySeeds, mutators: [...byteMutators(), ...npyMutators(ALL)] },
   { name: 'npz', mode: 'checkpoint', seeds: npzSeeds, mutators: [...byteMutators(), ...zipMutators(ALL, (_, bytes, rng) => npyByteMutations(bytes, rng))] },
   { name: 'tfjs', mode: 'checkpoint', seeds: tfjsSeeds, mutators: [...byteMutators(), ...jsonMutators(/\.json$/, manifestPathSlot)] },

@@ -128,17 +128,18 @@ export interface SyntheticTensor {
 }
 
 /**
- * A state_dict pickle as torch.save writes it, of tensors whose storage and view arguments are
+ * A state_dict pickle as torch.save writes it (`legacy`: as it wrote it before PyTorch 1.6), of tensors whose storage and view arguments are
  * given outright: `{name: _rebuild_tensor_v2(('storage', torch.<type>, key, 'cpu', numel), offset,
  * size, stride, False, OrderedDict())}`.
  */
-export function stateDictPickle(tensors: readonly SyntheticTensor[]): Uint8Array {
+export function stateDictPickle(tensors: readonly SyntheticTensor[], legacy = false): Uint8Array {
   const items = tensors.map((t) =>
     concat([
       str(t.name),
       global('torch._utils', '_rebuild_tensor_v2'),
       tuple([
-        tuple([str('storage'), global('torch', t.storageType), str(t.key), str('cpu'), int(t.numel)]),
+        // The legacy format's storage references carry a sixth item, the view (None).
+        tuple([str('storage'), global('torch', t.storageType), str(t.key), str('cpu'), int(t.numel), ...(legacy ? [Uint8Array.of(0x4e)] : [])]),
         Uint8Array.of(0x51),
         int(t.offset),
         tuple(t.size.map(int)),
@@ -151,4 +152,29 @@ export function stateDictPickle(tensors: readonly SyntheticTensor[]): Uint8Array
     ]),
   );
   return concat([PROTO2, Uint8Array.of(0x7d, 0x28), ...items, Uint8Array.of(0x75), STOP]);
+}
+
+function u64(value: bigint): Uint8Array {
+  const out = new Uint8Array(8);
+  new DataView(out.buffer).setBigUint64(0, BigInt.asUintN(64, value), true);
+  return out;
+}
+
+/**
+ * A legacy torch.save file (before PyTorch 1.6): the magic number, version 1001, system
+ * information, the state_dict, the storage keys, then each storage as a count and its bytes.
+ */
+export function legacyFile(tensors: readonly SyntheticTensor[], storages: readonly { key: string; count: bigint; bytes: Uint8Array }[]): Uint8Array {
+  const pickleOf = (body: Uint8Array): Uint8Array => concat([PROTO2, body, STOP]);
+  const version = new Uint8Array(5);
+  version[0] = 0x4a;
+  new DataView(version.buffer).setInt32(1, 1001, true);
+  return concat([
+    pickleOf(int(0x1950a86a20f9469cfc6cn)),
+    pickleOf(version),
+    pickleOf(concat([Uint8Array.of(0x7d, 0x28), str('protocol_version'), version, str('little_endian'), Uint8Array.of(0x88, 0x75)])),
+    stateDictPickle(tensors, true),
+    pickleOf(concat([Uint8Array.of(0x28), ...storages.map((s) => str(s.key)), Uint8Array.of(0x6c)])),
+    ...storages.flatMap((s) => [u64(s.count), s.bytes]),
+  ]);
 }
