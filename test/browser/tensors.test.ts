@@ -113,6 +113,23 @@ test('the grid lists legacy files\' and a Lightning checkpoint\'s tensors, with 
   }
 });
 
+test('a checkpoint of 100,000 tensors draws its first 2,000, says so, and the filter reaches the others', async () => {
+  const tensor = report.tensors[0]!;
+  const many: InspectReport = {
+    ...report,
+    tensors: Array.from({ length: 100_000 }, (_, i) => ({ ...tensor, name: `table.row${i}` })),
+    groups: [{ prefix: 'table', tensors: 100_000, parameters: 100_000 * tensor.parameters, bytes: 100_000 * tensor.bytes }],
+  };
+  const session = await openGrid({ type: 'inspect', report: many });
+  await waitForRows(session, 2000, 20_000);
+  assert.equal(await session.page.locator('.shown').innerText(), 'the first 2,000 of 100,000 matching tensors (100,000 in all); filter to see the others');
+  await session.page.locator('#filter input').fill('row9999');
+  await waitForRows(session, 11);
+  assert.equal(await session.page.locator('.shown').innerText(), '11 of 100,000 tensors');
+  assert.deepEqual(session.errors, []);
+  await session.close();
+});
+
 test('a file that cannot be read shows the reader\'s message as an alert', async () => {
   const message = 'evil.pt: the pickle asks for the global os.system, which Merge Lens does not allow';
   const session = await openGrid({ type: 'failed', file: 'evil.pt', message });

@@ -55,6 +55,12 @@ function rowOf(t: TensorSummary): Record<string, string> {
   };
 }
 
+/**
+ * The most rows the grid draws at once. The toolkit's data grid renders every row it is given, and
+ * a checkpoint can list hundreds of thousands of tensors: the filter narrows the rest.
+ */
+const MAX_ROWS_DRAWN = 2000;
+
 const COLUMNS: [key: string, title: string][] = [
   ['name', 'Tensor'],
   ['dtype', 'Dtype'],
@@ -105,8 +111,11 @@ function showReport(report: InspectReport): void {
   const apply = (filter: string) => {
     const words = filter.toLowerCase().split(/\s+/).filter(Boolean);
     const visible = rows.filter((row) => words.every((w) => `${row.name} ${row.dtype} ${row.shape}`.toLowerCase().includes(w)));
-    grid.rowsData = visible;
-    shown.textContent = `${count(visible.length)} of ${count(rows.length)} tensors`;
+    grid.rowsData = visible.length > MAX_ROWS_DRAWN ? visible.slice(0, MAX_ROWS_DRAWN) : visible;
+    shown.textContent =
+      visible.length > MAX_ROWS_DRAWN
+        ? `the first ${count(MAX_ROWS_DRAWN)} of ${count(visible.length)} matching tensors (${count(rows.length)} in all); filter to see the others`
+        : `${count(visible.length)} of ${count(rows.length)} tensors`;
     vscode.setState({ filter });
   };
   search.addEventListener('input', () => apply(search.value));
