@@ -67,7 +67,8 @@ usage:
 checkpoint formats (compare, describe, inspect; recognized by their first bytes, then by name):
 ${checkpointFormatLines('  ').join('\n')}
 
-exit status: 0 done, 1 a file could not be read or written (the message says why), 2 wrong usage,
+exit status: 0 done, 1 a file could not be read or written (the message says why), 2 wrong usage
+or a request the files cannot meet (a method that needs data, a comparison past the memory limit),
 3 an alignment failed its equivalence check (its results are marked invalid).`;
 
 async function main(argv: string[]): Promise<number> {
