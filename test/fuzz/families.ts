@@ -788,7 +788,50 @@ function idxSeeds(): Seed[] {
   ];
 }
 
+/** IDX type bytes and their widths; values are written big-endian as IDX stores them. */
+const IDX_TYPES: readonly (readonly [number, number, string])[] = [[0x08, 1, 'u8'], [0x09, 1, 'i8'], [0x0b, 2, 'i16'], [0x0c, 4, 'i32'], [0x0d, 4, 'f32'], [0x0e, 8, 'f64']];
+
+function idxValues(type: readonly [number, number, string], values: readonly number[]): Uint8Array {
+  const out = new Uint8Array(values.length * type[1]);
+  const view = new DataView(out.buffer);
+  values.forEach((v, i) => {
+    const at = i * type[1];
+    const whole = Number.isFinite(v) ? Math.trunc(v) : 0;
+    if (type[2] === 'u8') view.setUint8(at, whole & 0xff);
+    else if (type[2] === 'i8') view.setInt8(at, whole);
+    else if (type[2] === 'i16') view.setInt16(at, whole);
+    else if (type[2] === 'i32') view.setInt32(at, whole);
+    else if (type[2] === 'f32') view.setFloat32(at, v);
+    else view.setFloat64(at, v);
+  });
+  return out;
+}
+
+/** A new IDX pair of odd element types, ranks, counts and label values, plain or gzipped as the seed was. */
+const syntheticIdx: Mutator = {
+  name: 'synthetic-idx',
+  weight: 3,
+  alone: true,
+  apply(draft, rng) {
+    const n = rng.pick([0, 1, 2, 5]);
+    const imageDims = [rng.chance(0.9) ? n : n + 1, ...Array.from({ length: rng.pick([0, 1, 2, 2, 3]) }, () => rng.pick([0, 1, 2, 3]))];
+    const labelDims = rng.pick([[n], [n], [n, 1], [n, 3], []]);
+    const imageType = rng.pick(IDX_TYPES);
+    const labelType = rng.pick(IDX_TYPES);
+    const count = (dims: readonly number[]) => dims.reduce((a, b) => a * b, 1);
+    const labels = Array.from({ length: count(labelDims) }, () => (rng.chance(0.8) ? rng.below(4) : rng.pick(LABEL_VALUES)));
+    const images = idxFile(imageType[0], imageDims, rng.bytes(count(imageDims) * imageType[1]));
+    const labelFile = idxFile(labelType[0], labelDims, idxValues(labelType, labels));
+    for (const name of draft.files.keys()) {
+      const plain = name.includes('images') ? images : labelFile;
+      draft.files.set(name, name.endsWith('.gz') ? gzip(plain) : plain);
+    }
+    return `replace the pair by ${imageType[2]} images [${imageDims}] and ${labelType[2]} labels [${labelDims}] = ${labels.slice(0, 6).join(',')}`;
+  },
+};
+
 const idxMutators: Mutator[] = [
+  syntheticIdx,
   {
     name: 'idx-header',
     weight: 4,
