@@ -6,7 +6,7 @@ import { openKeyedDataset, openNpyDataset } from '../../../src/engine/datasets/t
 import type { Dataset } from '../../../src/engine/datasets/dataset';
 import { FormatError } from '../../../src/engine/io/formatError';
 import { fixture, tempDir } from '../../helpers/paths';
-import { buildZip } from '../io/buildZip';
+import { buildZip } from '../../helpers/buildZip';
 import { assertMatchesExpected } from './expectedValues';
 
 const scratch = tempDir();

@@ -7,7 +7,7 @@ import { deflateRawSync } from 'node:zlib';
 import { memorySource, openFileSource, type ByteSource } from '../../../src/engine/io/byteSource';
 import { crc32 } from '../../../src/engine/io/crc32';
 import { looksLikeZip, openZip, type ZipArchive } from '../../../src/engine/io/zip';
-import { buildZip, type BuildMember } from './buildZip';
+import { buildZip, type BuildMember } from '../../helpers/buildZip';
 
 const FIXTURES = join(__dirname, '..', '..', '..', '..', 'test', 'fixtures', 'zip');
 

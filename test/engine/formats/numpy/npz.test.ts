@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openNpz } from '../../../../src/engine/formats/numpy/openNpz';
-import { buildZip } from '../../io/buildZip';
+import { buildZip } from '../../../helpers/buildZip';
 import { valuesAsWritten, type ExpectedFile } from './testValues';
 
 const FIXTURES = join(__dirname, '..', '..', '..', '..', '..', 'test', 'fixtures', 'numpy');

@@ -1,8 +1,8 @@
-import { crc32 } from '../../../../src/engine/io/crc32';
+import { buildZip } from '../../../helpers/buildZip';
 
 /**
  * Hand-made pickles and archives for the tests of hostile and unusual checkpoints: a pickle
- * assembler (each helper emits one opcode with its argument) and a writer of stored zip archives.
+ * assembler (each helper emits one opcode with its argument) and stored zip archives around them.
  */
 
 type Part = number | readonly number[] | Uint8Array;
@@ -97,41 +97,5 @@ export function stateDictPickle(entries: ReadonlyArray<readonly [string, readonl
 
 /** A zip archive of stored members, as torch.save writes it (without its alignment padding). */
 export function zipBytes(members: ReadonlyArray<readonly [string, Uint8Array | string]>): Uint8Array {
-  const locals: Buffer[] = [];
-  const centrals: Buffer[] = [];
-  let offset = 0;
-  for (const [name, content] of members) {
-    const data = typeof content === 'string' ? Buffer.from(content, 'utf8') : Buffer.from(content);
-    const nameBytes = Buffer.from(name, 'utf8');
-    const crc = crc32(data);
-    const local = Buffer.alloc(30);
-    local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(20, 4);
-    local.writeUInt16LE(0x800, 6);
-    local.writeUInt32LE(crc, 14);
-    local.writeUInt32LE(data.length, 18);
-    local.writeUInt32LE(data.length, 22);
-    local.writeUInt16LE(nameBytes.length, 26);
-    const central = Buffer.alloc(46);
-    central.writeUInt32LE(0x02014b50, 0);
-    central.writeUInt16LE(20, 4);
-    central.writeUInt16LE(20, 6);
-    central.writeUInt16LE(0x800, 8);
-    central.writeUInt32LE(crc, 16);
-    central.writeUInt32LE(data.length, 20);
-    central.writeUInt32LE(data.length, 24);
-    central.writeUInt16LE(nameBytes.length, 28);
-    central.writeUInt32LE(offset, 42);
-    locals.push(local, nameBytes, data);
-    centrals.push(central, nameBytes);
-    offset += local.length + nameBytes.length + data.length;
-  }
-  const cd = Buffer.concat(centrals);
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(members.length, 8);
-  end.writeUInt16LE(members.length, 10);
-  end.writeUInt32LE(cd.length, 12);
-  end.writeUInt32LE(offset, 16);
-  return new Uint8Array(Buffer.concat([...locals, cd, end]));
+  return buildZip(members.map(([name, content]) => ({ name, data: typeof content === 'string' ? new TextEncoder().encode(content) : content }))).bytes;
 }

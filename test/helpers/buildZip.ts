@@ -1,5 +1,5 @@
 import { deflateRawSync } from 'node:zlib';
-import { crc32 } from '../../../src/engine/io/crc32';
+import { crc32 } from '../../src/engine/io/crc32';
 
 /** One member of a hand-built archive; every field a hostile test may want to falsify is overridable. */
 export interface BuildMember {
