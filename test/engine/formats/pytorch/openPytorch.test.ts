@@ -1,23 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Checkpoint } from '../../../../src/engine/formats/checkpoint';
 import { openPytorch } from '../../../../src/engine/formats/pytorch/openPytorch';
-import { FormatError } from '../../../../src/engine/io/formatError';
 import { fixture, tempDir } from '../../../helpers/paths';
+import { type ExpectedTensor, rejects, withCheckpoint, write } from './pytorchFiles';
 import { op, pickle, stateDictPickle, storageRef, tensorV2, zipBytes } from './handmade';
 
-interface ExpectedTensor {
-  readonly name: string;
-  readonly dtype: string;
-  readonly shape: number[];
-  readonly sha256: string;
-  readonly values?: Array<number | string>;
-  readonly first?: number[];
-  readonly sum?: number;
-}
 
 const expected = JSON.parse(readFileSync(fixture('pytorch', 'expected.json'), 'utf8')) as Record<string, { tensors: ExpectedTensor[] }>;
 
@@ -28,22 +19,7 @@ function expectedNumber(value: number | string): number {
   return value === 'nan' ? NaN : value === 'inf' ? Infinity : value === '-inf' ? -Infinity : Number(value);
 }
 
-async function withCheckpoint<T>(file: string, use: (checkpoint: Checkpoint) => Promise<T>): Promise<T> {
-  const checkpoint = await openPytorch(file);
-  try {
-    return await use(checkpoint);
-  } finally {
-    await checkpoint.close();
-  }
-}
 
-async function rejects(file: string, pattern: RegExp): Promise<void> {
-  await assert.rejects(openPytorch(file), (error: unknown) => {
-    assert.ok(error instanceof FormatError, `expected a FormatError, got ${String(error)}`);
-    assert.match(error.message, pattern);
-    return true;
-  });
-}
 
 /** Checks every tensor of a fixture against what torch wrote in expected.json. */
 async function checkAgainstTorch(name: string, checkpoint: Checkpoint): Promise<void> {
@@ -252,11 +228,6 @@ test('evil.pt asks to run os.system: refused by name, and nothing runs', async (
 
 // Archives built here, for what torch never writes.
 
-function write(name: string, bytes: Uint8Array | string): string {
-  const file = join(tempDir(), name);
-  writeFileSync(file, bytes);
-  return file;
-}
 
 function archive(pkl: Uint8Array, members: ReadonlyArray<readonly [string, Uint8Array | string]> = []): Uint8Array {
   return zipBytes([['archive/data.pkl', pkl], ...members, ['archive/version', '3\n']]);

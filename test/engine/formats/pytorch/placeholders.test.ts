@@ -1,15 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Checkpoint } from '../../../../src/engine/formats/checkpoint';
-import { openPytorch } from '../../../../src/engine/formats/pytorch/openPytorch';
 import { unpickle } from '../../../../src/engine/formats/pytorch/pickle';
 import { PickleDict, PickleGlobal, PickleSet, Placeholder, type PickleValue } from '../../../../src/engine/formats/pytorch/pickleValues';
 import { torchGlobals } from '../../../../src/engine/formats/pytorch/torchGlobals';
-import { FormatError } from '../../../../src/engine/io/formatError';
 import { fixture, tempDir } from '../../../helpers/paths';
+import { type ExpectedTensor, rejects, withCheckpoint, write } from './pytorchFiles';
 import { op, pickle, storageRef, tensorV2, zipBytes } from './handmade';
 
 /**
@@ -18,39 +16,12 @@ import { op, pickle, storageRef, tensorV2, zipBytes } from './handmade';
  * pickle names only to run code.
  */
 
-interface ExpectedTensor {
-  readonly name: string;
-  readonly dtype: string;
-  readonly shape: number[];
-  readonly sha256: string;
-}
 
 /** What torch wrote, by make_training_fixtures.py. */
 const expected = JSON.parse(readFileSync(fixture('pytorch', 'expected_training.json'), 'utf8')) as Record<string, { tensors: ExpectedTensor[] }>;
 
-async function withCheckpoint<T>(file: string, use: (checkpoint: Checkpoint) => Promise<T>): Promise<T> {
-  const checkpoint = await openPytorch(file);
-  try {
-    return await use(checkpoint);
-  } finally {
-    await checkpoint.close();
-  }
-}
 
-async function rejects(file: string, pattern: RegExp): Promise<void> {
-  await assert.rejects(openPytorch(file), (error: unknown) => {
-    assert.ok(error instanceof FormatError, `expected a FormatError, got ${String(error)}`);
-    assert.match(error.message, pattern);
-    assert.equal(error.message.split('\n').length, 1);
-    return true;
-  });
-}
 
-function write(name: string, bytes: Uint8Array): string {
-  const file = join(tempDir(), name);
-  writeFileSync(file, bytes);
-  return file;
-}
 
 const floats = (values: readonly number[]) => new Uint8Array(Float32Array.from(values).buffer);
 
