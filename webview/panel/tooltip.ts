@@ -13,6 +13,8 @@ export interface Tooltip {
 }
 
 const OFFSET = 14;
+/** The least gap between the card and the viewport's edge. */
+const MARGIN = 4;
 
 export function createTooltip(className: string): Tooltip {
   const card = document.createElement('div');
@@ -26,10 +28,17 @@ export function createTooltip(className: string): Tooltip {
     show(content, clientX, clientY) {
       card.replaceChildren(...content);
       card.hidden = false;
-      // Keep the card inside the viewport: flip to the other side of the pointer near an edge.
+      // Measured at the viewport's left edge: a fixed box placed further right is only as wide as
+      // the room left of it there, and its table would spill past its border.
+      card.style.left = '0px';
+      card.style.top = '0px';
       const { width, height } = card.getBoundingClientRect();
-      const left = clientX + OFFSET + width > window.innerWidth ? Math.max(4, clientX - OFFSET - width) : clientX + OFFSET;
-      const top = clientY + OFFSET + height > window.innerHeight ? Math.max(4, clientY - OFFSET - height) : clientY + OFFSET;
+      // Keep the card inside the viewport: flip to the other side of the pointer near an edge, and
+      // never past the far edge when neither side has room.
+      const flip = (at: number, size: number, room: number) =>
+        Math.max(MARGIN, Math.min(room - MARGIN - size, at + OFFSET + size > room ? at - OFFSET - size : at + OFFSET));
+      const left = flip(clientX, width, document.documentElement.clientWidth);
+      const top = flip(clientY, height, window.innerHeight);
       card.style.left = `${left}px`;
       card.style.top = `${top}px`;
     },
