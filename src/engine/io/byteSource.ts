@@ -103,7 +103,13 @@ export async function openRegularFile(file: string): Promise<{ handle: FileHandl
   } catch (error) {
     throw cannotOpen(file, error);
   }
-  const now = await handle.stat();
+  let now: Stats;
+  try {
+    now = await handle.stat();
+  } catch (error) {
+    await handle.close();
+    throw cannotOpen(file, error);
+  }
   if (!now.isFile()) {
     await handle.close();
     throw new FormatError(file, `is ${fileKind(now)}, not a regular file`);

@@ -10,19 +10,25 @@ test('removeLeftoverTemporaries clears what an interrupted write left, and nothi
   const out = join(dir, 'b.aligned-weight.safetensors');
   const unrelated = ['b.safetensors', `.other.safetensors.${process.pid}-0123abcd.tmp`, `.b.aligned-weight.safetensors.${process.pid + 1}-0123abcd.tmp`];
   for (const name of unrelated) writeFileSync(join(dir, name), 'keep');
-  // A write that never finishes: what a worker terminated mid-export leaves behind.
+  // A write stopped mid-way: what a worker terminated mid-export leaves behind. It is held until
+  // the leftovers are cleared, then failed, so that its file handle is closed (and not by the GC).
   let started!: () => void;
   const writing = new Promise<void>((resolve) => (started = resolve));
-  void writeAtomically(out, {}, async (handle) => {
+  let stop!: (error: Error) => void;
+  const stopped = new Promise<never>((_, reject) => (stop = reject));
+  const write = writeAtomically(out, {}, async (handle) => {
     await handle.writeFile('partial');
     started();
-    await new Promise(() => {});
+    await stopped;
   });
   await writing;
   const left = readdirSync(dir).filter((name) => !unrelated.includes(name));
   assert.equal(left.length, 1);
   assert.match(left[0]!, new RegExp(`^\\.b\\.aligned-weight\\.safetensors\\.${process.pid}-[0-9a-f]{8}\\.tmp$`));
   await removeLeftoverTemporaries(out);
+  assert.deepEqual(readdirSync(dir).sort(), [...unrelated].sort());
+  stop(new Error('terminated'));
+  await assert.rejects(write, /terminated/);
   assert.deepEqual(readdirSync(dir).sort(), [...unrelated].sort());
 });
 
