@@ -14,6 +14,8 @@ export interface PanelViewState {
   readonly aligned: boolean;
   /** The result cache key of the comparison shown, so a restored panel can reload it. */
   readonly cacheKey: string | null;
+  /** Overview: the methods whose curves along α the legend has hidden (the y-axis fits the others). */
+  readonly hiddenMethods: readonly MethodName[];
 }
 
 /** Extension host → panel. */

@@ -39,16 +39,21 @@ export interface LineSeries {
   readonly values: readonly number[];
 }
 
-/** A canvas in a sized box (Chart.js sizes the canvas to its parent) with a label for screen readers. */
-/** Where the plot area lies, on the canvas: what a hover maps from, and what the tests aim at. */
+/**
+ * Where the plot area lies, on the canvas: what a hover maps from, and what the tests aim at; and
+ * the y-axis's range (data-y-range="min,max"), which follows the lines shown.
+ */
 export const plotAreaAttribute = {
   id: 'plotAreaAttribute',
   afterLayout(chart: Chart) {
     const { left, top, right, bottom } = chart.chartArea;
     chart.canvas.dataset.area = [left, top, right, bottom].map((v) => Math.round(v)).join(',');
+    const y = chart.scales.y;
+    if (y) chart.canvas.dataset.yRange = `${y.min},${y.max}`;
   },
 };
 
+/** A canvas in a sized box (Chart.js sizes the canvas to its parent) with a label for screen readers. */
 export function chartCanvas(label: string, className = 'chart-box'): { box: HTMLElement; canvas: HTMLCanvasElement } {
   const box = element('div', undefined, className);
   const canvas = element('canvas');
@@ -108,6 +113,9 @@ export function axisOptions(theme: ChartTheme, axis: AxisSpec, grid: boolean) {
   };
 }
 
+/** The dash of the straight line between a path's endpoints, on the chart and in an HTML legend. */
+export const REFERENCE_DASH: readonly number[] = [2, 3];
+
 export interface LineChartSpec {
   readonly x: AxisSpec;
   readonly y: AxisSpec;
@@ -115,6 +123,10 @@ export interface LineChartSpec {
   readonly series: readonly LineSeries[];
   /** The straight line between the endpoints, which a barrier is measured against. */
   readonly reference?: { readonly label: string; readonly from: number; readonly to: number };
+  /** Methods drawn hidden; showMethods changes them later. */
+  readonly hidden?: ReadonlySet<MethodName>;
+  /** The caller draws the legend (methodLegend.ts, which hides and shows methods) instead of the canvas. */
+  readonly htmlLegend?: boolean;
 }
 
 /** Values along α, one line per method (x is linear in α, not one category per point). */
@@ -135,6 +147,7 @@ export function lineChart(canvas: HTMLCanvasElement, spec: LineChartSpec, theme:
       pointBorderColor: theme.background,
       pointBorderWidth: 0.5,
       spanGaps: false,
+      hidden: spec.hidden?.has(s.method) ?? false,
     };
   });
   if (spec.reference && spec.alphas.length >= 2) {
@@ -143,7 +156,7 @@ export function lineChart(canvas: HTMLCanvasElement, spec: LineChartSpec, theme:
       data: [{ x: spec.alphas[0]!, y: spec.reference.from }, { x: spec.alphas[spec.alphas.length - 1]!, y: spec.reference.to }],
       borderColor: theme.reference,
       backgroundColor: theme.reference,
-      borderDash: [2, 3],
+      borderDash: [...REFERENCE_DASH],
       borderWidth: 1.2,
       pointRadius: 0,
       pointStyle: 'line',
@@ -167,6 +180,7 @@ export function lineChart(canvas: HTMLCanvasElement, spec: LineChartSpec, theme:
       },
       plugins: {
         ...base.plugins,
+        ...(spec.htmlLegend ? { legend: { display: false } } : {}),
         tooltip: {
           ...base.plugins!.tooltip,
           callbacks: {
@@ -177,6 +191,15 @@ export function lineChart(canvas: HTMLCanvasElement, spec: LineChartSpec, theme:
       },
     },
   });
+}
+
+/**
+ * Shows a line chart's methods but the hidden ones (its series in the order lineChart was given
+ * them); Chart.js leaves hidden lines out of the y-axis's range, so the axis fits the lines shown.
+ */
+export function showMethods(chart: Chart<'line', { x: number; y: number }[]>, series: readonly LineSeries[], hidden: ReadonlySet<MethodName>): void {
+  series.forEach((s, i) => chart.setDatasetVisibility(i, !hidden.has(s.method)));
+  chart.update();
 }
 
 /** One bar per category in a colour of its own (a method's, a model's): filled, or outlined for a reference value (a shuffled baseline, an optimum). */

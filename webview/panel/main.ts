@@ -100,8 +100,8 @@ function showReport(title: string, report: CompareReport, cacheKey: string, cach
   clearSimilarities();
   clearSimilarityImages();
   const saved = viewState();
-  // Another comparison's method and layer may not exist in this one.
-  if (saved.cacheKey !== cacheKey) updateViewState({ cacheKey, ...(saved.cacheKey ? { method: null, layer: null } : {}) });
+  // Another comparison's method and layer may not exist in this one, and its hidden curves were chosen for its own scale.
+  if (saved.cacheKey !== cacheKey) updateViewState({ cacheKey, ...(saved.cacheKey ? { method: null, layer: null, hiddenMethods: [] } : {}) });
 
   const header = element('header');
   header.append(element('h1', title), element('p', 'θ(α) = (1−α)·θA + α·π(θB), with π the permutation of B\'s hidden units each method finds.', 'subtitle'));

@@ -7,17 +7,22 @@ import { formatNumber, formatPercent, formatScientific } from '../../src/shared/
 import { METHOD_STYLE, methodsOf } from '../../src/shared/presentation/methodStyles';
 import { nearestIndex } from '../../src/shared/presentation/nearestIndex';
 import { methodColorVar } from './chartTheme';
-import { chartCanvas, lineChart, type AxisSpec } from './charts';
+import { REFERENCE_DASH, chartCanvas, lineChart, showMethods, type AxisSpec, type LineSeries } from './charts';
 import { dataDetails, element, table } from './dom';
+import { methodLegend } from './methodLegend';
 import { Disposer, type TabContext, type TabView } from './tabView';
 
 type Measured = MethodResult & { path: NonNullable<MethodResult['path']>; barrier: NonNullable<MethodResult['barrier']> };
 
 const ALPHA_AXIS: AxisSpec = { title: 'α   (0 = model A, 1 = model B aligned)' };
 
+const REFERENCE_LABEL = 'straight line between endpoints';
+
 function pathFigure(report: CompareReport, measured: readonly [MethodName, Measured][], ctx: TabContext, disposer: Disposer): HTMLElement {
   const figure = element('figure', undefined, 'figure');
   const panels = element('div', undefined, 'panels');
+  const hidden = new Set(ctx.state().hiddenMethods);
+  const charts: { chart: ReturnType<typeof lineChart>; series: LineSeries[] }[] = [];
   const panel = (label: string, axis: AxisSpec, pick: (r: Measured) => readonly number[]) => {
     const box = element('div', undefined, 'panel');
     box.append(element('p', label, 'panel-label'));
@@ -25,16 +30,20 @@ function pathFigure(report: CompareReport, measured: readonly [MethodName, Measu
     canvas.dataset.chart = axis.percent ? 'path-accuracy' : 'path-loss';
     box.append(chartBox);
     const first = pick(measured[0]![1]);
-    disposer.chart(
+    const series = measured.map(([method, r]) => ({ method, values: pick(r) }));
+    const chart = disposer.chart(
       lineChart(canvas, {
         x: ALPHA_AXIS,
         y: axis,
         alphas: report.alphas,
-        series: measured.map(([method, r]) => ({ method, values: pick(r) })),
+        series,
         // Every method shares the endpoints (π(B) computes what B computes): one straight line serves all.
-        reference: { label: 'straight line between endpoints', from: first[0] ?? NaN, to: first[first.length - 1] ?? NaN },
+        reference: { label: REFERENCE_LABEL, from: first[0] ?? NaN, to: first[first.length - 1] ?? NaN },
+        hidden,
+        htmlLegend: true,
       }, ctx.theme),
     );
+    charts.push({ chart, series });
     const format = axis.percent ? (v: number) => formatPercent(v, 2) : (v: number) => formatNumber(v, 4);
     const rows = report.alphas.map((alpha, i) => [formatNumber(alpha, 3), ...measured.map(([, r]) => format(pick(r)[i] ?? NaN))]);
     box.append(dataDetails(`Data: ${axis.title} per α`, table(null, ['α', ...measured.map(([m]) => METHOD_STYLE[m].label)], rows), canvas));
@@ -44,8 +53,20 @@ function pathFigure(report: CompareReport, measured: readonly [MethodName, Measu
     panel('(a) Loss', { title: 'cross-entropy loss (nats)' }, (r) => r.path.loss),
     panel('(b) Accuracy', { title: 'accuracy', percent: true }, (r) => r.path.accuracy),
   );
-  const caption = element('figcaption', 'Evaluation loss and accuracy of θ(α) = (1−α)·θA + α·π(θB) along the linear path between A and each method\'s aligned B. A barrier is the height of a curve above (loss) or below (accuracy) the dotted straight line between its endpoints.', 'caption');
-  figure.append(panels, caption);
+  // One legend for both charts: a method hidden is hidden in both, and both axes fit what is left.
+  const legend = methodLegend({
+    methods: measured.map(([m]) => m),
+    hidden,
+    reference: { label: REFERENCE_LABEL, dash: REFERENCE_DASH },
+    onToggle: (method, shown) => {
+      if (shown) hidden.delete(method);
+      else hidden.add(method);
+      ctx.update({ hiddenMethods: measured.map(([m]) => m).filter((m) => hidden.has(m)) });
+      for (const { chart, series } of charts) showMethods(chart, series, hidden);
+    },
+  }, ctx.theme);
+  const caption = element('figcaption', 'Evaluation loss and accuracy of θ(α) = (1−α)·θA + α·π(θB) along the linear path between A and each method\'s aligned B. A barrier is the height of a curve above (loss) or below (accuracy) the dotted straight line between its endpoints. Press a method in the legend to hide its curves (the naive peak, say): the y-axes then fit the curves shown.', 'caption');
+  figure.append(legend, panels, caption);
   return figure;
 }
 
