@@ -1,8 +1,8 @@
 /** One layer's matching costs and W2 for every method, and its Dim(S): the Layers tab's hover card and detail box. */
 import type { CompareReport } from '../../src/shared/compareReport';
-import { formatNumber, formatOptional } from '../../src/shared/presentation/formatNumbers';
+import { formatNumber } from '../../src/shared/presentation/formatNumbers';
+import { layerCosts } from '../../src/shared/presentation/layerCosts';
 import { layerLabel } from '../../src/shared/presentation/layerLabel';
-import { METHOD_STYLE, methodsOf } from '../../src/shared/presentation/methodStyles';
 import { DISTANCE_TEXT } from '../../src/shared/presentation/neuronDistances';
 import { element, table } from './dom';
 
@@ -17,28 +17,12 @@ export function layerDetails(report: CompareReport, layer: string): Node[] {
   if (group && group.layers.length > 1) {
     nodes.push(element('p', `Residual group ${layerLabel(group.name)}: ${group.layers.length} layers share one permutation of its ${group.size} ${units} (${group.layers.map(layerLabel).join(', ')}).`, 'card-note'));
   }
-  const matched = methodsOf(report).flatMap(([method, r]) => {
-    const m = r.matching.find((x) => x.layer === groupName);
-    return m ? [[method, m] as const] : [];
-  });
-  // Covariance W2 is measured on the fit data: its columns show only when some method has it.
-  const covariance = matched.some(([, m]) => m.wasserstein.covariance !== null);
-  const rows = matched.map(([method, m]) => [
-    METHOD_STYLE[method].label,
-    formatNumber(m.costBefore, 4),
-    formatNumber(m.costAfter, 4),
-    formatOptional(m.correlationBefore, 4),
-    formatOptional(m.correlationAfter, 4),
-    formatNumber(m.wasserstein.aligned, 4),
-    formatNumber(m.wasserstein.optimal, 4),
-    ...(covariance ? [formatOptional(m.wasserstein.covariance?.aligned, 4), formatOptional(m.wasserstein.covariance?.optimal, 4)] : []),
-  ]);
-  const dim = report.dimS.find((d) => d.layer === layer);
-  const dimensions = dim ? element('p', `Dim(S): A ${formatNumber(dim.a, 2)}, B ${formatNumber(dim.b, 2)}`, 'card-dims') : null;
+  // The side bar's layer tooltip prints the same table (layerCosts), so both round alike.
+  const { matched, covariance, headers, rows, dimensions: dimText } = layerCosts(report, layer);
+  const dimensions = dimText ? element('p', dimText, 'card-dims') : null;
   if (rows.length > 0) {
-    const w2 = DISTANCE_TEXT.w2;
     const cov = DISTANCE_TEXT.covariance;
-    nodes.push(table(null, ['Method', 'Cost before', 'Cost after', 'Corr. before', 'Corr. after', w2, `${w2} optimal`, ...(covariance ? [`Cov. ${w2}`, `Cov. ${w2} optimal`] : [])], rows));
+    nodes.push(table(null, headers, rows));
     // Dim(S) right under the W2 columns: Ferbach et al. read the two together.
     if (dimensions) nodes.push(dimensions);
     const before = matched[0]?.[1].wasserstein;
