@@ -7,6 +7,7 @@ import type { CompareRequest } from '../shared/compareRequest';
 import type { PanelToHost } from '../shared/panelProtocol';
 import { JobCancelled } from './runJob';
 import type { JobQueue } from './jobQueue';
+import type { ComparisonState } from './layersViewItems';
 import { ResultsPanel } from './resultsPanel';
 import { showJobError } from './showJobError';
 
@@ -37,13 +38,13 @@ export function comparisonTitle(a: string, b: string): string {
 /**
  * Owns the comparison the editor shows: runs it (or takes it from the result cache), keeps the
  * one results panel in step, answers the panel's requests with worker jobs, and tells the
- * layers view when the comparison changes.
+ * layers view each state it gives the panel (running, shown, failed, cancelled), so the two agree.
  */
 export class Comparisons implements vscode.Disposable {
   private panel: ResultsPanel | undefined;
   private shown: ShownComparison | undefined;
   private running: AbortController | undefined;
-  private readonly changed = new vscode.EventEmitter<ShownComparison | undefined>();
+  private readonly changed = new vscode.EventEmitter<ComparisonState>();
   readonly onDidChange = this.changed.event;
   private readonly exportAsked = new vscode.EventEmitter<ExportAsked>();
   readonly onDidAskExport = this.exportAsked.event;
@@ -71,7 +72,7 @@ export class Comparisons implements vscode.Disposable {
     this.running = abort;
     const title = comparisonTitle(choices.a, choices.b);
     const panel = this.ensurePanel();
-    panel.post({ type: 'running', title, stage: 'checking the result cache', fraction: null });
+    this.setState(panel, { type: 'running', title, stage: 'checking the result cache', fraction: null });
     try {
       // Resolved here, before the cache: two choices that mean the same comparison share its entry.
       const request: CompareRequest = resolveCompareRequest(choices);
@@ -83,16 +84,16 @@ export class Comparisons implements vscode.Disposable {
           title: `comparing ${title}`,
           display: 'notification',
           signal: abort.signal,
-          onProgress: (stage, fraction) => panel.post({ type: 'running', title, stage, fraction }),
+          onProgress: (stage, fraction) => this.setState(panel, { type: 'running', title, stage, fraction }),
         }));
       if (!cached) await this.cache.put(cacheKey, report);
       this.show({ report, cacheKey }, cached !== undefined);
       return report;
     } catch (error) {
       if (error instanceof JobCancelled) {
-        panel.post({ type: 'cancelled', title });
+        this.setState(panel, { type: 'cancelled', title });
       } else {
-        panel.post({ type: 'failed', title, message: error instanceof Error ? error.message : String(error) });
+        this.setState(panel, { type: 'failed', title, message: error instanceof Error ? error.message : String(error) });
         // Not awaited: the notification stays until the user acts, and a scripted caller must not wait for that.
         void showJobError(error, `comparing ${title}`, this.output);
       }
@@ -108,7 +109,7 @@ export class Comparisons implements vscode.Disposable {
     this.panel = this.adopt(new ResultsPanel(webviewPanel, this.extensionUri, (m) => this.onPanelMessage(m)));
     const report = cacheKey ? await this.cache.get(cacheKey) : undefined;
     if (!report || !cacheKey) {
-      this.panel.post({ type: 'failed', title: 'results', message: 'This comparison is no longer in the cache. Run Merge Lens: Compare Checkpoints again.' });
+      this.setState(this.panel, { type: 'failed', title: 'results', message: 'This comparison is no longer in the cache. Run Merge Lens: Compare Checkpoints again.' });
       return;
     }
     this.show({ report, cacheKey }, true);
@@ -145,8 +146,13 @@ export class Comparisons implements vscode.Disposable {
   private show(shown: ShownComparison, cached: boolean): void {
     this.shown = shown;
     void vscode.commands.executeCommand('setContext', 'mergeLens.hasComparison', true);
-    this.ensurePanel().post({ type: 'report', title: comparisonTitle(shown.report.request.a, shown.report.request.b), report: shown.report, cacheKey: shown.cacheKey, cached });
-    this.changed.fire(shown);
+    this.setState(this.ensurePanel(), { type: 'report', title: comparisonTitle(shown.report.request.a, shown.report.request.b), report: shown.report, cacheKey: shown.cacheKey, cached });
+  }
+
+  /** What the panel shows, told to the panel and to whoever follows it (the layers view). */
+  private setState(panel: ResultsPanel, state: ComparisonState): void {
+    panel.post(state);
+    this.changed.fire(state);
   }
 
   private ensurePanel(): ResultsPanel {

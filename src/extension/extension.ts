@@ -44,7 +44,7 @@ export function activate(context: vscode.ExtensionContext): void {
     jobs,
     comparisons,
     seriesRuns,
-    comparisons.onDidChange((shown) => layers.show(shown)),
+    comparisons.onDidChange((state) => layers.show(state)),
     comparisons.onDidAskExport(({ method, merged }) => void (merged ? exports.merged(method) : exports.aligned(method))),
     vscode.window.registerTreeDataProvider('mergeLens.layers', layers),
     vscode.workspace.registerTextDocumentContentProvider(INSPECT_SCHEME, documents),
