@@ -79,7 +79,12 @@ test('percentages, scientific notation, statistics and sizes', () => {
   assert.equal(formatScientific(NaN), 'n/a');
   assert.equal(formatStatistic(null), '–');
   assert.equal(formatStatistic(0.5), '0.5000');
-  assert.equal(formatStatistic(-1e-5), '-1.000e-5');
+  assert.equal(formatStatistic(-1e-5), '−1.000×10⁻⁵');
+  assert.equal(formatStatistic(-7.2624e-4), '−7.262×10⁻⁴');
+  assert.equal(formatStatistic(-0.25), '−0.2500');
+  assert.equal(formatStatistic(12345), '1.235×10⁴');
+  assert.equal(formatStatistic(9999), '9999');
+  assert.equal(formatStatistic(NaN), 'n/a');
   assert.equal(formatBytes(512), '512 B');
   assert.equal(formatBytes(1536), '1.50 KiB');
   assert.equal(formatBytes(20 * 1024 ** 3), '20.0 GiB');

@@ -74,6 +74,16 @@ const COLUMNS: [key: string, title: string][] = [
   ['note', 'Note'],
 ];
 
+/**
+ * Each row is a grid of its own, so the columns are sized in advance rather than by content: the
+ * fixed ones in characters of the grid's font (ch) plus the cells' padding (CELL_PADDING, the
+ * toolkit's 3 design units a side), wide enough for their header ("Parameters") and for their widest
+ * value ("1,234,567,890", "−7.262×10⁻⁴", "12.345%").
+ */
+const CELL_PADDING = '24px';
+const fixed = (characters: number) => `calc(${characters}ch + ${CELL_PADDING})`;
+const GRID_COLUMNS = ['minmax(12em, 2fr)', fixed(9), 'minmax(8em, 1fr)', fixed(13), ...Array(4).fill(fixed(12)), fixed(8), 'minmax(8em, 1fr)'].join(' ');
+
 function summary(report: InspectReport): HTMLElement {
   const header = element('header');
   header.append(element('h1', report.file.split(/[\\/]/).pop()!));
@@ -107,7 +117,7 @@ function showReport(report: InspectReport): void {
   grid.setAttribute('aria-label', 'Tensors');
   grid.setAttribute('generate-header', 'sticky');
   grid.columnDefinitions = COLUMNS.map(([columnDataKey, title]) => ({ columnDataKey, title }));
-  grid.gridTemplateColumns = 'minmax(12em, 2fr) 6.5em minmax(8em, 1fr) 8.5em repeat(4, 7.5em) 5.5em minmax(8em, 1fr)';
+  grid.gridTemplateColumns = GRID_COLUMNS;
   const apply = (filter: string) => {
     const words = filter.toLowerCase().split(/\s+/).filter(Boolean);
     const visible = rows.filter((row) => words.every((w) => `${row.name} ${row.dtype} ${row.shape}`.toLowerCase().includes(w)));

@@ -32,13 +32,18 @@ export function formatScientific(value: number, digits = 2): string {
   return `${mantissa.replace('-', '−')}×10${superscript}`;
 }
 
-/** A tensor statistic in four significant digits, switching to exponent form for very small or large magnitudes; '–' when absent. */
+/**
+ * A tensor statistic in four significant digits, in the panel's scientific form (formatScientific)
+ * for very small or large magnitudes, with the typeset minus; '–' when absent. From 10⁴ up,
+ * toPrecision(4) would itself switch to "1.235e+4", so the scientific form starts there.
+ */
 export function formatStatistic(value: number | null): string {
   if (value === null) return '–';
   if (value === 0) return '0';
+  if (!Number.isFinite(value)) return formatNumber(value, 0);
   const magnitude = Math.abs(value);
-  if (magnitude >= 1e5 || magnitude < 1e-3) return value.toExponential(3);
-  return value.toPrecision(4);
+  if (magnitude >= 1e4 || magnitude < 1e-3) return formatScientific(value, 4);
+  return value.toPrecision(4).replace('-', '−');
 }
 
 /** 1536 → "1.50 KiB", 20 GiB → "20.0 GiB": sizes as people read them, in messages and tables. */
