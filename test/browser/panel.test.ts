@@ -440,7 +440,7 @@ test('permutations: choosing a layer asks the host; the engine\'s similarity is 
   expectPair(await hover(9, 30), 9, 30);
   const ownOrderDiagonal = await meanBrightness(session, heatmap, true);
   assert.ok(ownOrderDiagonal < alignedDiagonal, `the diagonal is dimmer in B's own order (${ownOrderDiagonal.toFixed(0)} against ${alignedDiagonal.toFixed(0)})`);
-  assert.deepEqual(await session.state(), { tab: 'permutations', method, layer: first, aligned: false, cacheKey: CACHE_KEY });
+  assert.deepEqual(await session.state(), { tab: 'permutations', method, layer: first, aligned: false, cacheKey: CACHE_KEY, hiddenMethods: [] });
 
   // Keyboard: the heatmap takes focus and the arrow keys walk its cells.
   await page.focus(heatmap);
@@ -546,7 +546,7 @@ test('state: the tab and choices come back when the page reloads (hidden and sho
   const session = await openPanel();
   await showReport(session);
   await selectTab(session, 'llfc');
-  assert.deepEqual(await session.state(), { tab: 'llfc', method: null, layer: null, aligned: true, cacheKey: CACHE_KEY });
+  assert.deepEqual(await session.state(), { tab: 'llfc', method: null, layer: null, aligned: true, cacheKey: CACHE_KEY, hiddenMethods: [] });
   await session.reload();
   await session.waitForPosted('ready');
   await showReport(session);
