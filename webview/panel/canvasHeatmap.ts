@@ -44,9 +44,8 @@ export interface HeatmapFigure {
   readonly yTicks: readonly Tick[];
   /** Text right of the plot at a row position (e.g. each layer's baseline). */
   readonly rightNotes?: readonly Tick[];
-  /** Space for the y tick labels, CSS pixels. */
+  /** At least this much space left of the plot, CSS pixels (it grows to fit the labels and the axis title). */
   readonly left?: number;
-  readonly right?: number;
 }
 
 /** The plot area inside the canvas, in CSS pixels. */
@@ -60,10 +59,30 @@ export interface PlotRect {
 const TOP_WITH_TITLE = 26;
 const TOP = 8;
 const BOTTOM = 44;
+/** Left of the rotated y title, between it and the widest row label, and between a label and its tick. */
+const EDGE = 4;
+const TITLE_GAP = 8;
+const TICK = 4;
+const LABEL_GAP = 6;
+
+/** A box in CSS pixels of the canvas, as "x,y,width,height" (what the tests compare). */
+const boxText = (x: number, y: number, w: number, h: number) => [x, y, w, h].map((v) => Math.round(v * 10) / 10).join(',');
 
 export function drawHeatmap(canvas: HTMLCanvasElement, figure: HeatmapFigure, theme: ChartTheme): PlotRect {
-  const left = figure.left ?? 64;
-  const right = figure.right ?? 12;
+  const font = (size: number, weight = '') => `${weight} ${size}px ${theme.fontFamily}`.trim();
+  const titleSize = theme.fontSize + 1;
+  // The margins are measured, not guessed: the rotated y title sits left of the widest row label,
+  // so a long layer name ("layers.2", "blocks.3.mlp") never runs into it.
+  const measure = canvas.getContext('2d')!;
+  measure.font = font(theme.fontSize);
+  const widthOf = (text: string) => measure.measureText(text).width;
+  const labelWidths = figure.yTicks.map((t) => widthOf(t.text));
+  const labelWidth = Math.max(0, ...labelWidths);
+  const noteWidth = Math.max(0, ...(figure.rightNotes ?? []).map((t) => widthOf(t.text)));
+  measure.font = font(titleSize);
+  const yTitleLength = widthOf(figure.yTitle);
+  const left = Math.ceil(Math.max(figure.left ?? 0, EDGE + titleSize + TITLE_GAP + labelWidth + LABEL_GAP));
+  const right = Math.ceil(figure.rightNotes?.length ? 8 + noteWidth + 4 : 12);
   const top = figure.title ? TOP_WITH_TITLE : TOP;
   const plot: PlotRect = { left, top, width: figure.plotWidth, height: figure.plotHeight };
   const width = left + plot.width + right;
@@ -74,6 +93,12 @@ export function drawHeatmap(canvas: HTMLCanvasElement, figure: HeatmapFigure, th
   canvas.style.width = `${width}px`;
   canvas.style.height = `${height}px`;
   canvas.dataset.plot = `${plot.left},${plot.top},${plot.width},${plot.height}`;
+  const titleX = EDGE + titleSize / 2;
+  const titleY = plot.top + plot.height / 2;
+  canvas.dataset.yTitleBox = boxText(EDGE, titleY - yTitleLength / 2, titleSize, yTitleLength);
+  canvas.dataset.yLabelBoxes = figure.yTicks
+    .map((t, k) => boxText(plot.left - LABEL_GAP - labelWidths[k]!, plot.top + t.at * plot.height - theme.fontSize / 2, labelWidths[k]!, theme.fontSize))
+    .join(';');
 
   const cells = document.createElement('canvas');
   cells.width = figure.image.width;
@@ -90,7 +115,6 @@ export function drawHeatmap(canvas: HTMLCanvasElement, figure: HeatmapFigure, th
   ctx.fillStyle = theme.foreground;
   ctx.lineWidth = 1;
   ctx.strokeRect(plot.left - 0.5, plot.top - 0.5, plot.width + 1, plot.height + 1);
-  const font = (size: number, weight = '') => `${weight} ${size}px ${theme.fontFamily}`.trim();
   ctx.font = font(theme.fontSize);
 
   ctx.textAlign = 'center';
@@ -99,19 +123,19 @@ export function drawHeatmap(canvas: HTMLCanvasElement, figure: HeatmapFigure, th
     const x = plot.left + tick.at * plot.width;
     ctx.beginPath();
     ctx.moveTo(x, plot.top + plot.height);
-    ctx.lineTo(x, plot.top + plot.height + 4);
+    ctx.lineTo(x, plot.top + plot.height + TICK);
     ctx.stroke();
-    ctx.fillText(tick.text, x, plot.top + plot.height + 6);
+    ctx.fillText(tick.text, x, plot.top + plot.height + LABEL_GAP);
   }
   ctx.textAlign = 'right';
   ctx.textBaseline = 'middle';
   for (const tick of figure.yTicks) {
     const y = plot.top + tick.at * plot.height;
     ctx.beginPath();
-    ctx.moveTo(plot.left - 4, y);
+    ctx.moveTo(plot.left - TICK, y);
     ctx.lineTo(plot.left, y);
     ctx.stroke();
-    ctx.fillText(tick.text, plot.left - 6, y);
+    ctx.fillText(tick.text, plot.left - LABEL_GAP, y);
   }
   if (figure.rightNotes) {
     ctx.textAlign = 'left';
@@ -120,18 +144,18 @@ export function drawHeatmap(canvas: HTMLCanvasElement, figure: HeatmapFigure, th
     ctx.fillStyle = theme.foreground;
   }
 
-  ctx.font = font(theme.fontSize + 1);
+  ctx.font = font(titleSize);
   ctx.textAlign = 'center';
   ctx.textBaseline = 'bottom';
   ctx.fillText(figure.xTitle, plot.left + plot.width / 2, height - 4);
   ctx.save();
-  ctx.translate(12, plot.top + plot.height / 2);
+  ctx.translate(titleX, titleY);
   ctx.rotate(-Math.PI / 2);
   ctx.textBaseline = 'middle';
   ctx.fillText(figure.yTitle, 0, 0);
   ctx.restore();
   if (figure.title) {
-    ctx.font = font(theme.fontSize + 1, 'bold');
+    ctx.font = font(titleSize, 'bold');
     ctx.textAlign = 'left';
     ctx.textBaseline = 'top';
     ctx.fillText(figure.title, plot.left, 6);
@@ -139,90 +163,50 @@ export function drawHeatmap(canvas: HTMLCanvasElement, figure: HeatmapFigure, th
   return plot;
 }
 
-export interface ColorBar {
-  readonly domain: readonly [number, number];
-  readonly label: string;
-  readonly width: number;
-  readonly ticks: readonly number[];
-  readonly format: (value: number) => string;
-}
-
-/** A horizontal viridis bar for `domain`, with ticks and a label. */
-export function drawColorBar(canvas: HTMLCanvasElement, bar: ColorBar, theme: ChartTheme): void {
-  const height = 52;
-  const left = 16;
-  const inner = bar.width - 2 * left;
-  const ratio = window.devicePixelRatio || 1;
-  canvas.width = Math.round(bar.width * ratio);
-  canvas.height = Math.round(height * ratio);
-  canvas.style.width = `${bar.width}px`;
-  canvas.style.height = `${height}px`;
-  const strip = new ImageData(256, 1);
-  for (let k = 0; k < 256; k++) putViridis(strip.data, k * 4, k / 255);
-  const cells = document.createElement('canvas');
-  cells.width = 256;
-  cells.height = 1;
-  cells.getContext('2d')!.putImageData(strip, 0, 0);
-  const ctx = canvas.getContext('2d')!;
-  ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
-  ctx.clearRect(0, 0, bar.width, height);
-  ctx.drawImage(cells, left, 4, inner, 12);
-  ctx.strokeStyle = ctx.fillStyle = theme.foreground;
-  ctx.font = `${theme.fontSize}px ${theme.fontFamily}`;
-  ctx.textAlign = 'center';
-  ctx.textBaseline = 'top';
-  const [lo, hi] = bar.domain;
-  for (const t of bar.ticks) {
-    const x = left + ((t - lo) / (hi - lo || 1)) * inner;
-    ctx.beginPath();
-    ctx.moveTo(x, 16);
-    ctx.lineTo(x, 20);
-    ctx.stroke();
-    ctx.fillText(bar.format(t), x, 21);
-  }
-  ctx.textBaseline = 'bottom';
-  ctx.fillText(bar.label, bar.width / 2, height - 1);
-}
-
-/** Round tick values inside [lo, hi]: steps of 1, 2, 2.5 or 5 × 10^k, about `count` of them. */
-export function niceTicks(lo: number, hi: number, count: number): number[] {
-  if (!(hi > lo)) return [lo];
-  const raw = (hi - lo) / Math.max(1, count);
-  const power = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 2.5, 5, 10].map((m) => m * power).find((s) => s >= raw) ?? raw;
-  const ticks: number[] = [];
-  for (let v = Math.ceil(lo / step - 1e-9) * step; v <= hi + step * 1e-9; v += step) ticks.push(Math.abs(v) < step * 1e-9 ? 0 : v);
-  return ticks;
+/** The cells a plot shows: all of them, or the region a zoom chose. */
+export interface CellWindow {
+  readonly row0: number;
+  readonly rows: number;
+  readonly column0: number;
+  readonly columns: number;
 }
 
 export interface CellEvents {
   readonly rows: number;
   readonly columns: number;
   readonly plot: () => PlotRect;
+  /** The cells on show when zoomed; all of them when absent. */
+  readonly window?: () => CellWindow;
+  /** The keyboard cursor left the window: bring it back into view. */
+  readonly reveal?: (cell: { row: number; column: number }) => void;
   /** The cell under the pointer or the keyboard cursor, with where to put a card; null when it leaves. */
   readonly onCell: (cell: { row: number; column: number } | null, clientX: number, clientY: number) => void;
 }
 
 /**
  * Pointer and keyboard access to the cells: hovering names the exact cell under the pointer
- * (not the drawn block), and with focus the arrow keys walk the cells (Page keys by a tenth).
+ * (not the drawn block), and with focus the arrow keys walk the cells (Page keys by a tenth of
+ * those on show). Returns the keyboard cursor, which a zoom centres on.
  */
-export function attachCellEvents(canvas: HTMLCanvasElement, events: CellEvents): void {
+export function attachCellEvents(canvas: HTMLCanvasElement, events: CellEvents): { row: number; column: number } {
   const cursor = { row: 0, column: 0 };
+  const view = () => events.window?.() ?? { row0: 0, rows: events.rows, column0: 0, columns: events.columns };
   const at = (clientX: number, clientY: number) => {
     const box = canvas.getBoundingClientRect();
     const plot = events.plot();
+    const v = view();
     const fx = (clientX - box.left - plot.left) / plot.width;
     const fy = (clientY - box.top - plot.top) / plot.height;
     if (fx < 0 || fx >= 1 || fy < 0 || fy >= 1) return null;
-    return { row: Math.floor(fy * events.rows), column: Math.floor(fx * events.columns) };
+    return { row: v.row0 + Math.floor(fy * v.rows), column: v.column0 + Math.floor(fx * v.columns) };
   };
   const centre = (cell: { row: number; column: number }) => {
     const box = canvas.getBoundingClientRect();
     const plot = events.plot();
+    const v = view();
     return [
-      box.left + plot.left + ((cell.column + 0.5) / events.columns) * plot.width,
-      box.top + plot.top + ((cell.row + 0.5) / events.rows) * plot.height,
+      box.left + plot.left + ((cell.column - v.column0 + 0.5) / v.columns) * plot.width,
+      box.top + plot.top + ((cell.row - v.row0 + 0.5) / v.rows) * plot.height,
     ] as const;
   };
   canvas.tabIndex = 0;
@@ -245,8 +229,8 @@ export function attachCellEvents(canvas: HTMLCanvasElement, events: CellEvents):
       ArrowDown: [1, 0],
       ArrowLeft: [0, -1],
       ArrowRight: [0, 1],
-      PageUp: [-page(events.rows), 0],
-      PageDown: [page(events.rows), 0],
+      PageUp: [-page(view().rows), 0],
+      PageDown: [page(view().rows), 0],
     };
     const move = moves[event.key];
     if (event.key === 'Escape') return events.onCell(null, 0, 0);
@@ -254,6 +238,9 @@ export function attachCellEvents(canvas: HTMLCanvasElement, events: CellEvents):
     event.preventDefault();
     cursor.row = Math.min(events.rows - 1, Math.max(0, cursor.row + move[0]));
     cursor.column = Math.min(events.columns - 1, Math.max(0, cursor.column + move[1]));
+    const v = view();
+    if (cursor.row < v.row0 || cursor.row >= v.row0 + v.rows || cursor.column < v.column0 || cursor.column >= v.column0 + v.columns) events.reveal?.({ ...cursor });
     show();
   });
+  return cursor;
 }

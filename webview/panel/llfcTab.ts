@@ -7,7 +7,9 @@ import { formatNumber } from '../../src/shared/presentation/formatNumbers';
 import { layerLabel } from '../../src/shared/presentation/layerLabel';
 import { METHOD_STYLE, methodsOf } from '../../src/shared/presentation/methodStyles';
 import { nearestIndex } from '../../src/shared/presentation/nearestIndex';
-import { attachCellEvents, drawColorBar, drawHeatmap, niceTicks, putViridis, type PlotRect, type Tick } from './canvasHeatmap';
+import { tickLabel, ticksWithin } from '../../src/shared/presentation/ticks';
+import { attachCellEvents, drawHeatmap, putViridis, type PlotRect, type Tick } from './canvasHeatmap';
+import { colorScale } from './colorScale';
 import { dataDetails, element, table } from './dom';
 import { Disposer, type TabContext, type TabView } from './tabView';
 import { createTooltip } from './tooltip';
@@ -17,9 +19,8 @@ const PLOT_WIDTH = 440;
 
 /** Ticks at round α, each at the centre of the column nearest to it. */
 function alphaTicks(alphas: readonly number[]): Tick[] {
-  const lo = alphas[0] ?? 0;
-  const hi = alphas[alphas.length - 1] ?? 1;
-  return niceTicks(lo, hi, 4).map((t) => ({ at: (nearestIndex(alphas, t) + 0.5) / alphas.length, text: formatNumber(t, 2) }));
+  const ticks = ticksWithin(alphas[0] ?? 0, alphas[alphas.length - 1] ?? 1, 4);
+  return ticks.values.map((t) => ({ at: (nearestIndex(alphas, t) + 0.5) / alphas.length, text: tickLabel(t, ticks) }));
 }
 
 function cosineImage(llfc: readonly LlfcLayer[], columns: number, domain: readonly [number, number]): ImageData {
@@ -42,7 +43,7 @@ export function renderLlfc(container: HTMLElement, ctx: TabContext): TabView {
   disposer.add(() => tooltip.dispose());
   const lowest = Math.min(...withLlfc.flatMap(([, r]) => r.llfc.flatMap((l) => l.cosine.filter(Number.isFinite))));
   // One scale for every method, up to a cosine of 1, from a round value below the lowest.
-  const domain: [number, number] = [Number.isFinite(lowest) ? Math.min(0.95, Math.floor(lowest * 20) / 20) : 0, 1];
+  const domain: [number, number] = [Number.isFinite(lowest) ? Number(Math.min(0.95, Math.floor(lowest * 20) / 20).toFixed(2)) : 0, 1];
   const columns = report.alphas.length;
 
   const panels = element('div', undefined, 'panels');
@@ -67,8 +68,6 @@ export function renderLlfc(container: HTMLElement, ctx: TabContext): TabView {
       xTicks: alphaTicks(report.alphas),
       yTicks: llfc.map((l, r) => ({ at: rowAt(r), text: layerLabel(l.layer) })),
       rightNotes: llfc.map((l, r) => ({ at: rowAt(r), text: `baseline ${formatNumber(l.baseline, 3)}` })),
-      left: 70,
-      right: 100,
     }, theme);
     attachCellEvents(canvas, {
       rows: llfc.length,
@@ -95,15 +94,14 @@ export function renderLlfc(container: HTMLElement, ctx: TabContext): TabView {
     return panel;
   }
 
-  const bar = element('canvas', undefined, 'color-bar');
-  bar.setAttribute('role', 'img');
-  bar.setAttribute('aria-label', `colour scale: cosine from ${formatNumber(domain[0], 2)} (dark purple) to ${formatNumber(domain[1], 2)} (yellow)`);
-  drawColorBar(bar, { domain, label: 'mean cosine between the features of θ(α) and the mix of the endpoints\' features', width: 560, ticks: niceTicks(domain[0], domain[1], 5), format: (v) => formatNumber(v, 2) }, theme);
+  // One scale for every method, above the heatmaps and kept in view while they scroll past.
+  const bar = colorScale({ domain, label: 'LLFC cosine: mean cosine between the features of θ(α) and the mix of the endpoints\' features', width: 560 });
+  bar.classList.add('llfc-scale');
 
   const figure = element('figure', undefined, 'figure');
   figure.append(
-    panels,
     bar,
+    panels,
     element('figcaption', 'Layerwise linear feature connectivity: for each hidden layer and α, the mean over samples of cos(f(θ(α)), (1−α)·f(θA) + α·f(π(θB))); close to 1 everywhere means the merged network\'s features are the mix of the endpoints\' features. Right of each row, the baseline: the mean cosine between the endpoints\' own features. The Why LLFC tab shows, layer by layer, the two conditions LLFC follows from.', 'caption'),
   );
   container.append(figure);

@@ -9,9 +9,12 @@ import { formatNumber } from '../../src/shared/presentation/formatNumbers';
 import { layerLabel } from '../../src/shared/presentation/layerLabel';
 import { METHOD_STYLE, methodsOf } from '../../src/shared/presentation/methodStyles';
 import { pairCost, type UnitSimilarity } from '../../src/shared/unitSimilarity';
-import { attachCellEvents, drawColorBar, drawHeatmap, niceTicks, type PlotRect } from './canvasHeatmap';
+import { ticksWithin } from '../../src/shared/presentation/ticks';
+import { attachCellEvents, drawHeatmap, type CellWindow, type PlotRect } from './canvasHeatmap';
+import { colorScale } from './colorScale';
 import { element, table, uniqueId } from './dom';
 import { markPending, onSimilarity, similarityEntry, type SimilarityEntry } from './similarityStore';
+import { attachZoom, fullWindow, panTo } from './heatmapZoom';
 import { columnUnit, similarityImage, type SimilarityImage } from './similarityImage';
 import { Disposer, type TabContext, type TabView } from './tabView';
 import { createTooltip } from './tooltip';
@@ -150,37 +153,69 @@ export function renderPermutations(container: HTMLElement, ctx: TabContext): Tab
   function heatmap(similarity: UnitSimilarity): Node[] {
     const n = similarity.size;
     const ratio = window.devicePixelRatio || 1;
+    const maxSide = Math.min(1024, Math.round(PLOT_SIDE * ratio));
     const key = `${method}\u0000${layer}\u0000${aligned}\u0000${ratio}`;
-    let picture = images.get(key);
-    if (!picture) {
-      picture = similarityImage(similarity, aligned, Math.min(1024, Math.round(PLOT_SIDE * ratio)));
-      images.set(key, picture);
+    let whole = images.get(key);
+    if (!whole) {
+      whole = similarityImage(similarity, aligned, maxSide);
+      images.set(key, whole);
     }
     // Small layers get whole screen pixels per cell, so every cell is the same size.
-    const side = picture.image.width <= PLOT_SIDE ? picture.image.width * Math.max(1, Math.floor(PLOT_SIDE / picture.image.width)) : PLOT_SIDE;
+    const side = whole.image.width <= PLOT_SIDE ? whole.image.width * Math.max(1, Math.floor(PLOT_SIDE / whole.image.width)) : PLOT_SIDE;
     const canvas = element('canvas', undefined, 'heatmap similarity-heatmap');
     canvas.dataset.chart = 'similarity';
     canvas.dataset.units = String(n);
-    canvas.dataset.block = String(picture.block);
     canvas.setAttribute('role', 'img');
-    canvas.setAttribute('aria-label', `Cosine similarity of A's ${n} units (rows) and B's units (columns, ${aligned ? 'ordered by the permutation, so matched pairs lie on the diagonal' : "in B's own order"}) in ${layerLabel(layer)}; arrow keys move between cells`);
-    const unitTicks = niceTicks(0, n - 1, 4).map((u) => ({ at: (u + 0.5) / n, text: String(u) }));
-    const plot: PlotRect = drawHeatmap(canvas, {
-      image: picture.image,
-      plotWidth: side,
-      plotHeight: side,
-      title: `${METHOD_STYLE[method].label} · ${layerLabel(layer)}${picture.block > 1 ? ` (block maxima of ${picture.block} × ${picture.block} units)` : ''}`,
-      xTitle: aligned ? 'B unit π(i), columns in the order of A\'s units (aligned)' : 'B unit j (B\'s own order)',
-      yTitle: 'A unit i',
-      xTicks: unitTicks,
-      yTicks: unitTicks,
-      left: 56,
-      right: 16,
-    }, ctx.theme);
-    attachCellEvents(canvas, {
+    canvas.setAttribute('aria-label', `Cosine similarity of A's ${n} units (rows) and B's units (columns, ${aligned ? 'ordered by the permutation, so matched pairs lie on the diagonal' : "in B's own order"}) in ${layerLabel(layer)}; arrow keys move between cells, + and − zoom`);
+    const region = element('div', undefined, 'zoom-region');
+    region.hidden = true;
+    const stage = element('div', undefined, 'heatmap-stage');
+    stage.append(canvas, region);
+    const reset = element('vscode-button', 'Show every unit', 'zoom-reset');
+    reset.setAttribute('appearance', 'secondary');
+    const zoomNote = element('span', undefined, 'zoom-note');
+    zoomNote.setAttribute('aria-live', 'polite');
+    const zoomBar = element('div', undefined, 'zoom-bar');
+    zoomBar.append(reset, zoomNote);
+
+    let view: CellWindow = fullWindow(n, n);
+    let plot: PlotRect = { left: 0, top: 0, width: side, height: side };
+    const draw = () => {
+      const zoomed = view.rows < n || view.columns < n;
+      const picture = zoomed ? similarityImage(similarity, aligned, maxSide, view) : whole!;
+      canvas.dataset.block = String(picture.block);
+      canvas.dataset.window = `${view.row0},${view.rows},${view.column0},${view.columns}`;
+      const unitTicks = (first: number, count: number) => ticksWithin(first, first + count - 1, 4, true).values.map((u) => ({ at: (u - first + 0.5) / count, text: String(u) }));
+      plot = drawHeatmap(canvas, {
+        image: picture.image,
+        plotWidth: side,
+        plotHeight: side,
+        title: `${METHOD_STYLE[method].label} · ${layerLabel(layer)}${picture.block > 1 ? ` (block maxima of ${picture.block} × ${picture.block} units)` : ''}`,
+        xTitle: aligned ? 'B unit π(i), columns in the order of A\'s units (aligned)' : 'B unit j (B\'s own order)',
+        yTitle: 'A unit i',
+        xTicks: unitTicks(view.column0, view.columns),
+        yTicks: unitTicks(view.row0, view.rows),
+        left: 56,
+      }, ctx.theme);
+      // The bar stays in place whether zoomed or not, so the map never jumps under the pointer.
+      reset.toggleAttribute('disabled', !zoomed);
+      zoomNote.textContent = zoomed
+        ? `Zoomed to rows ${view.row0}–${view.row0 + view.rows - 1} and columns ${view.column0}–${view.column0 + view.columns - 1} of ${n}.`
+        : `Every unit: ${n} × ${n}.`;
+    };
+    const zoom = (to: CellWindow) => {
+      view = to;
+      tooltip.hide();
+      draw();
+    };
+    reset.addEventListener('click', () => zoom(fullWindow(n, n)));
+    draw();
+    const cursor = attachCellEvents(canvas, {
       rows: n,
       columns: n,
       plot: () => plot,
+      window: () => view,
+      reveal: (cell) => zoom(panTo(view, cell.row, cell.column)),
       onCell: (cell, x, y) => {
         if (!cell) return tooltip.hide();
         const i = cell.row;
@@ -196,16 +231,17 @@ export function renderPermutations(container: HTMLElement, ctx: TabContext): Tab
         tooltip.show(lines, x, y);
       },
     });
+    attachZoom(canvas, region, { rows: n, columns: n, plot: () => plot, window: () => view, zoom, cursor });
     canvas.setAttribute('aria-describedby', tooltip.element.id);
 
-    const bar = element('canvas', undefined, 'color-bar');
-    bar.setAttribute('role', 'img');
-    bar.setAttribute('aria-label', `colour scale: cosine from ${formatNumber(picture.domain[0], 1)} (dark purple) to ${formatNumber(picture.domain[1], 1)} (yellow)`);
-    drawColorBar(bar, { domain: picture.domain, label: 'cosine of the units\' weight vectors', width: Math.max(320, Math.min(560, side)), ticks: niceTicks(picture.domain[0], picture.domain[1], 5), format: (v) => formatNumber(v, 1) }, ctx.theme);
+    const help = element('p', 'Hover a cell for its two units. Drag a rectangle to zoom in on it; Ctrl + wheel zooms around the pointer, and a double click (or Show every unit) zooms out. With the map focused (Tab, or a click), the arrow keys move the selection one unit at a time (Page Up and Page Down by a tenth) and + and − zoom around it.', 'note heatmap-help');
+    const bar = colorScale({ domain: whole.domain, label: 'cosine of the units\' weight vectors', width: Math.max(320, Math.min(560, side)) });
 
     const figure = element('figure', undefined, 'figure');
     figure.append(
-      canvas,
+      help,
+      zoomBar,
+      stage,
       bar,
       element('figcaption', `Cosine between A's unit i and B's unit j, each unit the concatenation of every weight it touches (its row and bias, its column in the next layer), B's other layers already permuted. ${aligned ? "Column i shows B's unit π(i): a good matching is a bright diagonal." : "Columns in B's own order: the matching is scattered."} Cost ‖a − b‖ / ‖a‖.`, 'caption'),
     );
