@@ -76,8 +76,6 @@ export function attachZoom(canvas: HTMLCanvasElement, region: HTMLElement, event
   // The pointer is captured while dragging, so a drag that leaves the canvas still ends on it.
   canvas.addEventListener('pointerdown', (event) => {
     if (event.button !== 0 || !inPlot(event.clientX, event.clientY)) return;
-    event.preventDefault();
-    canvas.focus();
     canvas.setPointerCapture(event.pointerId);
     start = fraction(event.clientX, event.clientY);
     outline(start, start);
