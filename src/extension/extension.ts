@@ -5,6 +5,7 @@
 import * as vscode from 'vscode';
 import { ResultCache } from '../cache/resultCache';
 import { parseSeriesViewState } from '../shared/seriesViewState';
+import { BACKEND_HINT_DISMISSED, BackendHint } from './backendHint';
 import { compareArguments, exportArguments, seriesArguments } from './commandArguments';
 import { CheckpointEditorProvider, CHECKPOINT_EDITOR_TYPES } from './checkpointEditor';
 import { CompareCommands } from './compareCommand';
@@ -38,13 +39,25 @@ export function activate(context: vscode.ExtensionContext): void {
   const seriesRuns = new SeriesRuns(context.extensionUri, jobs, comparisons, cacheDirectory, () => readSettings().threads, output);
   const series = new SeriesCommands(context.workspaceState, seriesRuns, output);
   const layers = new LayersView();
+  const backendHint = new BackendHint(
+    {
+      log: (line) => output.appendLine(line),
+      notify: (message, button) => vscode.window.showInformationMessage(message, button),
+      dismissed: () => context.globalState.get<boolean>(BACKEND_HINT_DISMISSED) === true,
+      dismiss: () => context.globalState.update(BACKEND_HINT_DISMISSED, true),
+    },
+    context.extensionPath,
+  );
   const documents = new InspectDocuments();
   context.subscriptions.push(
     output,
     jobs,
     comparisons,
     seriesRuns,
-    comparisons.onDidChange((state) => layers.show(state)),
+    comparisons.onDidChange((state) => {
+      layers.show(state);
+      if (state.type === 'report') void backendHint.consider(state.report);
+    }),
     comparisons.onDidAskExport(({ method, merged }) => void (merged ? exports.merged(method) : exports.aligned(method))),
     vscode.window.registerTreeDataProvider('mergeLens.layers', layers),
     vscode.workspace.registerTextDocumentContentProvider(INSPECT_SCHEME, documents),

@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { version_cpu } from '@tensorflow/tfjs-backend-cpu';
 import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import type { BackendChoice, BackendName } from '../../shared/compareRequest';
+import { NATIVE_BACKEND_PACKAGE } from '../../shared/nativeBackend';
 
 /**
  * Every engine module computes through this one namespace, so all share one backend. It is
@@ -58,7 +59,7 @@ async function choose(preference: BackendChoice): Promise<BackendInfo> {
     const node = loadNodeBackend();
     if (!node.loaded) throw new Error(`the tensorflow backend is not available: ${node.reason}`);
     await activate('tensorflow');
-    return { name: 'tensorflow', detail: 'tensorflow (@tensorflow/tfjs-node, native)' };
+    return { name: 'tensorflow', detail: `tensorflow (${NATIVE_BACKEND_PACKAGE}, native)` };
   }
   if (preference === 'wasm') return { name: 'wasm', detail: await activateWasm() };
   if (preference === 'cpu') {
@@ -70,9 +71,9 @@ async function choose(preference: BackendChoice): Promise<BackendInfo> {
   if (node.loaded) {
     try {
       await activate('tensorflow');
-      return { name: 'tensorflow', detail: 'tensorflow (@tensorflow/tfjs-node, native)' };
+      return { name: 'tensorflow', detail: `tensorflow (${NATIVE_BACKEND_PACKAGE}, native)` };
     } catch (error) {
-      return fallBackFromNode(`@tensorflow/tfjs-node failed to start: ${firstLine(error)}`);
+      return fallBackFromNode(`${NATIVE_BACKEND_PACKAGE} failed to start: ${firstLine(error)}`);
     }
   }
   return fallBackFromNode(node.reason);
@@ -98,7 +99,7 @@ function loadNodeBackend(): { readonly loaded: boolean; readonly reason: string 
     const missing = (error as { code?: unknown }).code === 'MODULE_NOT_FOUND' && /tfjs-node['"]/.test(String((error as Error).message));
     nodeBackend = {
       loaded: false,
-      reason: missing ? '@tensorflow/tfjs-node is not installed' : `@tensorflow/tfjs-node could not be loaded: ${firstLine(error)}`,
+      reason: missing ? `${NATIVE_BACKEND_PACKAGE} is not installed` : `${NATIVE_BACKEND_PACKAGE} could not be loaded: ${firstLine(error)}`,
     };
   }
   return nodeBackend;
