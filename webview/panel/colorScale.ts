@@ -20,7 +20,9 @@ export interface ColorScaleSpec {
 
 export function colorScale(spec: ColorScaleSpec): HTMLElement {
   const [lo, hi] = spec.domain;
-  const ticks = ticksWithin(lo, hi, 5);
+  // About five ticks, but at least four: [−0.5, 0.8] in halves would leave three.
+  let ticks = ticksWithin(lo, hi, 5);
+  for (let target = 6; ticks.values.length < 4 && target <= 10; target++) ticks = ticksWithin(lo, hi, target);
   const box = element('div', undefined, 'color-scale');
   box.style.width = `${spec.width}px`;
   const ratio = window.devicePixelRatio || 1;
