@@ -235,7 +235,9 @@ export function renderPermutations(container: HTMLElement, ctx: TabContext): Tab
     canvas.setAttribute('aria-describedby', tooltip.element.id);
 
     const help = element('p', 'Hover a cell for its two units. Drag a rectangle to zoom in on it; Ctrl + wheel zooms around the pointer, and a double click (or Show every unit) zooms out. With the map focused (Tab, or a click), the arrow keys move the selection one unit at a time (Page Up and Page Down by a tenth) and + and − zoom around it.', 'note heatmap-help');
-    const bar = colorScale({ domain: whole.domain, label: 'cosine of the units\' weight vectors', width: Math.max(320, Math.min(560, side)) });
+    // Under the plot and as wide, so the colours and the cells line up.
+    const bar = colorScale({ domain: whole.domain, label: 'cosine of the units\' weight vectors', width: Math.max(320, side) });
+    bar.style.marginLeft = `${plot.left}px`;
 
     const figure = element('figure', undefined, 'figure');
     figure.append(
