@@ -102,7 +102,7 @@ export function renderLlfc(container: HTMLElement, ctx: TabContext): TabView {
   figure.append(
     bar,
     panels,
-    element('figcaption', 'Layerwise linear feature connectivity: for each hidden layer and α, the mean over samples of cos(f(θ(α)), (1−α)·f(θA) + α·f(π(θB))); close to 1 everywhere means the merged network\'s features are the mix of the endpoints\' features. Right of each row, the baseline: the mean cosine between the endpoints\' own features. The Why LLFC tab shows, layer by layer, the two conditions LLFC follows from.', 'caption'),
+    element('figcaption', 'Layerwise linear feature connectivity: for each hidden layer and α, the mean over samples of cos(f(θ(α)), (1−α)·f(θA) + α·f(π(θB))); close to 1 everywhere means the merged network\'s features are the mix of the endpoints\' features. Right of each row, the baseline: the mean cosine between the endpoints\' own features. Hover a cell for its exact values, or focus a heatmap (Tab) and move between cells with the arrow keys. The Why LLFC tab shows, layer by layer, the two conditions LLFC follows from.', 'caption'),
   );
   container.append(figure);
   return { dispose: () => disposer.dispose() };
