@@ -59,7 +59,7 @@ export interface PlotRect {
 const TOP_WITH_TITLE = 26;
 const TOP = 8;
 const BOTTOM = 44;
-/** Left of the rotated y title, between it and the widest row label, and between a label and its tick. */
+/** CSS pixels: left of the rotated y title, between it and the widest row label, a tick's length, and between a label and the plot. */
 const EDGE = 4;
 const TITLE_GAP = 8;
 const TICK = 4;
