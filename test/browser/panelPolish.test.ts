@@ -27,6 +27,7 @@ interface Box {
   readonly bottom: number;
 }
 interface PageElement {
+  readonly dataset: Readonly<Record<string, string | undefined>>;
   readonly textContent: string | null;
   readonly scrollWidth: number;
   readonly clientWidth: number;
@@ -100,26 +101,29 @@ test('layers: the hover card holds its table, wherever the layer is, in a wide a
     const session = await openPanel({ viewport });
     await selectTab(session, 'layers');
     const { page } = session;
-    const layers = report.methods.weight!.layerBarriers.map((b) => b.layer);
-    const matched = new Set(report.methods.weight!.matching.map((m) => m.layer));
-    // Every layer of the rightmost chart: the card flips left of the pointer near the right edge.
-    const chart = 'canvas[data-chart="layer-cost"]';
-    const count = report.methods.weight!.matching.length;
-    await page.locator(chart).scrollIntoViewIfNeeded();
-    for (let i = 0; i < count; i++) {
-      const [x, y] = await page.$eval(chart, (canvas: PageCanvas, [k, n]) => {
-        const [left, top, right, bottom] = canvas.dataset.area!.split(',').map(Number) as [number, number, number, number];
-        const box = canvas.getBoundingClientRect();
-        return [box.left + left + ((k + 0.5) / n) * (right - left), box.top + (top + bottom) / 2] as [number, number];
-      }, [i, count] as const);
-      await page.mouse.move(x, y);
-      await page.waitForSelector('.layer-tooltip:not([hidden]) table');
-      assert.ok((await page.textContent('.layer-tooltip thead'))!.includes('Corr. after'));
-      assert.deepEqual(await spills(session, '.layer-tooltip'), [], `layer ${i} at ${viewport.width} px`);
+    const barrierLayers = report.methods.weight!.layerBarriers.map((b) => b.layer);
+    const matched = report.methods.weight!.matching.map((m) => m.layer);
+    // The right-hand chart (at 1280 px) and the one below: near the right edge the card flips left of the pointer.
+    for (const [chart, layers] of [['layer-accuracy', barrierLayers], ['layer-cost', matched]] as const) {
+      await page.locator(`canvas[data-chart="${chart}"]`).scrollIntoViewIfNeeded();
+      for (const [i, layer] of layers.entries()) {
+        const [x, y] = await page.$eval(`canvas[data-chart="${chart}"]`, (canvas: PageCanvas, [k, n]) => {
+          const [left, top, right, bottom] = canvas.dataset.area!.split(',').map(Number) as [number, number, number, number];
+          const box = canvas.getBoundingClientRect();
+          return [box.left + left + ((k + 0.5) / n) * (right - left), box.top + (top + bottom) / 2] as [number, number];
+        }, [i, layers.length] as const);
+        await page.mouse.move(x, y);
+        await page.waitForFunction((l) => document.querySelector('.layer-tooltip:not([hidden])')?.textContent?.startsWith(`layer ${l} ·`) ?? false, layer);
+        if (matched.includes(layer)) assert.ok((await page.textContent('.layer-tooltip thead'))!.includes('Corr. after'));
+        assert.deepEqual(await spills(session, '.layer-tooltip'), [], `${chart}, layer ${layer}, at ${viewport.width} px`);
+      }
     }
-    assert.ok(layers.some((l) => matched.has(l)));
-    if (viewport.width === 1280) await screenshot(session, 'layer-card');
-    else await screenshot(session, 'layer-card-narrow');
+    // For the screenshot, a matched layer of the right-hand chart.
+    await page.locator('canvas[data-chart="layer-accuracy"]').scrollIntoViewIfNeeded();
+    const box = (await page.locator('canvas[data-chart="layer-accuracy"]').boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.55, box.y + box.height / 2);
+    await page.waitForSelector('.layer-tooltip:not([hidden]) table');
+    await page.screenshot({ path: join(SCREENSHOTS, `panel-layer-card${viewport.width === 1280 ? '' : '-narrow'}.png`) });
     session.assertClean();
     await session.close();
   }
@@ -138,22 +142,24 @@ test('overview: pressing a method in the legend hides its curves, the y-axes fit
   const loss = (m: MethodName) => report.methods[m]!.path!.loss;
   const peak = (ms: MethodName[]) => Math.max(...ms.flatMap(loss));
   const [, before] = await yRange(session, 'path-loss');
+  const [accuracyLow] = await yRange(session, 'path-accuracy');
   assert.ok(before >= peak(methods), `the axis reaches the naive peak ${peak(methods)}: ${before}`);
 
   const button = 'button.legend-entry[data-method="naive"]';
   assert.equal(await page.getAttribute(button, 'aria-pressed'), 'true');
   await page.click(button);
-  await page.waitForFunction(() => document.querySelector('canvas[data-chart="path-loss"]') !== null);
-  await page.waitForFunction((b) => Number(b) > 0, before);
+  await page.waitForFunction((b) => Number(document.querySelector('canvas[data-chart="path-loss"]')?.dataset.yRange?.split(',')[1]) < b, before);
   const aligned = methods.filter((m) => m !== 'naive');
-  const deadline = Date.now() + 5000;
-  let range = await yRange(session, 'path-loss');
-  while (range[1] >= before && Date.now() < deadline) range = await yRange(session, 'path-loss');
+  const range = await yRange(session, 'path-loss');
   // The axis now spans the aligned curves (and the endpoints' straight line), with Chart.js's rounding to a tick.
   const shown = aligned.flatMap(loss);
   const [low, high] = [Math.min(...shown), Math.max(...shown)];
   assert.ok(range[1] < before && range[1] >= high && range[1] - high <= (high - low) * 0.5 + 1e-9, `loss axis ${range} for aligned curves in [${low}, ${high}] (was up to ${before})`);
   assert.ok(range[0] <= low, `loss axis ${range} starts below ${low}`);
+  // One legend for both charts: the accuracy axis no longer reaches down to naive's dip.
+  const accuracy = aligned.flatMap((m) => report.methods[m]!.path!.accuracy);
+  const [accuracyAfter] = await yRange(session, 'path-accuracy');
+  assert.ok(accuracyAfter > accuracyLow && accuracyAfter <= Math.min(...accuracy), `accuracy axis from ${accuracyAfter} (was ${accuracyLow})`);
   assert.equal(await page.getAttribute(button, 'aria-pressed'), 'false');
   assert.deepEqual((await session.state() as { hiddenMethods: string[] }).hiddenMethods, ['naive']);
   await page.mouse.move(0, 0);
@@ -168,11 +174,8 @@ test('overview: pressing a method in the legend hides its curves, the y-axes fit
   assert.deepEqual(await yRange(session, 'path-loss'), range);
   await page.focus(button);
   await page.keyboard.press('Enter');
-  await page.waitForFunction((b) => document.querySelector(b)?.textContent !== null && (document.querySelector('canvas[data-chart="path-loss"]') !== null), button);
-  const restoreDeadline = Date.now() + 5000;
-  let back = await yRange(session, 'path-loss');
-  while (back[1] !== before && Date.now() < restoreDeadline) back = await yRange(session, 'path-loss');
-  assert.equal(back[1], before);
+  await page.waitForFunction((b) => Number(document.querySelector('canvas[data-chart="path-loss"]')?.dataset.yRange?.split(',')[1]) === b, before);
+  assert.equal(await page.getAttribute(button, 'aria-pressed'), 'true');
   assert.deepEqual((await session.state() as { hiddenMethods: string[] }).hiddenMethods, []);
   session.assertClean();
   await session.close();
