@@ -6,7 +6,8 @@ import { formatNumber, formatPercent } from '../shared/presentation/formatNumber
 import type { MethodName } from '../shared/compareReport';
 import { METHOD_STYLE, type Marker } from '../shared/presentation/methodStyles';
 import { escapeHtml } from './htmlEscape';
-import { finiteExtent, linearScale, logTicks, niceTicks, px, type Ticks } from './svgScales';
+import { logTicks, niceTicks, type Ticks } from '../shared/presentation/ticks';
+import { finiteExtent, linearScale, px } from './svgScales';
 
 export const CHART_FONT = 'Helvetica, Arial, sans-serif';
 

@@ -4,7 +4,8 @@ import { nearestIndex } from '../shared/presentation/nearestIndex';
 import { viridis } from '../shared/presentation/viridis';
 import { svgRoot } from './svgCharts';
 import { escapeHtml } from './htmlEscape';
-import { linearScale, niceTicks, px } from './svgScales';
+import { niceTicks } from '../shared/presentation/ticks';
+import { linearScale, px } from './svgScales';
 
 const TEXT = '#222222';
 

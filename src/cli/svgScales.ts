@@ -1,7 +1,7 @@
-/** Axis arithmetic for the report's charts: round tick values and a linear map onto pixels. */
-
-// The tick arithmetic is the presentation module's, shared with the panel's heatmaps and colour bars.
-export { logTicks, niceTicks, type Ticks } from '../shared/presentation/ticks';
+/**
+ * Pixel arithmetic for the report's charts: a linear map onto pixels. The tick values are
+ * src/shared/presentation/ticks.ts's, shared with the panel's heatmaps and colour bars.
+ */
 
 /** The linear map taking [d0, d1] onto [r0, r1]. */
 export function linearScale(d0: number, d1: number, r0: number, r1: number): (v: number) => number {

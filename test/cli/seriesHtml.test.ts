@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { renderSeriesHtml } from '../../src/cli/seriesHtml';
 import { formatSeriesTable } from '../../src/cli/seriesTable';
 import { lineChart } from '../../src/cli/svgCharts';
-import { logTicks } from '../../src/cli/svgScales';
+import { logTicks } from '../../src/shared/presentation/ticks';
 import { seriesReport } from '../../src/engine/series/seriesFigures';
 import { METHOD_STYLE } from '../../src/shared/presentation/methodStyles';
 import { fakeItem, fakeReport } from '../engine/series/fakeItems';

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { groupedBarChart } from '../../src/cli/svgCharts';
 import { permutationMatrix } from '../../src/cli/svgHeatmaps';
-import { niceTicks } from '../../src/cli/svgScales';
+import { niceTicks } from '../../src/shared/presentation/ticks';
 
 test('ticks fall on round numbers that cover the data', () => {
   assert.deepEqual(niceTicks(0, 1, 4), { values: [0, 0.25, 0.5, 0.75, 1], step: 0.25, decimals: 2 });
