@@ -36,12 +36,12 @@ test('a compute helper that dies mid-comparison fails the job at once, naming it
     fitSamples: 100,
     llfcSamples: 0,
   });
-  const stages: string[] = [];
-  await assert.rejects(runJob(workerWithDyingHelper(), 'compare', { request, threads: 2 }, { onProgress: (stage) => stages.push(stage) }), (error: unknown) => {
+  // The helper takes its first layer at once, so when the job learns of its death depends on the
+  // machine's load (during the path or at the per-layer barriers): only the outcome is asserted.
+  await assert.rejects(runJob(workerWithDyingHelper(), 'compare', { request, threads: 2 }), (error: unknown) => {
     assert.ok(error instanceof JobError, String(error));
     assert.equal(error.kind, 'internal');
     assert.equal(error.message, 'a compute helper stopped (exit code 7)');
     return true;
   });
-  assert.ok(stages.some((stage) => stage.includes('per-layer barriers')), stages.join(' | '));
 });
