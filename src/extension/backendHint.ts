@@ -33,14 +33,16 @@ export function backendHintText(report: Pick<CompareReport, 'backend' | 'backend
   const ran = report.backend === 'wasm' ? 'WebAssembly' : 'plain JavaScript';
   const speed = GFLOPS_PER_CORE[report.backend];
   const slower = Math.round(GFLOPS_PER_CORE.native / speed);
-  // npm leaves an optional package out silently when its download fails: the Backend line tells.
-  const install = `run \`npm install --omit=dev ${NATIVE_BACKEND_PACKAGE}\` in ${extensionFolder} (it downloads the TensorFlow library) and reload the window; the panel's Backend line then reads tensorflow`;
+  const command = `npm install --omit=dev ${NATIVE_BACKEND_PACKAGE}`;
   return {
     line:
       `Backend: ${report.backendDetail}. Merge Lens computes in ${ran}: on a matrix product it ran at ${speed} GFLOP/s a core ` +
       `where native kernels ran at ${GFLOPS_PER_CORE.native} (PyTorch's, README Performance; tfjs-node's own speed was not measured), about ${slower}× slower. ` +
-      `For native TensorFlow, ${install}. The merge-lens command line uses it when it is installed in its own folder's node_modules.`,
-    message: `Merge Lens computes in ${ran}, about ${slower}× slower per core than native kernels: ${why}. For native TensorFlow, ${install}.`,
+      `For native TensorFlow, run ${command} in ${extensionFolder} (it downloads the TensorFlow library) and reload the window. ` +
+      `Where the download fails, npm leaves it out without an error: the panel's Backend line says which backend ran. ` +
+      `The merge-lens command line uses it when it is installed in its own folder's node_modules.`,
+    // A notification shows plain text: no markdown.
+    message: `Merge Lens computes in ${ran} (${why}), about ${slower}× slower per core than native kernels. For native TensorFlow, run ${command} in ${extensionFolder} and reload the window.`,
   };
 }
 
