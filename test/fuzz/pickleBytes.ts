@@ -3,14 +3,9 @@
  * lengths. Protocol 2 opcodes only, which every reader path accepts.
  */
 
-const enc = new TextEncoder();
+import { op, pickle } from '../helpers/pickleAssembler';
 
-function u32(n: number): Uint8Array {
-  const b = new Uint8Array(4);
-  new DataView(b.buffer).setUint32(0, n >>> 0, true);
-  return b;
-}
-
+/** Bytes joined into one array (a loop: the fuzzer joins hundreds of thousands of pieces). */
 export function concat(parts: readonly Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
@@ -21,20 +16,15 @@ export function concat(parts: readonly Uint8Array[]): Uint8Array {
   return out;
 }
 
-export const PROTO2 = Uint8Array.of(0x80, 0x02);
-export const STOP = Uint8Array.of(0x2e);
-export const POP = Uint8Array.of(0x30);
+export const PROTO2 = pickle(op.proto(2));
+export const STOP = pickle(op.stop);
+export const POP = pickle(op.pop);
 
 /** BINUNICODE: a string on the stack. */
-export function str(text: string): Uint8Array {
-  const b = enc.encode(text);
-  return concat([Uint8Array.of(0x58), u32(b.length), b]);
-}
+export const str = (text: string): Uint8Array => pickle(op.str(text));
 
 /** GLOBAL module\nname\n. */
-export function global(module: string, name: string): Uint8Array {
-  return concat([Uint8Array.of(0x63), enc.encode(`${module}\n${name}\n`)]);
-}
+export const global = (module: string, name: string): Uint8Array => pickle(op.global(module, name));
 
 /** `module.name(*args)` with string arguments: GLOBAL, MARK, args, TUPLE, REDUCE. */
 export function call(module: string, name: string, args: readonly string[]): Uint8Array {

@@ -5,7 +5,8 @@ import { basename, join } from 'node:path';
 import { openPytorch } from '../../../../src/engine/formats/pytorch/openPytorch';
 import { FormatError } from '../../../../src/engine/io/formatError';
 import { tempDir } from '../../../helpers/paths';
-import { op, pickle, storageRef, zipBytes } from './handmade';
+import { op, pickle } from '../../../helpers/pickleAssembler';
+import { storageRef, zipBytes } from './handmade';
 
 /** Pickles nested far deeper than any checkpoint must be refused in one line, not by a stack overflow. */
 

@@ -7,7 +7,8 @@ import type { Checkpoint } from '../../../../src/engine/formats/checkpoint';
 import { openPytorch } from '../../../../src/engine/formats/pytorch/openPytorch';
 import { fixture, tempDir } from '../../../helpers/paths';
 import { type ExpectedTensor, rejects, withCheckpoint, write } from './pytorchFiles';
-import { op, pickle, stateDictPickle, storageRef, tensorV2, zipBytes } from './handmade';
+import { op, pickle } from '../../../helpers/pickleAssembler';
+import { stateDictPickle, storageRef, tensorV2, zipBytes } from './handmade';
 
 
 const expected = JSON.parse(readFileSync(fixture('pytorch', 'expected.json'), 'utf8')) as Record<string, { tensors: ExpectedTensor[] }>;

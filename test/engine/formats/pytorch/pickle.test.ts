@@ -8,7 +8,7 @@ import { locateTensors } from '../../../../src/engine/formats/pytorch/locateTens
 import { PickleDict, PickleGlobal, PickleSet, PickleTuple, Placeholder, type PickleValue } from '../../../../src/engine/formats/pytorch/pickleValues';
 import { PickleSlice, torchGlobals } from '../../../../src/engine/formats/pytorch/torchGlobals';
 import { fixture, tempDir } from '../../../helpers/paths';
-import { op, pickle } from './handmade';
+import { op, pickle } from '../../../helpers/pickleAssembler';
 
 const FILE = '/checkpoints/model.pt';
 

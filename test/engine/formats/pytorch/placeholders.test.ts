@@ -8,7 +8,8 @@ import { PickleDict, PickleGlobal, PickleSet, Placeholder, type PickleValue } fr
 import { torchGlobals } from '../../../../src/engine/formats/pytorch/torchGlobals';
 import { fixture, tempDir } from '../../../helpers/paths';
 import { type ExpectedTensor, rejects, withCheckpoint, write } from './pytorchFiles';
-import { op, pickle, storageRef, tensorV2, zipBytes } from './handmade';
+import { op, pickle } from '../../../helpers/pickleAssembler';
+import { storageRef, tensorV2, zipBytes } from './handmade';
 
 /**
  * Globals outside the tensor allow-list: placeholders beside the weights (the hyperparameters of
