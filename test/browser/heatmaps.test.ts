@@ -5,9 +5,10 @@ import { join } from 'node:path';
 import { compareCheckpoints } from '../../src/engine/compare/compareCheckpoints';
 import type { CompareReport } from '../../src/shared/compareReport';
 import type { HostToPanel } from '../../src/shared/panelProtocol';
-import { pairCost, type UnitSimilarity } from '../../src/shared/unitSimilarity';
+import { pairCost } from '../../src/shared/unitSimilarity';
 import { fixture, repoRoot } from '../helpers/paths';
 import type { PageCanvas, PageDocument } from './pageTypes';
+import { syntheticSimilarity } from './syntheticSimilarity';
 import { WebviewHarness, type ThemeKind, type WebviewSession } from './webviewHarness';
 
 declare const document: PageDocument;
@@ -142,22 +143,10 @@ for (const theme of ['light', 'dark', 'high-contrast'] as ThemeKind[]) {
 }
 
 /**
- * A 512-unit group (the issue's width, one pixel a unit): column permutation i ↦ (211·i + 7) mod n,
- * matched pairs bright, the rest a fixed pattern in [−0.29, 0.88], so that the colour bar's ticks
- * fall at quarters (−0.25, 0, 0.25, …), which one decimal would misprint.
+ * A 512-unit group (the issue's width, one pixel a unit), its cosines in [−0.29, 0.88] so that the
+ * colour bar's ticks fall at quarters (−0.25, 0, 0.25, …), which one decimal would misprint.
  */
-function similarity512(): UnitSimilarity {
-  const n = 512;
-  const permutation = Array.from({ length: n }, (_, i) => (211 * i + 7) % n);
-  const cosine = new Float32Array(n * n);
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < n; j++) cosine[i * n + j] = (((i * 31 + j * 17) % 1000) / 1000) * 1.17 - 0.29;
-    cosine[i * n + permutation[i]!] = 0.9 - (i % 100) / 1000;
-  }
-  const normsA = Float32Array.from({ length: n }, (_, i) => 1 + (i % 7) * 0.1);
-  const normsB = Float32Array.from({ length: n }, (_, j) => 1 + (j % 5) * 0.1);
-  return { method: 'weight', layer: '0', size: n, cosine, normsA, normsB, permutation };
-}
+const similarity512 = () => syntheticSimilarity(512, 211, 7, 1.17, -0.29);
 
 test('permutations, 512 units: the colour bar prints −0.25 as −0.25; drag, Ctrl + wheel and + zoom in, hover names the exact unit when zoomed, and the tab says how', async () => {
   const similarity = similarity512();

@@ -15,6 +15,7 @@ import { METHOD_STYLE } from '../../src/shared/presentation/methodStyles';
 import { pairCost, type UnitSimilarity } from '../../src/shared/unitSimilarity';
 import { fixture, repoRoot } from '../helpers/paths';
 import type { PageCanvas, PageDocument } from './pageTypes';
+import { syntheticSimilarity } from './syntheticSimilarity';
 import { WebviewHarness, type OpenOptions, type WebviewSession } from './webviewHarness';
 
 declare const document: PageDocument;
@@ -460,25 +461,12 @@ test('permutations: choosing a layer asks the host; the engine\'s similarity is 
   await session.close();
 });
 
-/**
- * A 4096-unit group, the same numbers in the page and here: column permutation i ↦ (7919·i + 13)
- * mod n, matched pairs bright, every other cosine a fixed pattern in [−0.3, 0.3].
- */
-function syntheticSimilarity(n: number): UnitSimilarity {
-  const permutation = Array.from({ length: n }, (_, i) => (7919 * i + 13) % n);
-  const cosine = new Float32Array(n * n);
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < n; j++) cosine[i * n + j] = (((i * 31 + j * 17) % 1000) / 1000) * 0.6 - 0.3;
-    cosine[i * n + permutation[i]!] = 0.9 - (i % 100) / 1000;
-  }
-  const normsA = Float32Array.from({ length: n }, (_, i) => 1 + (i % 7) * 0.1);
-  const normsB = Float32Array.from({ length: n }, (_, j) => 1 + (j % 5) * 0.1);
-  return { method: 'weight', layer: '0', size: n, cosine, normsA, normsB, permutation };
-}
+/** A 4096-unit group, the same numbers in the page and here: i ↦ (7919·i + 13) mod n, other cosines in [−0.3, 0.3]. */
+const WIDE_PATTERN = [7919, 13, 0.6, -0.3] as const;
 
 test('permutations: a 4096-wide layer is drawn downsampled and quickly, and hover stays exact', async () => {
   const n = 4096;
-  const similarity = syntheticSimilarity(n);
+  const similarity = syntheticSimilarity(n, ...WIDE_PATTERN);
   const wide: CompareReport = {
     ...report,
     layers: report.layers.map((l, k) => (k === 0 ? { ...l, width: n } : l)),
@@ -495,7 +483,7 @@ test('permutations: a 4096-wide layer is drawn downsampled and quickly, and hove
   const { page } = session;
   // Built in the page (64 MiB is no test fixture), from the same function as here.
   const started = Date.now();
-  await page.evaluate(`window.postMessage({ type: 'similarity', similarity: (${syntheticSimilarity.toString()})(${n}) }, '*')`);
+  await page.evaluate(`window.postMessage({ type: 'similarity', similarity: (${syntheticSimilarity.toString()})(${n}, ${WIDE_PATTERN.join(', ')}) }, '*')`);
   const heatmap = 'canvas[data-chart="similarity"]';
   await page.waitForSelector(heatmap);
   const elapsed = Date.now() - started;
