@@ -6,8 +6,12 @@
  */
 import type { MethodName } from './compareReport';
 
-/** The hidden nonlinearity; checkpoints do not store it, so the user chooses. */
-export const ACTIVATIONS = ['relu', 'gelu', 'tanh', 'sigmoid', 'leaky_relu'] as const;
+/**
+ * The hidden nonlinearity; checkpoints do not store it, so the user chooses (a transformer's
+ * config.json names its own). gelu is the exact erf form (nn.GELU); gelu_tanh its tanh
+ * approximation (GPT-2's gelu_new); silu is x·sigmoid(x) (Llama's SwiGLU gate).
+ */
+export const ACTIVATIONS = ['relu', 'gelu', 'gelu_tanh', 'silu', 'tanh', 'sigmoid', 'leaky_relu'] as const;
 export type Activation = (typeof ACTIVATIONS)[number];
 
 /**

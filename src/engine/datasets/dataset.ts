@@ -24,9 +24,20 @@ export interface Dataset {
   readonly inputShape: readonly number[];
   /** count × prod(inputShape) values, row-major, example after example. */
   readonly inputs: Float32Array;
-  /** One class index per example, 0..numClasses-1. */
+  /**
+   * One class index per example, 0..numClasses-1; for token sequences, one next-token target per
+   * position (count × length), IGNORED_LABEL where nothing is scored.
+   */
   readonly labels: Int32Array;
   readonly numClasses: number;
+  /**
+   * Present for token sequences (inputs: count × length token ids, −1 for padding): the logits
+   * at position t are scored against labels[t], the token at t + 1 (Hugging Face's convention).
+   */
+  readonly sequence?: { readonly length: number };
   /** What the reader decided: which keys or files it used, the scaling it applied, and so on. */
   readonly notes: readonly string[];
 }
+
+/** A position whose logits no loss or accuracy counts (Hugging Face's −100, padding, the last position). */
+export const IGNORED_LABEL = -1;

@@ -89,7 +89,126 @@ export interface AddNode {
   readonly inputs: readonly [number, number];
 }
 
-export type NetworkNode = ConvNode | LinearNode | BatchNormNode | ActivationNode | PoolNode | GlobalAvgPoolNode | FlattenNode | AddNode;
+/*
+ * Transformers. A sequence value is [positions, features] per sample ([N, T, d] on the backend);
+ * a linear layer reading a sequence applies to every position. A token model's input is [T]
+ * token ids per sample, stored as float32 (exact below 2^24); an id of −1 marks padding
+ * (attention_mask 0): its embedding is zero and no attention reads it as a key.
+ */
+
+/** Token ids [T] → rows of a table stored [vocab, features] (nn.Embedding). */
+export interface EmbeddingNode {
+  readonly op: 'embedding';
+  readonly id: string;
+  readonly input: number;
+  readonly weight: string;
+  readonly vocab: number;
+  readonly features: number;
+}
+
+/**
+ * Adds a learned table's first T rows to a sequence [T, features]: GPT-2's `wpe` (stored
+ * [maxPositions, features]) or a ViT's `pos_embed` (stored [1, maxPositions, features]).
+ */
+export interface PositionsNode {
+  readonly op: 'positions';
+  readonly id: string;
+  readonly input: number;
+  readonly weight: string;
+  readonly positions: number;
+  readonly features: number;
+}
+
+/** Puts a learned token (stored [1, 1, features]: a ViT's `cls_token`) before a sequence: [T, d] → [T + 1, d]. */
+export interface PrependTokenNode {
+  readonly op: 'prepend';
+  readonly id: string;
+  readonly input: number;
+  readonly weight: string;
+  readonly features: number;
+}
+
+/** A feature map [C, H, W] read as the sequence of its positions [H·W, C], row by row (a ViT's patch embedding, flattened). */
+export interface PatchesNode {
+  readonly op: 'patches';
+  readonly id: string;
+  readonly input: number;
+}
+
+/** One position of a sequence: [T, d] → [d] (a ViT's class token before its head). */
+export interface TokenNode {
+  readonly op: 'token';
+  readonly id: string;
+  readonly input: number;
+  readonly index: number;
+}
+
+/**
+ * Normalisation over the last axis of every position (or of a flat value):
+ * layernorm: (x − mean) / √(var + eps) · weight + bias (nn.LayerNorm, biased variance);
+ * rmsnorm: x / √(mean(x²) + eps) · weight (Llama's RMSNorm, bias null).
+ */
+export interface NormNode {
+  readonly op: 'layernorm' | 'rmsnorm';
+  readonly id: string;
+  readonly input: number;
+  readonly weight: string;
+  readonly bias: string | null;
+  readonly features: number;
+  readonly eps: number;
+}
+
+/** Rotary position embeddings as Llama applies them (rotate_half: dimension i pairs with i + headSize/2). */
+export interface Rotary {
+  /** The base of the frequencies: pair i turns by position · theta^(−2i/headSize). */
+  readonly theta: number;
+}
+
+/**
+ * Scaled dot-product attention over the positions of one sequence, from query [T, heads·headSize],
+ * key [T, kvHeads·headSize] and value [T, kvHeads·valueSize] to [T, heads·valueSize]; head h
+ * reads key/value head ⌊h / (heads / kvHeads)⌋ (grouped-query attention; kvHeads = heads is
+ * plain multi-head attention). Scores are scaled by 1/√headSize, causal ones masked to earlier
+ * positions, padded keys (id −1 in the input) never read.
+ */
+export interface AttentionNode {
+  readonly op: 'attention';
+  readonly id: string;
+  readonly inputs: readonly [query: number, key: number, value: number];
+  readonly heads: number;
+  readonly kvHeads: number;
+  readonly headSize: number;
+  readonly valueSize: number;
+  readonly causal: boolean;
+  readonly rotary: Rotary | null;
+  /** Whether the network's input is token ids whose padding (−1) masks keys. */
+  readonly padding: boolean;
+}
+
+/** The elementwise product of two values of one shape: SwiGLU's act(gate) · up. */
+export interface MulNode {
+  readonly op: 'mul';
+  readonly id: string;
+  readonly inputs: readonly [number, number];
+}
+
+export type NetworkNode =
+  | ConvNode
+  | LinearNode
+  | BatchNormNode
+  | ActivationNode
+  | PoolNode
+  | GlobalAvgPoolNode
+  | FlattenNode
+  | AddNode
+  | EmbeddingNode
+  | PositionsNode
+  | PrependTokenNode
+  | PatchesNode
+  | TokenNode
+  | NormNode
+  | AttentionNode
+  | MulNode;
 
 /** A node with weights: what the per-layer barriers, Dim(S) and the matching tables list. */
 export type WeightedNode = ConvNode | LinearNode;
@@ -100,15 +219,18 @@ export type WeightedNode = ConvNode | LinearNode;
  * residual additions. Every permutation group, forward pass and measurement is derived from this.
  */
 export interface Network {
-  readonly kind: 'mlp' | 'conv';
-  /** One sample's shape: [features], or [channels, height, width]. */
+  readonly kind: 'mlp' | 'conv' | 'transformer';
+  /**
+   * One sample's shape: [features], [channels, height, width], or [positions] of token ids for a
+   * transformer whose first node is an embedding.
+   */
   readonly input: readonly number[];
   readonly nodes: readonly NetworkNode[];
 }
 
 /** The indices a node reads. */
 export function nodeInputs(node: NetworkNode): readonly number[] {
-  return node.op === 'add' ? node.inputs : [node.input];
+  return node.op === 'add' || node.op === 'mul' || node.op === 'attention' ? node.inputs : [node.input];
 }
 
 export function isWeighted(node: NetworkNode): node is WeightedNode {
@@ -123,6 +245,13 @@ export function nodeTensors(node: NetworkNode): string[] {
       return [node.weight, ...(node.bias ? [node.bias] : [])];
     case 'batchnorm':
       return [...(node.weight ? [node.weight] : []), ...(node.bias ? [node.bias] : []), node.runningMean, node.runningVar];
+    case 'layernorm':
+    case 'rmsnorm':
+      return [node.weight, ...(node.bias ? [node.bias] : [])];
+    case 'embedding':
+    case 'positions':
+    case 'prepend':
+      return [node.weight];
     default:
       return [];
   }

@@ -13,6 +13,31 @@ export interface PermutedAxis {
    * matching, matching costs and unit similarities leave it out.
    */
   readonly statistic?: true;
+  /**
+   * Grouped-query attention: the axis holds `repeat` copies of each head's units, laid out
+   * [heads, repeat, headSize] against the group's [heads, headSize] (query rows and the output
+   * projection's columns, where each K/V head serves `repeat` query heads). Unit (h, i) of the
+   * group moves all `repeat` entries (h, r, i) together. Absent: 1, the axis is the group's.
+   */
+  readonly repeat?: number;
+}
+
+/**
+ * Units that come in heads: the permutation must move whole heads (blocks of size / count
+ * consecutive units), optionally reordering units within each head.
+ */
+export interface HeadStructure {
+  readonly count: number;
+  /**
+   * Whether units may move within a head. Rotary embeddings turn each query/key pair by its own
+   * frequency, so no reordering of a head's query/key units keeps the scores: false there.
+   */
+  readonly withinHead: boolean;
+  /**
+   * The group that must move its heads the same way (a head's queries and keys with its values
+   * and output columns): each names the other.
+   */
+  readonly partner: string | null;
 }
 
 /**
@@ -27,6 +52,8 @@ export interface PermutationGroup {
   /** Every layer writing into these units, in network order: one for a plain layer, several for a residual stage. */
   readonly layers: readonly string[];
   readonly axes: readonly PermutedAxis[];
+  /** Present for attention's groups: which permutations keep the function. */
+  readonly heads?: HeadStructure;
 }
 
 export interface PermutationSpec {
