@@ -41,3 +41,10 @@ export interface Dataset {
 
 /** A position whose logits no loss or accuracy counts (Hugging Face's −100, padding, the last position). */
 export const IGNORED_LABEL = -1;
+
+/** How many targets are scored: all of a classification set's, the non-ignored positions of token sequences. */
+export function scoredCount(labels: Int32Array): number {
+  let n = 0;
+  for (const y of labels) if (y !== IGNORED_LABEL) n++;
+  return n;
+}

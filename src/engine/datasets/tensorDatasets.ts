@@ -11,6 +11,7 @@ import { ensureLabelBytes, ensureSameCount, exampleLayout } from './datasetCheck
 import { dtypeName, scaleInputs } from './inputScaling';
 import { EXPECTED_PAIRS, findKeyPairs, npyPartnerNames } from './pairNames';
 import { findSibling, quoteList } from './siblingFiles';
+import { findTokenKeys, readTokenDataset, TOKEN_KEYS } from './tokenDatasets';
 
 /** A tensor in an open checkpoint. */
 interface TensorRef {
@@ -78,15 +79,28 @@ async function datasetFromTensors(file: string, format: DatasetFormat, inputs: T
  * Opens an .npz or .safetensors file holding inputs and labels under paired keys (x/y,
  * inputs/labels, images/labels, data/targets, data/labels, features/labels, case-insensitive,
  * also with a split as in x_test/y_test); the test split is preferred when there are several.
+ * A file with input_ids holds token sequences instead (see readTokenDataset); one holding both
+ * kinds is refused rather than guessed at.
  */
 export async function openKeyedDataset(file: string, format: 'npz' | 'safetensors'): Promise<Dataset> {
   const checkpoint = format === 'npz' ? await openNpz(file) : await openSafetensors(file);
   try {
     const keys = checkpoint.tensors.map((t) => t.name);
     const pairs = findKeyPairs(keys);
+    const tokens = findTokenKeys(keys);
     const [chosen, ...others] = pairs;
+    if (tokens !== undefined) {
+      if (chosen !== undefined) {
+        throw new FormatError(file, `holds both token sequences ('${clip(tokens.ids)}') and an inputs/labels pair ('${clip(chosen.inputs)}'/'${clip(chosen.labels)}'); keep one kind of data per file`);
+      }
+      const used = new Set<string>([tokens.ids, tokens.mask ?? '', tokens.labels ?? '']);
+      return await readTokenDataset(checkpoint, tokens, format, keys.filter((k) => !used.has(k)));
+    }
     if (chosen === undefined) {
-      throw new FormatError(file, `has no inputs/labels pair of arrays: it holds ${keys.length === 0 ? 'no arrays' : quoteList(keys)}; expected ${EXPECTED_PAIRS}`);
+      throw new FormatError(
+        file,
+        `has no inputs/labels pair of arrays: it holds ${keys.length === 0 ? 'no arrays' : quoteList(keys)}; expected ${EXPECTED_PAIRS}, or token sequences under '${TOKEN_KEYS.ids}'`,
+      );
     }
     const notes = [`inputs from '${clip(chosen.inputs)}', labels from '${clip(chosen.labels)}'`];
     if (others.length > 0) {
