@@ -9,7 +9,8 @@ import type { Params } from '../model/params';
 import type { BatchNormMode } from '../model/runNetwork';
 import { type Barriers, barriers, type PathCurve } from './barriers';
 import { batchStatistics, resetModes, type StatisticsByAlpha } from './batchStatistics';
-import { accuracy, crossEntropy } from './classification';
+import { scoreSums } from './classification';
+import { IGNORED_LABEL } from '../datasets/dataset';
 import { CosineMeans, rowProducts } from './featureCosines';
 import { sweep, type InterpolationFamily, type SweepData } from './interpolationSweep';
 import { paramEntries, type LayerPass } from '../parallel/computeProtocol';
@@ -20,11 +21,23 @@ import { channelDeviations, collapseRatio } from './varianceCollapse';
 /** Activation values one LLFC batch holds per network (16 Mi float32, 64 MiB): three such sets are alive at once. */
 export const LLFC_VALUES_PER_BATCH = 1 << 24;
 
-/** Labelled evaluation samples: count × input size, row-major in PyTorch's layout (a `Dataset` fits). */
+/**
+ * Labelled evaluation samples: count × input size, row-major in PyTorch's layout (a `Dataset`
+ * fits). Labels are one per row of the logits: one per sample for a classifier, one per position
+ * for a network whose logits are a sequence [T, vocab] (count × T, IGNORED_LABEL where nothing is
+ * scored).
+ */
 export interface EvaluationData {
   readonly inputs: Float32Array;
   readonly labels: Int32Array;
   readonly count: number;
+}
+
+/** The logits' rows per sample and their width: [classes] is one row, a sequence [T, vocab] is T rows of vocab. */
+export function logitRows(network: Network): { readonly perSample: number; readonly classes: number } {
+  const shapes = valueShapes(network);
+  const logits = shapes[shapes.length - 1]!;
+  return { perSample: logits.slice(0, -1).reduce((x, y) => x * y, 1), classes: logits[logits.length - 1]! };
 }
 
 /** What a comparison decides (its resolved request), so the evaluator keeps no defaults of its own. */
@@ -100,7 +113,7 @@ interface Pass {
 export class PathEvaluator {
   private disposed = false;
   private readonly batchSize: number;
-  private readonly classes: number;
+  private readonly rows: ReturnType<typeof logitRows>;
   private pool: HelperPool | null = null;
 
   private constructor(
@@ -111,22 +124,25 @@ export class PathEvaluator {
     private readonly options: EvaluatorOptions,
   ) {
     this.batchSize = options.batchSize ?? batchSizeFor(network);
-    const shapes = valueShapes(network);
-    this.classes = shapes[shapes.length - 1]![0]!;
+    this.rows = logitRows(network);
   }
 
   static create(network: Network, paramsA: Params, data: EvaluationData, options: EvaluatorOptions): PathEvaluator {
-    const shapes = valueShapes(network);
     const size = network.input.reduce((x, y) => x * y, 1);
     checkCount(data.inputs, data.count, size);
     if (options.batchSize !== undefined) checkBatchSize(options.batchSize);
     if (data.count < 1) throw new Error('no evaluation samples');
-    if (data.labels.length < data.count) throw new Error(`${data.count} samples but ${data.labels.length} labels`);
     if (network.nodes.length < 1) throw new Error('the network has no layers');
-    const classes = shapes[shapes.length - 1]![0]!;
-    const labels = data.labels.subarray(0, data.count);
-    const outside = labels.findIndex((y) => y < 0 || y >= classes);
-    if (outside >= 0) throw new Error(`sample ${outside} has label ${labels[outside]}, outside the ${classes} outputs`);
+    const { perSample, classes } = logitRows(network);
+    const rows = data.count * perSample;
+    if (data.labels.length < rows) throw new Error(`${data.count} samples of ${perSample} scored row${perSample === 1 ? '' : 's'} each need ${rows} labels, got ${data.labels.length}`);
+    const labels = data.labels.subarray(0, rows);
+    const outside = labels.findIndex((y) => y !== IGNORED_LABEL && (y < 0 || y >= classes));
+    if (outside >= 0) {
+      const where = perSample === 1 ? `sample ${outside}` : `sample ${Math.floor(outside / perSample)}, position ${outside % perSample}`;
+      throw new Error(`${where} has label ${labels[outside]}, outside the ${classes} outputs`);
+    }
+    if (labels.every((y) => y === IGNORED_LABEL)) throw new Error('no evaluation position is scored: every label is ignored');
     if (options.fit) checkCount(options.fit.inputs, options.fit.count, size);
     return new PathEvaluator(network, paramsA, uploadNetwork(network, paramsA), { ...data, labels }, options);
   }
@@ -266,7 +282,7 @@ export class PathEvaluator {
       network: this.network,
       paramsA: paramEntries(this.paramsA),
       // Copies of exactly the samples used: a view would send its whole buffer.
-      data: { inputs: data.inputs.slice(0, data.count * size), labels: data.labels.slice(0, data.count), count: data.count },
+      data: { inputs: data.inputs.slice(0, data.count * size), labels: data.labels.slice(0, data.count * this.rows.perSample), count: data.count },
       fit: fit && { inputs: fit.inputs.slice(0, fit.count * size), count: fit.count },
       bnReset: this.options.bnReset,
       batchSize: this.batchSize,
@@ -375,6 +391,7 @@ export class PathEvaluator {
     const logitsNode = family.network.nodes.length - 1;
     const lossSum = new Float64Array(n);
     const correct = new Float64Array(n);
+    const scored = new Float64Array(n);
     const means = alphas.map(() => points.map(() => new CosineMeans()));
     const baselines = points.map(() => new CosineMeans());
     let endpoints: tf.Tensor2D[][] = [];
@@ -400,10 +417,11 @@ export class PathEvaluator {
         consume: async (kept, step) => {
           const k = order[step.k]!;
           const batchLogits = (await kept.logits.data()) as Float32Array;
-          const labels = this.data.labels.subarray(step.start, step.end);
-          const rows = step.end - step.start;
-          lossSum[k]! += crossEntropy(batchLogits, labels, this.classes) * rows;
-          correct[k]! += accuracy(batchLogits, labels, this.classes) * rows;
+          const { perSample, classes } = this.rows;
+          const sums = scoreSums(batchLogits, this.data.labels.subarray(step.start * perSample, step.end * perSample), classes);
+          lossSum[k]! += sums.loss;
+          correct[k]! += sums.correct;
+          scored[k]! += sums.scored;
           for (const [q, products] of kept.products.entries()) await addProducts(means[k]![q]!, products);
           if (step.k < 2 && kept.features.length > 0) {
             endpoints[step.k] = kept.features.map((f) => tf.keep(tf.clone(f)));
@@ -428,8 +446,8 @@ export class PathEvaluator {
     } finally {
       tf.dispose(endpoints.flat());
     }
-    const count = this.data.count;
-    const curve = { loss: Array.from(lossSum, (s) => s / count), accuracy: Array.from(correct, (c) => c / count) };
+    // Means over every scored row of every batch, as Hugging Face's loss averages over tokens.
+    const curve = { loss: Array.from(lossSum, (s, k) => s / scored[k]!), accuracy: Array.from(correct, (c, k) => c / scored[k]!) };
     const llfc = llfcEnd === 0 ? [] : plainPoints.map((p, q) => ({
       layer: featureName(this.network, p),
       cosine: means.map((m) => m[q]!.cosine),
