@@ -1,5 +1,5 @@
 import type { Params, Tensor32 } from '../model/params';
-import type { Permutation, PermutationSpec } from '../model/permutationSpec';
+import { axisPermutation, entryRepeat, type Permutation, type PermutationSpec } from '../model/permutationSpec';
 
 /**
  * The spec checked against both models, indexed the ways the methods need: which group permutes
@@ -10,6 +10,8 @@ export interface SpecLayout {
   readonly spec: PermutationSpec;
   /** For every tensor a group touches, the group of each axis (null: not permuted). */
   readonly axisGroups: ReadonlyMap<string, readonly (number | null)[]>;
+  /** For the same tensors, each axis's entry in its group's `axes` (null: not permuted). */
+  readonly axisEntries: ReadonlyMap<string, readonly (number | null)[]>;
   /**
    * Per group: each entry's column offset in the group matrix (null for a running statistic,
    * which the matrix leaves out: it is no weight to match), and the matrix's width.
@@ -22,23 +24,33 @@ export interface SpecLayout {
 /** Throws unless every axis the spec names exists in A and B with the group's size, and A and B agree in shape. */
 export function specLayout(spec: PermutationSpec, a: Params, b: Params): SpecLayout {
   const axisGroups = new Map<string, (number | null)[]>();
+  const axisEntries = new Map<string, (number | null)[]>();
   const statistics = new Set<string>();
   const groupColumns = spec.groups.map((group, g) => {
     const offsets: (number | null)[] = [];
     let width = 0;
-    for (const { tensor, axis, statistic } of group.axes) {
+    for (const [e, entry] of group.axes.entries()) {
+      const { tensor, axis, statistic } = entry;
+      const repeat = entryRepeat(entry);
       const ta = a.get(tensor);
       const tb = b.get(tensor);
       if (!ta || !tb) throw new Error(`the permutation spec names '${tensor}', which ${ta ? 'B' : 'A'} lacks`);
       if (ta.shape.length !== tb.shape.length || ta.shape.some((d, i) => d !== tb.shape[i])) {
         throw new Error(`'${tensor}' is [${ta.shape.join(', ')}] in A but [${tb.shape.join(', ')}] in B`);
       }
-      if (!(axis >= 0 && axis < ta.shape.length) || ta.shape[axis] !== group.size) {
-        throw new Error(`group '${group.name}' of ${group.size} units names axis ${axis} of '${tensor}' [${ta.shape.join(', ')}]`);
+      if (!(axis >= 0 && axis < ta.shape.length) || ta.shape[axis] !== group.size * repeat) {
+        throw new Error(`group '${group.name}' of ${group.size} units${repeat === 1 ? '' : ` repeated ${repeat} times`} names axis ${axis} of '${tensor}' [${ta.shape.join(', ')}]`);
+      }
+      if (repeat !== 1 && !(Number.isSafeInteger(repeat) && repeat > 1 && group.heads && group.size % group.heads.count === 0)) {
+        throw new Error(`group '${group.name}' repeats its units ${repeat} times on '${tensor}' without whole heads`);
       }
       const groups = axisGroups.get(tensor) ?? ta.shape.map((): number | null => null);
+      const entries = axisEntries.get(tensor) ?? ta.shape.map((): number | null => null);
+      if (groups[axis] !== null) throw new Error(`axis ${axis} of '${tensor}' is named twice by the permutation spec`);
       groups[axis] = g;
+      entries[axis] = e;
       axisGroups.set(tensor, groups);
+      axisEntries.set(tensor, entries);
       if (statistic) {
         statistics.add(tensor);
         offsets.push(null);
@@ -49,13 +61,15 @@ export function specLayout(spec: PermutationSpec, a: Params, b: Params): SpecLay
     }
     return { offsets, width };
   });
-  return { spec, axisGroups, groupColumns, statistics };
+  return { spec, axisGroups, axisEntries, groupColumns, statistics };
 }
 
 /**
  * Writes `tensor` matricised on `axis` (row i = the slice at index i, the other axes flattened in
  * order) into `target`: element (i, c) goes to target[i·rowStride + (columnOffset + c)·columnStride].
- * Strides (width, 1) give the row-major matrix, (1, units) its transpose.
+ * Strides (width, 1) give the row-major matrix, (1, units) its transpose. With `heads` and a
+ * `repeat` above 1, the axis is [heads, repeat, headSize] and row i (unit (h, k) of the group)
+ * holds the slices at (h, r, k) for every r, side by side.
  */
 export function writeAxisMatrix(
   tensor: Tensor32,
@@ -64,16 +78,23 @@ export function writeAxisMatrix(
   rowStride: number,
   columnStride: number,
   columnOffset: number,
+  repeat = 1,
+  heads = 1,
 ): void {
   const { shape, data } = tensor;
   const size = shape[axis]!;
+  const units = size / repeat;
+  const width = units / heads;
   const inner = shape.slice(axis + 1).reduce((x, y) => x * y, 1);
   const outer = shape.slice(0, axis).reduce((x, y) => x * y, 1);
   for (let o = 0; o < outer; o++) {
-    for (let i = 0; i < size; i++) {
-      const from = (o * size + i) * inner;
-      let to = i * rowStride + (columnOffset + o * inner) * columnStride;
-      for (let r = 0; r < inner; r++, to += columnStride) target[to] = data[from + r]!;
+    for (let i = 0; i < units; i++) {
+      for (let r = 0; r < repeat; r++) {
+        const index = repeat === 1 ? i : (Math.floor(i / width) * repeat + r) * width + (i % width);
+        const from = (o * size + index) * inner;
+        let to = i * rowStride + (columnOffset + (o * repeat + r) * inner) * columnStride;
+        for (let c = 0; c < inner; c++, to += columnStride) target[to] = data[from + c]!;
+      }
     }
   }
 }
@@ -91,7 +112,12 @@ export function permutedTensor(
   skipAxis = -1,
 ): Tensor32 {
   const tensor = params.get(name)!;
-  const axisPerms = layout.axisGroups.get(name)!.map((g, axis) => (g === null || axis === skipAxis ? null : perms[g]!));
+  const entries = layout.axisEntries.get(name)!;
+  const axisPerms = layout.axisGroups.get(name)!.map((g, axis) => {
+    if (g === null || axis === skipAxis) return null;
+    const group = layout.spec.groups[g]!;
+    return axisPermutation(group, group.axes[entries[axis]!]!, perms[g]!);
+  });
   if (axisPerms.every((perm) => perm === null)) return tensor;
   return { shape: tensor.shape, data: gather(tensor.data, tensor.shape, axisPerms) };
 }
@@ -105,12 +131,15 @@ export function groupMatrix(layout: SpecLayout, params: Params, p: number, perms
   const group = layout.spec.groups[p]!;
   const { offsets, width } = layout.groupColumns[p]!;
   const out = new Float32Array(group.size * width);
-  group.axes.forEach(({ tensor, axis }, e) => {
+  group.axes.forEach((entry, e) => {
     const offset = offsets[e];
     if (offset === null || offset === undefined) return;
+    const { tensor, axis } = entry;
     const source = permutedTensor(layout, params, tensor, perms, axis);
-    if (transpose) writeAxisMatrix(source, axis, out, 1, group.size, offset);
-    else writeAxisMatrix(source, axis, out, width, 1, offset);
+    const repeat = entryRepeat(entry);
+    const heads = group.heads?.count ?? 1;
+    if (transpose) writeAxisMatrix(source, axis, out, 1, group.size, offset, repeat, heads);
+    else writeAxisMatrix(source, axis, out, width, 1, offset, repeat, heads);
   });
   return out;
 }

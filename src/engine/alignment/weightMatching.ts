@@ -3,6 +3,7 @@ import type { Params } from '../model/params';
 import type { Permutation, PermutationSpec } from '../model/permutationSpec';
 import type { AlignmentResult } from './alignmentResult';
 import { solveAssignment } from './assignment/solveAssignment';
+import { headAssignment } from './headAssignment';
 import { matrixProduct } from './matrixProduct';
 import { randomOrder, seededRandom } from './seededRandom';
 import { dot, groupMatrix, permutedTensor, specLayout, type SpecLayout } from './specLayout';
@@ -25,7 +26,8 @@ export interface WeightMatchingResult extends AlignmentResult {
 
 /**
  * Git Re-Basin weight matching (Ainsworth et al. 2023): maximise Σ ⟨θA, π(θB)⟩ by coordinate
- * descent over the groups. For group p, with every other group's permutation fixed, the objective
+ * descent over the groups (attention's head-structured partners as one coordinate, see
+ * `coordinates`; their step is two-level matching, `headAssignment`). For group p, with every other group's permutation fixed, the objective
  * is linear in p's permutation: Σ_i C[i, perm[i]] plus a constant, where C = Σ over p's
  * (tensor, axis) of A's tensor matricised on the axis times B's (other groups applied) transposed.
  * Each step solves that assignment exactly, warm-started from the group's previous column prices.
@@ -47,11 +49,12 @@ export async function weightMatching(
   const perms = identityPermutations(spec);
   const aMatrices = spec.groups.map((_, p) => groupMatrix(layout, a, p, perms, false));
   const prices: (Float64Array | undefined)[] = spec.groups.map(() => undefined);
+  const steps = coordinates(spec);
   const neighbours = neighbourGroups(layout);
-  // How often each group's permutation has changed, and what its neighbours' counts were when it was
-  // last solved: with the same neighbours, C and hence the assignment would be the same again.
+  // How often each group's permutation has changed, and what its neighbours' counts were when its
+  // coordinate was last solved: with the same neighbours, C and hence the assignment would be the same again.
   const changes = spec.groups.map(() => 0);
-  const solvedAt: (string | undefined)[] = spec.groups.map(() => undefined);
+  const solvedAt: (string | undefined)[] = steps.map(() => undefined);
   const random = seededRandom(seed);
 
   const objectiveBefore = weightObjective(a, b, spec, perms);
@@ -62,22 +65,35 @@ export async function weightMatching(
     sweeps++;
     options.onSweep?.(sweeps);
     let improved = false;
-    for (const p of randomOrder(spec.groups.length, random)) {
-      const n = spec.groups[p]!.size;
-      const state = neighbours[p]!.map((q) => changes[q]).join(',');
-      if (n < 2 || solvedAt[p] === state) continue;
-      solvedAt[p] = state;
-      const width = layout.groupColumns[p]!.width;
-      const gains = await matrixProduct(aMatrices[p]!, n, width, groupMatrix(layout, b, p, perms, true), n);
-      const solved = solveAssignment(n, Float64Array.from(gains), { maximize: true, warmStart: prices[p] });
-      prices[p] = solved.columnDuals;
-      if (solved.rowToCol.every((col, i) => col === perms[p]![i])) continue;
+    for (const c of randomOrder(steps.length, random)) {
+      const step = steps[c]!;
+      const state = step.flatMap((p) => neighbours[p]!.filter((q) => !step.includes(q)).map((q) => changes[q])).join(',');
+      if (step.every((p) => spec.groups[p]!.size < 2) || solvedAt[c] === state) continue;
+      solvedAt[c] = state;
+      const gains: Float64Array[] = [];
+      for (const p of step) {
+        const n = spec.groups[p]!.size;
+        const width = layout.groupColumns[p]!.width;
+        gains.push(Float64Array.from(await matrixProduct(aMatrices[p]!, n, width, groupMatrix(layout, b, p, perms, true), n)));
+      }
+      let solved: Permutation[];
+      if (spec.groups[step[0]!]!.heads) {
+        solved = [...headAssignment(step.map((p, k) => ({ size: spec.groups[p]!.size, heads: spec.groups[p]!.heads!, scores: gains[k]! }))).perms];
+      } else {
+        const p = step[0]!;
+        const result = solveAssignment(spec.groups[p]!.size, gains[0]!, { maximize: true, warmStart: prices[p] });
+        prices[p] = result.columnDuals;
+        solved = [result.rowToCol];
+      }
+      if (step.every((p, k) => solved[k]!.every((col, i) => col === perms[p]![i]))) continue;
       const candidate = perms.slice();
-      candidate[p] = solved.rowToCol;
-      const gain = groupObjective(layout, a, b, p, candidate) - groupObjective(layout, a, b, p, perms);
+      step.forEach((p, k) => (candidate[p] = solved[k]!));
+      const gain = stepObjective(layout, a, b, step, candidate) - stepObjective(layout, a, b, step, perms);
       if (gain > 0 && gain > tolerance * Math.abs(objective)) {
-        perms[p] = solved.rowToCol;
-        changes[p]!++;
+        step.forEach((p, k) => {
+          perms[p] = solved[k]!;
+          changes[p]!++;
+        });
         objective += gain;
         improved = true;
       }
@@ -121,9 +137,29 @@ function neighbourGroups(layout: SpecLayout): number[][] {
   });
 }
 
-/** The part of the objective that depends on group p: the tensors it touches, each counted once. */
-function groupObjective(layout: SpecLayout, a: Params, b: Params, p: number, perms: readonly Permutation[]): number {
-  const names = new Set(layout.spec.groups[p]!.axes.filter((entry) => !entry.statistic).map((entry) => entry.tensor));
+/**
+ * The coordinates of the descent, in group order: each group alone, except that head-structured
+ * partners (an attention's query/key and value/output units) are one coordinate, solved together
+ * by two-level matching, since they must move their heads alike.
+ */
+export function coordinates(spec: PermutationSpec): number[][] {
+  const byName = new Map(spec.groups.map((g, p) => [g.name, p]));
+  const placed = new Set<number>();
+  return spec.groups.flatMap((group, p) => {
+    if (placed.has(p)) return [];
+    placed.add(p);
+    const named = group.heads?.partner ?? null;
+    const partner = named === null ? undefined : byName.get(named);
+    if (named !== null && partner === undefined) throw new Error(`group '${group.name}' names a head partner '${named}' that the spec lacks`);
+    if (partner === undefined || partner === p) return [[p]];
+    placed.add(partner);
+    return [[p, partner]];
+  });
+}
+
+/** The part of the objective that depends on a coordinate's groups: the tensors they touch, each counted once. */
+function stepObjective(layout: SpecLayout, a: Params, b: Params, step: readonly number[], perms: readonly Permutation[]): number {
+  const names = new Set(step.flatMap((p) => layout.spec.groups[p]!.axes.filter((entry) => !entry.statistic).map((entry) => entry.tensor)));
   let sum = 0;
   for (const name of names) sum += dot(a.get(name)!.data, permutedTensor(layout, b, name, perms).data);
   return sum;

@@ -1,5 +1,5 @@
 import type { Params, Tensor32 } from './params';
-import type { Permutation, PermutationSpec } from './permutationSpec';
+import { axisPermutation, type Permutation, type PermutationSpec } from './permutationSpec';
 
 /** Reorders one axis of a row-major tensor: out[..., i, ...] = in[..., perm[i], ...]. */
 export function permuteAxis(tensor: Tensor32, axis: number, perm: Permutation): Tensor32 {
@@ -26,10 +26,10 @@ export function permuteAxis(tensor: Tensor32, axis: number, perm: Permutation): 
 export function applyPermutation(params: Params, spec: PermutationSpec, perms: readonly Permutation[]): Params {
   const out = new Map(params);
   spec.groups.forEach((group, g) => {
-    for (const { tensor, axis } of group.axes) {
-      const current = out.get(tensor);
-      if (!current) throw new Error(`the permutation spec names '${tensor}', which the parameters lack`);
-      out.set(tensor, permuteAxis(current, axis, perms[g]!));
+    for (const entry of group.axes) {
+      const current = out.get(entry.tensor);
+      if (!current) throw new Error(`the permutation spec names '${entry.tensor}', which the parameters lack`);
+      out.set(entry.tensor, permuteAxis(current, entry.axis, axisPermutation(group, entry, perms[g]!)));
     }
   });
   return out;

@@ -80,9 +80,44 @@ export interface ChannelSpaces {
     readonly permutable: boolean;
     /** The layers whose outputs lie in the space. */
     readonly layers: readonly string[];
+    /** Attention's spaces: whole heads move, with the partner space (an index) moving its heads alike. */
+    readonly heads?: { readonly count: number; readonly withinHead: boolean; readonly partner: number };
   }[];
-  /** For each parameter tensor, the index of the space each axis lies in, or null; `statistic` marks running statistics. */
-  readonly tensors: readonly { readonly name: string; readonly axes: readonly (number | null)[]; readonly statistic?: true }[];
+  /**
+   * For each parameter tensor, the index of the space each axis lies in, or null; `statistic`
+   * marks running statistics; `repeat`, per axis, how many copies of each of the space's units
+   * the axis holds (grouped-query attention; absent: 1 everywhere).
+   */
+  readonly tensors: readonly {
+    readonly name: string;
+    readonly axes: readonly (number | null)[];
+    readonly statistic?: true;
+    readonly repeat?: readonly number[];
+  }[];
+}
+
+/** How many entries of its axis `entry` gives each unit of `group` (GQA's repeated query heads; else 1). */
+export function entryRepeat(entry: PermutedAxis): number {
+  return entry.repeat ?? 1;
+}
+
+/**
+ * The permutation of a whole tensor axis that the group's permutation induces on `entry`: the
+ * group's own when the axis is the group's, else, for an axis laid out [heads, repeat, headSize],
+ * every copy of a unit moving with it.
+ */
+export function axisPermutation(group: PermutationGroup, entry: PermutedAxis, perm: Permutation): Permutation {
+  const repeat = entryRepeat(entry);
+  if (repeat === 1) return perm;
+  if (!group.heads) throw new Error(`group '${group.name}' repeats units on '${entry.tensor}' but has no heads`);
+  const width = group.size / group.heads.count;
+  const out = new Int32Array(group.size * repeat);
+  for (let unit = 0; unit < group.size; unit++) {
+    const [head, i] = [Math.floor(unit / width), unit % width];
+    const [from, j] = [Math.floor(perm[unit]! / width), perm[unit]! % width];
+    for (let r = 0; r < repeat; r++) out[(head * repeat + r) * width + i] = (from * repeat + r) * width + j;
+  }
+  return out;
 }
 
 /** One group per permutable space, touching every tensor axis that lies in it. */
@@ -90,12 +125,16 @@ export function derivePermutationSpec(model: ChannelSpaces): PermutationSpec {
   const axesBySpace = model.spaces.map((): PermutedAxis[] => []);
   for (const tensor of model.tensors) {
     tensor.axes.forEach((space, axis) => {
-      if (space !== null) axesBySpace[space]!.push(tensor.statistic ? { tensor: tensor.name, axis, statistic: true } : { tensor: tensor.name, axis });
+      if (space === null) return;
+      const repeat = tensor.repeat?.[axis] ?? 1;
+      axesBySpace[space]!.push({ tensor: tensor.name, axis, ...(tensor.statistic ? { statistic: true as const } : {}), ...(repeat !== 1 ? { repeat } : {}) });
     });
   }
   return {
-    groups: model.spaces.flatMap((space, index) =>
-      space.permutable ? [{ name: space.name, size: space.size, layers: space.layers, axes: axesBySpace[index]! }] : [],
-    ),
+    groups: model.spaces.flatMap((space, index) => {
+      if (!space.permutable) return [];
+      const heads = space.heads && { count: space.heads.count, withinHead: space.heads.withinHead, partner: model.spaces[space.heads.partner]!.name };
+      return [{ name: space.name, size: space.size, layers: space.layers, axes: axesBySpace[index]!, ...(heads ? { heads } : {}) }];
+    }),
   };
 }
