@@ -13,7 +13,7 @@ import type { Params } from '../model/params';
 import { derivePermutationSpec, type PermutationSpec } from '../model/permutationSpec';
 import { dimS } from '../metrics/dimS';
 import { llfcConditions, type LeftOut } from '../metrics/llfcConditions';
-import { checkEquivalence, gaussianInputs } from '../metrics/equivalence';
+import { checkEquivalence, probeInputs } from '../metrics/equivalence';
 import { alphaGrid } from '../metrics/interpolation';
 import { matchingCosts } from '../metrics/matchingCosts';
 import { neuronWasserstein } from '../metrics/neuronWasserstein';
@@ -160,9 +160,7 @@ export async function compareCheckpoints(choices: CompareChoices, run: CompareRu
     correlations = await unitCorrelations(network, pair.a.params, pair.b.params, spec, fit);
   }
   const inputSize = network.input.reduce((x, y) => x * y, 1);
-  const probe = data
-    ? firstSamples(data.evaluation, EQUIVALENCE_SAMPLES)
-    : { inputs: gaussianInputs(EQUIVALENCE_SAMPLES * inputSize, EQUIVALENCE_SEED), count: EQUIVALENCE_SAMPLES };
+  const probe = data ? firstSamples(data.evaluation, EQUIVALENCE_SAMPLES) : { inputs: probeInputs(network, EQUIVALENCE_SAMPLES, EQUIVALENCE_SEED), count: EQUIVALENCE_SAMPLES };
   // Σ of A's layer inputs on the fit data, measured once: covariance matching and every method's covariance-weighted W2 read it.
   let moments: Promise<CovarianceInputs> | null = null;
   const covarianceMoments = (): Promise<CovarianceInputs> => {

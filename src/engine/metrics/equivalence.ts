@@ -40,10 +40,20 @@ export async function checkEquivalence(
 }
 
 /**
- * `length` seeded standard-normal values (Box–Muller): probe inputs for the check when there is
- * no data. A permutation that is right preserves B's function on every input, and normal inputs
- * switch roughly half of each layer's ReLUs on, so every unit's weights reach the logits.
+ * `count` seeded probe samples for the check when there is no data: standard-normal values, or,
+ * for a token model, token ids drawn uniformly from its vocabulary. A permutation that is right
+ * preserves B's function on every input; normal inputs switch roughly half of each layer's ReLUs
+ * on, and random tokens reach every attention head, so every unit's weights reach the logits.
  */
+export function probeInputs(network: Network, count: number, seed: number): Float32Array {
+  const length = count * network.input.reduce((x, y) => x * y, 1);
+  const embedding = network.nodes[0]?.op === 'embedding' ? network.nodes[0] : null;
+  if (!embedding) return gaussianInputs(length, seed);
+  const random = seededRandom(seed);
+  return Float32Array.from({ length }, () => Math.floor(random() * embedding.vocab));
+}
+
+/** `length` seeded standard-normal values (Box–Muller). */
 export function gaussianInputs(length: number, seed: number): Float32Array {
   const random = seededRandom(seed);
   return Float32Array.from({ length }, () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random()));
