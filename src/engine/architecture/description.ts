@@ -4,6 +4,7 @@ import { FormatError } from '../io/formatError';
 import { ACTIVATIONS, type Activation } from '../../shared/compareRequest';
 import { INPUT, type Network, type NetworkNode, type Pair } from '../model/network';
 import { valueShapes } from '../model/networkShapes';
+import { transformerSettings } from './transformerConfig';
 
 /**
  * The architecture description file: a network's layer graph as JSON, for what inference cannot
@@ -38,7 +39,13 @@ export interface Description {
   readonly version: 1;
   /** One sample's shape, [channels, height, width] or [features]; absent: from the data. */
   readonly input?: readonly number[];
+  /** Empty for a transformer, which `config` states instead. */
   readonly layers: readonly DescriptionLayer[];
+  /**
+   * A transformer's settings in Hugging Face's config.json keys (num_attention_heads, …), in place
+   * of layers: its layers are inferred from the tensors' names, the rest read from here.
+   */
+  readonly config?: JsonObject;
   /** For people: what inference assumed. Ignored when read. */
   readonly notes?: readonly string[];
 }
@@ -59,9 +66,15 @@ export function parseDescription(file: string, json: JsonObject): Description {
   };
   if (json.format !== DESCRIPTION_FORMAT) fail(`is not an architecture description ("format" must be "${DESCRIPTION_FORMAT}")`);
   if (json.version !== 1) fail(`describes an architecture in version ${JSON.stringify(json.version)}; this Merge Lens reads version 1`);
-  for (const key of Object.keys(json)) if (!['format', 'version', 'input', 'layers', 'notes'].includes(key)) fail(`has an unknown key "${key}"`);
+  for (const key of Object.keys(json)) if (!['format', 'version', 'input', 'layers', 'config', 'notes'].includes(key)) fail(`has an unknown key "${key}"`);
   if (json.input !== undefined && !(Array.isArray(json.input) && (json.input.length === 1 || json.input.length === 3) && json.input.every(positiveInteger))) {
-    fail('"input" must be [channels, height, width] or [features], positive whole numbers');
+    fail('"input" must be [channels, height, width] or [features] (a token model: [positions]), positive whole numbers');
+  }
+  if (json.config !== undefined) {
+    if (!isJsonObject(json.config)) fail('"config" must be a JSON object of a transformer\'s settings (Hugging Face config.json keys)');
+    if (!(json.layers === undefined || (Array.isArray(json.layers) && json.layers.length === 0))) fail('states both "layers" and a transformer\'s "config"; a transformer\'s layers are inferred from its tensors, so give only "config"');
+    if (json.notes !== undefined && !(Array.isArray(json.notes) && json.notes.every((n) => typeof n === 'string'))) fail('"notes" must be a list of strings');
+    return { format: DESCRIPTION_FORMAT, version: 1, ...(json.input ? { input: json.input as number[] } : {}), layers: [], config: json.config as JsonObject };
   }
   if (!Array.isArray(json.layers) || json.layers.length === 0) fail('"layers" must be a non-empty list');
   const ids = new Set<string>();
@@ -225,11 +238,14 @@ export function resolveDescription(file: string, description: Description, tenso
 
 /** The description of a network: every tensor name and size written out, so a reader sees exactly what was inferred. */
 export function describeNetwork(network: Network, transposed: ReadonlySet<string>, notes: readonly string[]): Description {
+  if (network.kind === 'transformer') {
+    return { format: DESCRIPTION_FORMAT, version: 1, input: network.input, layers: [], config: transformerSettings(network), ...(notes.length > 0 ? { notes } : {}) };
+  }
   const ids = network.nodes.map((n) => n.id);
   const ref = (input: number): string => (input === INPUT ? 'input' : ids[input]!);
   const size = ([h, w]: Pair): Size => (h === w ? h : [h, w]);
   const layers = network.nodes.map((node, i): DescriptionLayer => {
-    const input = node.op === 'add' ? {} : node.input === i - 1 ? {} : { input: ref(node.input) };
+    const input = !('input' in node) || node.input === i - 1 ? {} : { input: ref(node.input) };
     switch (node.op) {
       case 'conv2d':
         return { id: node.id, op: 'conv2d', ...input, weight: node.weight, bias: node.bias, stride: size(node.stride), padding: size(node.padding) };
@@ -256,6 +272,8 @@ export function describeNetwork(network: Network, transposed: ReadonlySet<string
         return { id: node.id, op: node.op, ...input };
       case 'add':
         return { id: node.id, op: 'add', inputs: [ref(node.inputs[0]), ref(node.inputs[1])] };
+      default:
+        throw new Error(`'${node.id}' (${node.op}) is a transformer's node, which a description states by its "config"`);
     }
   });
   return { format: DESCRIPTION_FORMAT, version: 1, input: network.input, layers, ...(notes.length > 0 ? { notes } : {}) };

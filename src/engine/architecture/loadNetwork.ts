@@ -1,6 +1,6 @@
 import { basename } from 'node:path';
 import type { Checkpoint, TensorData, TensorInfo } from '../formats/checkpoint';
-import { readJsonObjectFile } from '../formats/strictJson';
+import { readJsonObjectFile, type JsonObject } from '../formats/strictJson';
 import { FormatError } from '../io/formatError';
 import type { Activation } from '../../shared/compareRequest';
 import { INPUT, nodeTensors, type Network } from '../model/network';
@@ -8,12 +8,14 @@ import { valueShapes } from '../model/networkShapes';
 import { flattenedMap } from '../model/networkSpaces';
 import type { Params, Tensor32 } from '../model/params';
 import { descriptionBeside } from './descriptionFiles';
-import { DESCRIPTION_FORMAT, parseDescription, resolveDescription, type Description, type DescriptionLayer } from './description';
+import { describeNetwork, DESCRIPTION_FORMAT, parseDescription, resolveDescription, type Description, type DescriptionLayer } from './description';
+import { inferTransformer, transformerFamily, type PackedSlice, type TransformerFamily } from './inferTransformer';
 import { inferMlpLayout } from './inferMlp';
 import { inferResnet, looksLikeResnet } from './inferResnet';
 import { inferSequential } from './inferSequential';
 import { spatialInput, type SampleShape } from './inputShape';
 import { isBatchCounter, stateDictModules } from './stateDictModules';
+import { readTransformerConfig } from './transformerConfig';
 
 export interface NetworkOptions {
   /** The activation of inferred networks (checkpoints do not store it); a description names its own. */
@@ -22,6 +24,8 @@ export interface NetworkOptions {
   readonly description?: string | null;
   /** One data sample's shape, which the input size is taken from (absent: the description's, or a default where any size works). */
   readonly sample?: SampleShape | null;
+  /** A transformer's number of attention heads, given as a flag: it wins over config.json and the description's "config". */
+  readonly heads?: number | null;
 }
 
 /** The input a network with global pooling is given when no data or shape says otherwise: only the equivalence check sees it. */
@@ -40,10 +44,21 @@ export interface NetworkLayout {
   readonly transposed: ReadonlySet<string>;
   /** BatchNorm step counters: no part of the function, carried to exports as they are. */
   readonly counters: readonly string[];
+  /**
+   * Virtual tensors that are parts of one stored tensor (a transformer's packed query, key and
+   * value: `NAME:q`, `NAME:k`, `NAME:v`), each with the stored tensor and its part.
+   */
+  readonly packed: ReadonlyMap<string, PackedSlice>;
+  /** Stored tensors that duplicate one the network reads (a tied head saved under both names) → that tensor; checked equal on reading. */
+  readonly aliases: ReadonlyMap<string, string>;
 }
 
 export interface LoadedNetwork extends NetworkLayout {
-  /** Float32, in the engine's layout: linear weights [out, in], or [out, C, H, W] after a flattened map. */
+  /**
+   * Float32, in the engine's layout: linear weights [out, in], or [out, C, H, W] after a flattened
+   * map; packed parts as their own [out, in] tensors; a position table [positions, features] and a
+   * class token [features] whatever extra leading 1s they are stored with.
+   */
   readonly params: Params;
   /** The counters' stored values. */
   readonly counterValues: readonly (TensorData & { readonly name: string })[];
@@ -64,8 +79,15 @@ export async function networkLayout(checkpoint: Checkpoint, options: NetworkOpti
   let input: readonly number[];
   if (descriptionFile !== null) {
     description = parseDescription(descriptionFile, await readJsonObjectFile(descriptionFile, MAX_DESCRIPTION_BYTES, 'architecture description'));
+    if (description.config) {
+      const family = transformerFamily(file, tensors);
+      if (!family) throw new FormatError(descriptionFile, `states a transformer's "config", but ${basename(file)}'s tensor names follow none of the transformer layouts read (GPT-2, Llama, ViT in timm's or Hugging Face's naming)`);
+      return transformerLayout(checkpoint, tensors, counters, family, { descriptionFile, description, config: description.config }, options);
+    }
     input = description.input ?? descriptionInput(descriptionFile, description, tensors, options.sample ?? null);
   } else {
+    const family = transformerFamily(file, tensors);
+    if (family) return transformerLayout(checkpoint, tensors, counters, family, null, options);
     ({ description, notes } = inferDescription(checkpoint, tensors, options));
     input = description.input!;
   }
@@ -80,7 +102,33 @@ export async function networkLayout(checkpoint: Checkpoint, options: NetworkOpti
   if (!description.input && options.sample == null && resolved.network.input.length === 3 && hasSpatialFlatten(resolved.network, shapes)) {
     throw new FormatError(where, 'flattens a feature map, so its input size matters: give the evaluation data or the input shape (--input-shape, or "input" in the description)');
   }
-  return { network: resolved.network, description: { ...description, input: resolved.network.input }, descriptionFile, notes, transposed: resolved.transposed, counters };
+  return { network: resolved.network, description: { ...description, input: resolved.network.input }, descriptionFile, notes, transposed: resolved.transposed, counters, packed: new Map(), aliases: new Map() };
+}
+
+/** A transformer's layout: its settings from the description's "config", else config.json beside it; every tensor used. */
+async function transformerLayout(
+  checkpoint: Checkpoint,
+  tensors: readonly TensorInfo[],
+  counters: readonly string[],
+  family: TransformerFamily,
+  stated: { readonly descriptionFile: string; readonly description: Description; readonly config: JsonObject } | null,
+  options: NetworkOptions,
+): Promise<NetworkLayout> {
+  const file = checkpoint.file;
+  const config = await readTransformerConfig(file, stated ? { file: stated.descriptionFile, config: stated.config } : null);
+  const inferred = inferTransformer(file, tensors, family, config, {
+    heads: options.heads ?? null,
+    sample: options.sample ?? null,
+    input: stated?.description.input ?? null,
+    descriptionFile: stated?.descriptionFile ?? null,
+  });
+  const unused = tensors.filter((t) => !inferred.used.has(t.name) && !inferred.aliases.has(t.name));
+  if (unused.length > 0) {
+    const list = unused.slice(0, 4).map((t) => `'${t.name}' [${t.shape.join(', ')}]`).join(', ');
+    throw new FormatError(file, `holds tensors the inferred transformer does not use: ${list}${unused.length > 4 ? ', …' : ''}; such a variant is not supported`);
+  }
+  const { network, transposed, notes, packed, aliases } = inferred;
+  return { network, description: describeNetwork(network, transposed, notes), descriptionFile: stated?.descriptionFile ?? null, notes, transposed, counters, packed, aliases };
 }
 
 function inferDescription(checkpoint: Checkpoint, tensors: readonly TensorInfo[], options: NetworkOptions): { description: Description; notes: readonly string[] } {
@@ -141,27 +189,65 @@ function transpose(data: Float32Array, rows: number, cols: number): Float32Array
 
 /**
  * Reads the network's parameters into the engine's layout under the file's own tensor names
- * (`known`: the checkpoint's layout, already worked out).
- * NaN or infinite values are refused: no measurement would mean anything.
+ * (`known`: the checkpoint's layout, already worked out); a packed tensor's parts under their
+ * virtual names. NaN or infinite values are refused: no measurement would mean anything.
  */
 export async function readNetwork(checkpoint: Checkpoint, options: NetworkOptions, known?: NetworkLayout): Promise<LoadedNetwork> {
   const layout = known ?? (await networkLayout(checkpoint, options));
   const { network } = layout;
   const shapes = valueShapes(network);
   const params = new Map<string, Tensor32>();
+  const storedCache = new Map<string, Tensor32>();
+  // A stored tensor's values in [out, in] layout (a kernel stored [in, out] transposed), checked finite.
+  const stored = async (name: string): Promise<Tensor32> => {
+    const cached = storedCache.get(name);
+    if (cached) return cached;
+    const info = checkpoint.info(name);
+    let data = await checkpoint.readFloat32(name);
+    let shape = [...info.shape];
+    if (layout.transposed.has(name)) {
+      data = transpose(data, shape[0]!, shape[1]!);
+      shape = [shape[1]!, shape[0]!];
+    }
+    const bad = nonFiniteCount(data);
+    if (bad > 0) throw new FormatError(checkpoint.file, `tensor '${name}' holds ${bad} NaN or infinite value${bad === 1 ? '' : 's'}; the network cannot be compared`);
+    const tensor = { shape, data };
+    storedCache.set(name, tensor);
+    return tensor;
+  };
   for (const node of network.nodes) {
     for (const name of nodeTensors(node)) {
-      const info = checkpoint.info(name);
-      let data = await checkpoint.readFloat32(name);
-      let shape = [...info.shape];
+      if (params.has(name)) continue;
+      const slice = layout.packed.get(name);
+      if (slice) {
+        const whole = await stored(slice.stored);
+        const rows = whole.shape[0]! / slice.parts;
+        const cols = whole.data.length / whole.shape[0]!;
+        const data = whole.data.slice(slice.part * rows * cols, (slice.part + 1) * rows * cols);
+        params.set(name, { shape: whole.shape.length === 1 ? [rows] : [rows, cols], data });
+        continue;
+      }
+      let { shape, data } = await stored(name);
       if (node.op === 'linear' && name === node.weight) {
-        if (layout.transposed.has(name)) data = transpose(data, node.inFeatures, node.outFeatures);
         const map = flattenedMap(network, shapes, node.input);
         shape = map ? [node.outFeatures, ...map] : [node.outFeatures, node.inFeatures];
+      } else if (node.op === 'positions') {
+        shape = [node.positions, node.features];
+      } else if (node.op === 'prepend') {
+        shape = [node.features];
       }
-      const bad = nonFiniteCount(data);
-      if (bad > 0) throw new FormatError(checkpoint.file, `tensor '${name}' holds ${bad} NaN or infinite value${bad === 1 ? '' : 's'}; the network cannot be compared`);
       params.set(name, { shape, data });
+    }
+  }
+  for (const [alias, of] of layout.aliases) {
+    const [copy, original] = [await checkpoint.readFloat32(alias), params.get(of)!.data];
+    let differ = 0;
+    for (let i = 0; i < copy.length; i++) if (copy[i] !== original[i]) differ++;
+    if (differ > 0) {
+      throw new FormatError(
+        checkpoint.file,
+        `'${alias}' differs from '${of}' in ${differ} of ${copy.length} values, but the head is taken as tied to the embedding (tie_word_embeddings); set "tie_word_embeddings": false in its config if the head is its own`,
+      );
     }
   }
   const counterValues = [];

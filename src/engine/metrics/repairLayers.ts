@@ -40,7 +40,12 @@ export function withRepairLayers(network: Network): RepairedNetwork {
   const remap = (i: number) => (i === INPUT ? INPUT : readFrom[i]!);
   const out: { node: number; layer: string; repair: number }[] = [];
   network.nodes.forEach((node, i) => {
-    const copy: NetworkNode = node.op === 'add' ? { ...node, inputs: [remap(node.inputs[0]), remap(node.inputs[1])] } : { ...node, input: remap(node.input) };
+    const copy: NetworkNode =
+      node.op === 'add' || node.op === 'mul'
+        ? { ...node, inputs: [remap(node.inputs[0]), remap(node.inputs[1])] }
+        : node.op === 'attention'
+          ? { ...node, inputs: [remap(node.inputs[0]), remap(node.inputs[1]), remap(node.inputs[2])] }
+          : { ...node, input: remap(node.input) };
     moved.push(nodes.length);
     nodes.push(copy);
     readFrom.push(nodes.length - 1);

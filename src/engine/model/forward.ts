@@ -1,5 +1,5 @@
 import { tf } from '../backend/tfBackend';
-import type { Network } from './network';
+import { INPUT, type Network } from './network';
 import { valueShapes } from './networkShapes';
 import { disposeTensors, uploadNetwork, uploadSamples } from './networkTensors';
 import type { Params } from './params';
@@ -27,9 +27,17 @@ export const DEFAULT_BATCH_SIZE = 1024;
 /** Values one batch may hold per node (16 MiB of float32), which caps convolutional batches. */
 const VALUES_PER_BATCH = 1 << 22;
 
-/** Samples per batch: up to 1024, fewer where a node's values would pass VALUES_PER_BATCH. */
+/**
+ * Samples per batch: up to 1024, fewer where a node's values would pass VALUES_PER_BATCH; an
+ * attention node counts its scores too ([heads, T, T] per sample, more than its output when T is long).
+ */
 export function batchSizeFor(network: Network): number {
-  const largest = Math.max(1, ...valueShapes(network).map((shape) => shape.reduce((x, y) => x * y, 1)));
+  const shapes = valueShapes(network);
+  const sizes = shapes.map((shape) => shape.reduce((x, y) => x * y, 1));
+  network.nodes.forEach((node, i) => {
+    if (node.op === 'attention') sizes.push(node.heads * shapes[i]![0]! * (node.inputs[1] === INPUT ? network.input[0]! : shapes[node.inputs[1]]![0]!));
+  });
+  const largest = Math.max(1, ...sizes);
   return Math.max(1, Math.min(DEFAULT_BATCH_SIZE, Math.floor(VALUES_PER_BATCH / largest)));
 }
 

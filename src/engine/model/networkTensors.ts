@@ -1,15 +1,19 @@
 import { tf } from '../backend/tfBackend';
 import type { Activation } from '../../shared/compareRequest';
-import { isWeighted, type Network, type NetworkNode } from './network';
+import { nodeTensors, type Network, type NetworkNode } from './network';
 import type { Params, Tensor32 } from './params';
 
 /**
  * One node's parameters on the backend, in TensorFlow's layouts: a convolution's filter
  * [kh, kw, in, out], a linear weight transposed to [in, out] (with a flattened map's inputs in
- * height, width, channel order, as the NHWC activations flatten), BatchNorm's four vectors.
+ * height, width, channel order, as the NHWC activations flatten), BatchNorm's four vectors; a
+ * transformer's tables as stored ([vocab, d] embeddings, [positions, d] position tables, a [d]
+ * class token) and its norms' scale and shift.
  */
 export type NodeTensors =
   | { readonly kind: 'weighted'; readonly weight: tf.Tensor; readonly bias: tf.Tensor1D | null }
+  | { readonly kind: 'table'; readonly table: tf.Tensor }
+  | { readonly kind: 'norm'; readonly weight: tf.Tensor1D; readonly bias: tf.Tensor1D | null }
   | {
       readonly kind: 'batchnorm';
       readonly gamma: tf.Tensor1D;
@@ -67,6 +71,20 @@ function uploadNode(node: NetworkNode, params: Params): NodeTensors | null {
       variance: tf.tensor1d(variance!.data),
     };
   }
+  if (node.op === 'embedding') {
+    const t = get(params, node.weight, [node.vocab, node.features]);
+    return { kind: 'table', table: tf.tensor2d(t.data, [node.vocab, node.features]) };
+  }
+  if (node.op === 'positions') {
+    const t = get(params, node.weight, [node.positions, node.features]);
+    return { kind: 'table', table: tf.tensor2d(t.data, [node.positions, node.features]) };
+  }
+  if (node.op === 'prepend') return { kind: 'table', table: tf.tensor1d(get(params, node.weight, [node.features]).data) };
+  if (node.op === 'layernorm' || node.op === 'rmsnorm') {
+    const w = get(params, node.weight, [node.features]);
+    const b = node.bias ? get(params, node.bias, [node.features]) : null;
+    return { kind: 'norm', weight: tf.tensor1d(w.data), bias: b ? tf.tensor1d(b.data) : null };
+  }
   return null;
 }
 
@@ -84,7 +102,8 @@ export function uploadNetwork(network: Network, params: Params): NodeTensors[] {
 
 export function disposeTensors(tensors: NetworkTensors): void {
   for (const t of tensors) {
-    if (t?.kind === 'weighted') tf.dispose([t.weight, ...(t.bias ? [t.bias] : [])]);
+    if (t?.kind === 'weighted' || t?.kind === 'norm') tf.dispose([t.weight, ...(t.bias ? [t.bias] : [])]);
+    else if (t?.kind === 'table') t.table.dispose();
     else if (t) tf.dispose([t.gamma, t.beta, t.mean, t.variance]);
   }
 }
@@ -124,16 +143,30 @@ export function lerpNetwork(a: NetworkTensors, b: NetworkTensors, alpha: number,
         variance: keep(lerp(ta.variance, tb.variance, alpha)),
       };
     }
+    if (ta.kind === 'table' && tb.kind === 'table') return { kind: 'table', table: keep(lerp(ta.table, tb.table, alpha)) };
+    if (ta.kind === 'norm' && tb.kind === 'norm') {
+      if ((ta.bias === null) !== (tb.bias === null)) throw new Error('one endpoint of a norm has a shift and the other has none');
+      return { kind: 'norm', weight: keep(lerp(ta.weight, tb.weight, alpha)), bias: ta.bias && tb.bias ? keep(lerp(ta.bias, tb.bias, alpha)) : null };
+    }
     throw new Error('the two endpoints differ in the kind of a node');
   });
 }
 
-/** Whether a node has tensors that interpolation mixes. */
+/**
+ * Whether a node has tensors that interpolation mixes. A tied head and its embedding are two
+ * nodes reading one Params entry: a mask must select both for the tensor to move as one.
+ */
 export function hasTensors(node: NetworkNode): boolean {
-  return isWeighted(node) || node.op === 'batchnorm';
+  return nodeTensors(node).length > 0;
 }
 
-/** The hidden nonlinearity, with PyTorch's defaults (exact-erf GELU, leaky slope 0.01). */
+/** √(2/π), GELU's tanh approximation's constant. */
+const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
+
+/**
+ * The hidden nonlinearity, with PyTorch's defaults (exact-erf GELU, leaky slope 0.01); gelu_tanh
+ * is HF's gelu_new, 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))); silu is x·sigmoid(x).
+ */
 export function activate<T extends tf.Tensor>(z: T, activation: Activation): T {
   switch (activation) {
     case 'relu':
@@ -146,12 +179,17 @@ export function activate<T extends tf.Tensor>(z: T, activation: Activation): T {
       return tf.sigmoid(z);
     case 'leaky_relu':
       return tf.leakyRelu(z, 0.01);
+    case 'gelu_tanh':
+      return tf.tidy(() => tf.mul(tf.mul(z, 0.5), tf.add(tf.tanh(tf.mul(tf.add(z, tf.mul(tf.pow(z, 3), 0.044715)), SQRT_2_OVER_PI)), 1)));
+    case 'silu':
+      return tf.tidy(() => tf.mul(z, tf.sigmoid(z)));
   }
 }
 
 /**
  * Samples [start, end) of `values` (each one sample of the network's input shape, row-major
- * as PyTorch stores it) uploaded in the backend's layout: flat rows, or NHWC maps.
+ * as PyTorch stores it) uploaded in the backend's layout: flat rows (a token model's ids [N, T]
+ * as float32), or NHWC maps.
  */
 export function uploadSamples(network: Network, values: Float32Array, start: number, end: number): tf.Tensor {
   const size = network.input.reduce((x, y) => x * y, 1);

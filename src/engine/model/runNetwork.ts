@@ -1,5 +1,5 @@
 import { tf } from '../backend/tfBackend';
-import { consumers, INPUT, isWeighted, nodeInputs, type BatchNormNode, type Network, type NetworkNode, type Pair, type WeightedNode } from './network';
+import { consumers, INPUT, isWeighted, nodeInputs, type AttentionNode, type BatchNormNode, type Network, type NetworkNode, type Pair, type WeightedNode } from './network';
 import { activate, type NetworkTensors, type NodeTensors } from './networkTensors';
 
 /**
@@ -87,7 +87,16 @@ export function runNetwork(network: Network, tensors: NetworkTensors, input: tf.
   return { values, moments };
 
   function compute(node: NetworkNode, i: number): void {
-    if (node.op === 'add') return void (values[i] = tf.add(read(node.inputs[0], node), read(node.inputs[1], node)));
+    switch (node.op) {
+      case 'add':
+        return void (values[i] = tf.add(read(node.inputs[0], node), read(node.inputs[1], node)));
+      case 'mul':
+        return void (values[i] = tf.mul(read(node.inputs[0], node), read(node.inputs[1], node)));
+      case 'attention': {
+        const [q, k, v] = node.inputs.map((j) => read(j, node)) as [tf.Tensor3D, tf.Tensor3D, tf.Tensor3D];
+        return void (values[i] = attention(node, q, k, v, node.padding ? input : null));
+      }
+    }
     const x = read(node.input, node);
     const t = tensors[i] ?? null;
     switch (node.op) {
@@ -125,8 +134,105 @@ export function runNetwork(network: Network, tensors: NetworkTensors, input: tf.
       case 'flatten':
         values[i] = tf.reshape(x, [x.shape[0]!, -1]);
         return;
+      case 'embedding': {
+        // Padding (id −1) reads row 0 and is then zeroed.
+        const rows = tf.gather(table(t, node), tf.cast(tf.maximum(x, 0), 'int32'));
+        values[i] = tf.mul(rows, tf.expandDims(tf.cast(tf.greaterEqual(x, 0), 'float32'), -1));
+        return;
+      }
+      case 'positions': {
+        const length = x.shape[1]!;
+        values[i] = tf.add(x, tf.slice(table(t, node), [0, 0], [length, node.features]));
+        return;
+      }
+      case 'prepend': {
+        const token = tf.tile(tf.reshape(table(t, node), [1, 1, node.features]), [x.shape[0]!, 1, 1]);
+        values[i] = tf.concat([token, x], 1);
+        return;
+      }
+      case 'patches': {
+        const [n, h, w, c] = x.shape as [number, number, number, number];
+        values[i] = tf.reshape(x, [n, h * w, c]);
+        return;
+      }
+      case 'token':
+        values[i] = tf.reshape(tf.slice(x, [0, node.index, 0], [-1, 1, -1]), [x.shape[0]!, x.shape[2]!]);
+        return;
+      case 'layernorm':
+      case 'rmsnorm': {
+        const { weight, bias } = normTensors(t, node);
+        const last = x.rank - 1;
+        let y: tf.Tensor;
+        if (node.op === 'layernorm') {
+          const { mean, variance } = tf.moments(x, last, true);
+          y = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, node.eps)));
+        } else {
+          y = tf.mul(x, tf.rsqrt(tf.add(tf.mean(tf.square(x), last, true), node.eps)));
+        }
+        y = tf.mul(y, weight);
+        values[i] = bias ? tf.add(y, bias) : y;
+        return;
+      }
     }
   }
+}
+
+/** Added to the scores of keys a query must not read: finite, so a row with every key masked gives no NaN. */
+const MASKED = -1e9;
+
+/**
+ * Scaled dot-product attention on sequences [N, T, ·] (see AttentionNode): heads split off the
+ * features, rotary embeddings turned into queries and keys, grouped key/value heads repeated,
+ * future keys (causal) and padded keys (id −1 in `ids`) masked, heads joined back.
+ */
+function attention(node: AttentionNode, q: tf.Tensor3D, k: tf.Tensor3D, v: tf.Tensor3D, ids: tf.Tensor | null): tf.Tensor {
+  const [n, t] = q.shape;
+  const s = k.shape[1];
+  const split = (x: tf.Tensor3D, heads: number, size: number): tf.Tensor4D => tf.transpose(tf.reshape(x, [n, x.shape[1], heads, size]), [0, 2, 1, 3]);
+  let qh = split(q, node.heads, node.headSize);
+  let kh = split(k, node.kvHeads, node.headSize);
+  let vh = split(v, node.kvHeads, node.valueSize);
+  if (node.rotary) {
+    qh = rotate(qh, node.rotary.theta);
+    kh = rotate(kh, node.rotary.theta);
+  }
+  if (node.kvHeads !== node.heads) {
+    const group = node.heads / node.kvHeads;
+    const which = tf.tensor1d(Array.from({ length: node.heads }, (_, h) => Math.floor(h / group)), 'int32');
+    kh = tf.gather(kh, which, 1);
+    vh = tf.gather(vh, which, 1);
+  }
+  let scores: tf.Tensor = tf.mul(tf.matMul(qh, kh, false, true), 1 / Math.sqrt(node.headSize));
+  if (node.causal) {
+    const future = new Float32Array(t * s);
+    for (let a = 0; a < t; a++) for (let b = a + 1; b < s; b++) future[a * s + b] = MASKED;
+    scores = tf.add(scores, tf.tensor2d(future, [t, s]));
+  }
+  if (ids) scores = tf.add(scores, tf.reshape(tf.mul(tf.cast(tf.less(ids, 0), 'float32'), MASKED), [n, 1, 1, s]));
+  const heads = tf.matMul(tf.softmax(scores), vh);
+  return tf.reshape(tf.transpose(heads, [0, 2, 1, 3]), [n, t, node.heads * node.valueSize]);
+}
+
+/**
+ * Llama's rotary embedding on x [N, heads, T, size] at positions 0…T−1, rotate_half convention:
+ * dimensions i and i + size/2 turn together by position · theta^(−2i/size). The angles are
+ * computed in float64, as the reference does, and rounded once.
+ */
+function rotate(x: tf.Tensor4D, theta: number): tf.Tensor4D {
+  const [, , t, size] = x.shape;
+  const half = size / 2;
+  const cos = new Float32Array(t * size);
+  const sin = new Float32Array(t * size);
+  for (let p = 0; p < t; p++) {
+    for (let i = 0; i < half; i++) {
+      const angle = p * Math.pow(theta, (-2 * i) / size);
+      cos[p * size + i] = cos[p * size + i + half] = Math.cos(angle);
+      sin[p * size + i] = sin[p * size + i + half] = Math.sin(angle);
+    }
+  }
+  const [x1, x2] = tf.split(x, 2, 3);
+  const rotated = tf.concat([tf.neg(x2!), x1!], 3);
+  return tf.add(tf.mul(x, tf.tensor2d(cos, [t, size])), tf.mul(rotated, tf.tensor2d(sin, [t, size])));
 }
 
 /**
@@ -134,9 +240,16 @@ export function runNetwork(network: Network, tensors: NetworkTensors, input: tf.
  * convolution with the layer's stride and padding, the weight in the backend's layout.
  */
 export function layerProduct(node: WeightedNode, x: tf.Tensor, weight: tf.Tensor, bias: tf.Tensor1D | null): tf.Tensor {
-  return node.op === 'conv2d'
-    ? tf.fused.conv2d({ x: x as tf.Tensor4D, filter: weight as tf.Tensor4D, strides: [...node.stride], pad: padding(node.padding), ...(bias ? { bias } : {}) })
-    : tf.fused.matMul({ a: x as tf.Tensor2D, b: weight as tf.Tensor2D, ...(bias ? { bias } : {}) });
+  if (node.op === 'conv2d') {
+    return tf.fused.conv2d({ x: x as tf.Tensor4D, filter: weight as tf.Tensor4D, strides: [...node.stride], pad: padding(node.padding), ...(bias ? { bias } : {}) });
+  }
+  if (x.rank === 3) {
+    // A sequence [N, T, in]: every position at once, as one [N·T, in] product.
+    const [n, t] = x.shape as [number, number, number];
+    const y = tf.fused.matMul({ a: tf.reshape(x, [n * t, node.inFeatures]), b: weight as tf.Tensor2D, ...(bias ? { bias } : {}) });
+    return tf.reshape(y, [n, t, node.outFeatures]);
+  }
+  return tf.fused.matMul({ a: x as tf.Tensor2D, b: weight as tf.Tensor2D, ...(bias ? { bias } : {}) });
 }
 
 /**
@@ -173,6 +286,16 @@ function releaser(
 
 function weighted(t: NodeTensors | null, node: NetworkNode): Extract<NodeTensors, { kind: 'weighted' }> {
   if (t?.kind !== 'weighted') throw new Error(`'${node.id}' has no weights on the backend`);
+  return t;
+}
+
+function table(t: NodeTensors | null, node: NetworkNode): tf.Tensor {
+  if (t?.kind !== 'table') throw new Error(`'${node.id}' has no table on the backend`);
+  return t.table;
+}
+
+function normTensors(t: NodeTensors | null, node: NetworkNode): Extract<NodeTensors, { kind: 'norm' }> {
+  if (t?.kind !== 'norm') throw new Error(`'${node.id}' has no norm tensors on the backend`);
   return t;
 }
 

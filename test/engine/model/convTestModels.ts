@@ -79,6 +79,8 @@ export function referenceNetworkForward(network: Network, params: Params, inputs
         const [a, b] = [read(node.inputs[0]), read(node.inputs[1])];
         v = a.v.map((t, k) => t + b.v[k]!);
         shape = a.shape;
+      } else if (!('input' in node)) {
+        throw new Error(`the convolutional reference does not compute '${node.id}' (${node.op})`);
       } else {
         const { v: xin, shape: sin } = read(node.input);
         switch (node.op) {
@@ -162,6 +164,8 @@ export function referenceNetworkForward(network: Network, params: Params, inputs
             v = xin;
             shape = [xin.length];
             break;
+          default:
+            throw new Error(`the convolutional reference does not compute '${node.id}' (${node.op})`);
         }
       }
       out.push(v);

@@ -72,6 +72,10 @@ export function activationReference(z: number, activation: Activation): number {
       return 1 / (1 + Math.exp(-z));
     case 'leaky_relu':
       return z >= 0 ? z : 0.01 * z;
+    case 'gelu_tanh':
+      return 0.5 * z * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (z + 0.044715 * z ** 3)));
+    case 'silu':
+      return z / (1 + Math.exp(-z));
   }
 }
 
