@@ -5,6 +5,7 @@
  */
 import { bestMethod } from '../shared/bestMethod';
 import { isRepaired, type CompareReport, type DatasetSummary, type LayerMatching, type MethodName, type MethodResult } from '../shared/compareReport';
+import { describeData } from '../shared/presentation/describeData';
 import { formatNumber, formatOptional, formatPercent, formatScientific } from '../shared/presentation/formatNumbers';
 import { layerLabel } from '../shared/presentation/layerLabel';
 import { CONDITION_TEXT, conditionRows, conditionsMissing, formatCondition, llfcAlphaIndex, type ConditionRow } from '../shared/presentation/llfcConditions';
@@ -29,7 +30,7 @@ function header(report: CompareReport): string {
   const arch = report.architecture;
   const widths = [arch.inputSize, ...report.layers.map((l) => l.width)].join(' → ');
   const data = (d: DatasetSummary | undefined): string =>
-    d ? `${escapeHtml(d.file)} (${d.count} examples, input ${escapeHtml(d.inputShape.join('×'))}, ${d.numClasses} classes)` : 'none (weights only)';
+    d ? `${escapeHtml(d.file)} (${escapeHtml(describeData(d))})` : 'none (weights only)';
   const facts: [string, string][] = [
     ['Model A', `${escapeHtml(a.file)} <span class="details">(${escapeHtml(a.format)})</span>`],
     ['Model B', `${escapeHtml(b.file)} <span class="details">(${escapeHtml(b.format)})</span>`],

@@ -226,9 +226,14 @@ export interface CheckpointSummary {
 
 export interface DatasetSummary {
   readonly file: string;
+  /** Examples: images, rows, or token sequences. */
   readonly count: number;
+  /** One example's shape; [T] for token sequences. */
   readonly inputShape: readonly number[];
+  /** The largest label + 1; for token sequences, the largest token id or target + 1. */
   readonly numClasses: number;
+  /** Token sequences only: the positions whose next token is scored (the loss and accuracy are means over these). */
+  readonly scoredPositions?: number;
 }
 
 /** Dim(S) of one layer: tr(S)² / tr(S²), S the covariance of its units' weight vectors (Ferbach et al.). */

@@ -1,6 +1,7 @@
 import { contentEvidence } from '../formats/contentFormat';
 import { openFileSource, type ByteSource } from '../io/byteSource';
 import { FormatError } from '../io/formatError';
+import { describeData } from '../../shared/presentation/describeData';
 import { scoredCount, type Dataset } from './dataset';
 import { datasetKind, type DatasetKind } from './datasetFiles';
 import { openCifar10 } from './openCifar10';
@@ -69,12 +70,6 @@ export async function openDataset(file: string): Promise<Dataset> {
 
 /** One line: "10000 examples, input 1×28×28, 10 classes (mnist-idx)", or "256 sequences of 4 tokens, 256 positions scored, ids below 32 (npz)". */
 export function describeDataset(d: Dataset): string {
-  if (d.sequence) {
-    const scored = scoredCount(d.labels);
-    const sequences = `${d.count} sequence${d.count === 1 ? '' : 's'} of ${d.sequence.length} token${d.sequence.length === 1 ? '' : 's'}`;
-    return `${sequences}, ${scored} position${scored === 1 ? '' : 's'} scored, ids below ${d.numClasses} (${d.format})`;
-  }
-  const examples = `${d.count} example${d.count === 1 ? '' : 's'}`;
-  const classes = `${d.numClasses} class${d.numClasses === 1 ? '' : 'es'}`;
-  return `${examples}, input ${d.inputShape.join('×')}, ${classes} (${d.format})`;
+  const scored = d.sequence ? { scoredPositions: scoredCount(d.labels) } : {};
+  return `${describeData({ count: d.count, inputShape: d.inputShape, numClasses: d.numClasses, ...scored })} (${d.format})`;
 }

@@ -1,4 +1,17 @@
 import { IGNORED_LABEL } from '../datasets/dataset';
+import type { Network } from '../model/network';
+import { valueShapes } from '../model/networkShapes';
+
+/**
+ * How a network's logits are scored: as rows of `classes` values, `perSample` rows per sample.
+ * A classifier's logits [classes] are one row; a language model's [T, vocab] are T rows, one
+ * per position, each with its own label.
+ */
+export function logitRows(network: Network): { readonly perSample: number; readonly classes: number } {
+  const shapes = valueShapes(network);
+  const logits = shapes[shapes.length - 1]!;
+  return { perSample: logits.slice(0, -1).reduce((x, y) => x * y, 1), classes: logits[logits.length - 1]! };
+}
 
 /** Sums over the scored rows of some logits: what batches add up before the means are taken. */
 export interface ScoreSums {

@@ -9,7 +9,7 @@ import type { Params } from '../model/params';
 import type { BatchNormMode } from '../model/runNetwork';
 import { type Barriers, barriers, type PathCurve } from './barriers';
 import { batchStatistics, resetModes, type StatisticsByAlpha } from './batchStatistics';
-import { scoreSums } from './classification';
+import { logitRows, scoreSums } from './classification';
 import { IGNORED_LABEL } from '../datasets/dataset';
 import { CosineMeans, rowProducts } from './featureCosines';
 import { sweep, type InterpolationFamily, type SweepData } from './interpolationSweep';
@@ -31,13 +31,6 @@ export interface EvaluationData {
   readonly inputs: Float32Array;
   readonly labels: Int32Array;
   readonly count: number;
-}
-
-/** The logits' rows per sample and their width: [classes] is one row, a sequence [T, vocab] is T rows of vocab. */
-export function logitRows(network: Network): { readonly perSample: number; readonly classes: number } {
-  const shapes = valueShapes(network);
-  const logits = shapes[shapes.length - 1]!;
-  return { perSample: logits.slice(0, -1).reduce((x, y) => x * y, 1), classes: logits[logits.length - 1]! };
 }
 
 /** What a comparison decides (its resolved request), so the evaluator keeps no defaults of its own. */
