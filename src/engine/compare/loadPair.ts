@@ -1,6 +1,6 @@
 import type { SampleShape } from '../architecture/inputShape';
-import { networkLayout, readNetwork, type LoadedNetwork } from '../architecture/loadNetwork';
-import type { TensorData } from '../formats/checkpoint';
+import { networkLayout, readNetwork, type LoadedNetwork, type NetworkLayout } from '../architecture/loadNetwork';
+import type { Checkpoint, TensorData } from '../formats/checkpoint';
 import { openCheckpoint } from '../formats/openCheckpoint';
 import { FormatError } from '../io/formatError';
 import type { Activation } from '../../shared/compareRequest';
@@ -21,8 +21,10 @@ export interface ModelOptions {
 export interface StoredAs {
   readonly name: string;
   readonly shape: readonly number[];
-  /** A linear kernel stored [in, out] (TensorFlow, JAX). */
+  /** A linear kernel stored [in, out] (TensorFlow, JAX, GPT-2's Conv1D). */
   readonly transposed: boolean;
+  /** This tensor is one part of the stored one (packed query, key and value): rows part·n… of its [out, in] layout. */
+  readonly packed?: { readonly part: number; readonly parts: number };
 }
 
 /** A checkpoint's network as its header states it, before any value is read. */
@@ -44,6 +46,8 @@ export interface CheckpointPair {
   readonly bStored: ReadonlyMap<string, StoredAs>;
   /** B's BatchNorm step counters, which exports carry over unchanged. */
   readonly bCounters: readonly (TensorData & { readonly name: string })[];
+  /** B's stored duplicates (a tied head saved under both names) → B's name of the tensor they copy: exports write both. */
+  readonly bAliases: ReadonlyMap<string, string>;
   readonly summaries: { readonly a: CheckpointSummary; readonly b: CheckpointSummary };
 }
 
@@ -55,7 +59,7 @@ async function readBoth(fileA: string, fileB: string, options: ModelOptions, bef
     try {
       const checkpoints = [checkpointA, checkpointB] as const;
       const layouts = await Promise.all(checkpoints.map((c) => networkLayout(c, options)));
-      beforeReading?.(layouts.map((layout, k) => ({ network: layout.network, shapeOf: (name: string) => checkpoints[k]!.info(name).shape })) as [HeaderNetwork, HeaderNetwork]);
+      beforeReading?.(layouts.map((layout, k) => ({ network: layout.network, shapeOf: (name: string) => storedShape(checkpoints[k]!, layout, name) })) as [HeaderNetwork, HeaderNetwork]);
       return await Promise.all(
         checkpoints.map(async (checkpoint, k) => ({
           loaded: await readNetwork(checkpoint, options, layouts[k]),
@@ -71,6 +75,14 @@ async function readBoth(fileA: string, fileB: string, options: ModelOptions, bef
   }
 }
 
+/** A tensor's shape from the header; a packed part's is its share of the stored tensor's rows. */
+function storedShape(checkpoint: Checkpoint, layout: NetworkLayout, name: string): readonly number[] {
+  const slice = layout.packed.get(name);
+  if (!slice) return checkpoint.info(name).shape;
+  const size = checkpoint.info(slice.stored).shape.reduce((x, y) => x * y, 1);
+  return [size / slice.parts];
+}
+
 const shapeText = (shape: readonly number[]) => `[${shape.join(', ')}]`;
 
 /** What a node's tensors are for, so A's and B's can be paired whatever their names. */
@@ -78,7 +90,10 @@ function roles(node: NetworkNode): [string, string][] {
   if (node.op === 'batchnorm') {
     return [['weight', node.weight], ['bias', node.bias], ['running mean', node.runningMean], ['running variance', node.runningVar]].filter((r): r is [string, string] => r[1] !== null);
   }
-  if (node.op === 'conv2d' || node.op === 'linear') return [['weight', node.weight], ...(node.bias ? [['bias', node.bias] as [string, string]] : [])];
+  if (node.op === 'conv2d' || node.op === 'linear' || node.op === 'layernorm' || node.op === 'rmsnorm') {
+    return [['weight', node.weight], ...(node.bias ? [['bias', node.bias] as [string, string]] : [])];
+  }
+  if (node.op === 'embedding' || node.op === 'positions' || node.op === 'prepend') return [['table', node.weight]];
   return [];
 }
 
@@ -131,7 +146,9 @@ export async function loadCheckpointPair(fileA: string, fileB: string, options: 
         throw new FormatError(fileB, `tensor '${nameB}' is ${shapeText(tb.shape)} but its counterpart '${nameA}' in A is ${shapeText(ta.shape)}; the two checkpoints must share one architecture`);
       }
       params.set(nameA, tb);
-      bStored.set(nameA, { name: nameB, shape: b.shapes.get(nameB)!, transposed: b.loaded.transposed.has(nameB) });
+      const slice = b.loaded.packed.get(nameB);
+      const stored = slice?.stored ?? nameB;
+      bStored.set(nameA, { name: stored, shape: b.shapes.get(stored)!, transposed: b.loaded.transposed.has(stored), ...(slice ? { packed: { part: slice.part, parts: slice.parts } } : {}) });
     });
     if (structure(la) !== structure(lb)) {
       throw new FormatError(fileB, `layer '${lb.id}' (${structure(lb)}) is not laid out as its counterpart '${la.id}' in A (${structure(la)}); the two checkpoints must share one architecture`);
@@ -143,6 +160,7 @@ export async function loadCheckpointPair(fileA: string, fileB: string, options: 
     b: { params },
     bStored,
     bCounters: b.loaded.counterValues,
+    bAliases: b.loaded.aliases,
     summaries: { a: { file: fileA, format: a.format }, b: { file: fileB, format: b.format } },
   };
 }
