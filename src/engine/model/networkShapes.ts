@@ -32,7 +32,7 @@ function outputShape(node: NetworkNode, inputs: readonly (readonly number[])[]):
     }
     case 'linear': {
       // A sequence [T, features] is read position by position.
-      if (input.length !== 1 && input.length !== 2) throw new Error(`'${node.id}' takes flat inputs or a sequence but receives ${shape}; flatten or pool first`);
+      if (input.length !== 1 && input.length !== 2) throw new Error(`'${node.id}' takes flat inputs but receives ${shape}; flatten or pool first`);
       if (input[input.length - 1] !== node.inFeatures) throw new Error(`'${node.id}' takes ${node.inFeatures} inputs but receives ${shape}`);
       return [...input.slice(0, -1), node.outFeatures];
     }
