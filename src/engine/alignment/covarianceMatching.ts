@@ -118,12 +118,20 @@ export async function covarianceInputs(network: Network, spec: PermutationSpec, 
  * first writer is reached, on the sum of the costs of every writer whose inputs are aligned by
  * then: the stem or the stage's first block and its shortcut; the later blocks' writes into the
  * stage read the stage itself and follow the permutation chosen. `fit` may be the moments
- * measured already (`covarianceInputs` of the same A), which a comparison shares.
+ * measured already (`covarianceInputs` of the same A), which a comparison shares. Groups with a
+ * `given` permutation keep it (see `covarianceGroups`).
  */
-export async function covarianceMatching(network: Network, a: Params, b: Params, spec: PermutationSpec, fit: Samples | CovarianceInputs): Promise<AlignmentResult> {
+export async function covarianceMatching(
+  network: Network,
+  a: Params,
+  b: Params,
+  spec: PermutationSpec,
+  fit: Samples | CovarianceInputs,
+  given?: readonly (Permutation | null)[],
+): Promise<AlignmentResult> {
   const { layers, sigmas } = 'sigmas' in fit ? fit : await covarianceInputs(network, spec, a, fit);
-  const perms: (Permutation | undefined)[] = spec.groups.map(() => undefined);
-  const details: Record<string, number> = {};
+  const perms: (Permutation | undefined)[] = spec.groups.map((_, g) => given?.[g] ?? undefined);
+  const details: Record<string, number | string> = {};
   for (const layer of layers) {
     const g = layer.group;
     if (perms[g]) continue;
@@ -150,6 +158,21 @@ export async function covarianceMatching(network: Network, a: Params, b: Params,
     }),
     details,
   };
+}
+
+/**
+ * The groups covariance matching solves; null for the others, which take weight matching's
+ * permutation. Its cost compares pre-activations a unit computes from aligned inputs, which is
+ * what an MLP's hidden units are. A transformer's residual stream has no such writer (every
+ * block writes into it from its own units) and its attention units feed a bilinear score and a
+ * softmax, not a pointwise activation: there it does not carry over, and only the groups an
+ * activation reads (the MLPs) are covariance-matched. Elsewhere every group is.
+ */
+export function covarianceGroups(network: Network, spec: PermutationSpec): boolean[] {
+  if (network.kind !== 'transformer') return spec.groups.map(() => true);
+  const { spaces, values } = channelSpacesWithValues(network);
+  const read = new Set(network.nodes.flatMap((node, i) => (node.op === 'activation' ? [spaces.spaces[values[i]!]!.name] : [])));
+  return spec.groups.map((group) => read.has(group.name));
 }
 
 /** One layer's units as rows of [w | b] (BatchNorm folded in), B's input channels reordered by `inputPerm`. */
@@ -244,19 +267,22 @@ async function inputMoments(network: Network, shapes: readonly (readonly number[
   return new Map(layers.map((layer, k) => [layer.node, Float32Array.from(sums[k]!, (s) => s / rows[k]!)]));
 }
 
-/** Rows of Σ one sample gives a layer: one, or one per output position (`out`: C×H×W) of a convolution. */
+/** Rows of Σ one sample gives a layer: one, or one per output position (`out`: C×H×W) of a convolution or of a sequence. */
 function rowsPerSample(node: WeightedNode, out: readonly number[]): number {
-  return node.op === 'conv2d' ? out[1]! * out[2]! : 1;
+  if (node.op === 'conv2d') return out[1]! * out[2]!;
+  // A linear layer on a sequence [T, features] applies to each position: one row each.
+  return out.length === 2 ? out[0]! : 1;
 }
 
 /**
  * A layer's input as rows of what each unit multiplies: patches (channel, dy, dx) of a
- * convolution, vectors of a linear layer. A linear layer reading a flattened map (`map`, C×H×W)
+ * convolution, vectors of a linear layer (one per position of a sequence). A linear layer reading a flattened map (`map`, C×H×W)
  * gets the flattening's NHWC order turned channel-major, the order of its [out, C, H, W] weight.
  */
 function inputRows(node: WeightedNode, out: readonly number[], map: readonly number[] | null, x: tf.Tensor): tf.Tensor2D {
   const n = x.shape[0]!;
   if (node.op === 'linear') {
+    if (x.rank === 3) return tf.reshape(x, [-1, x.shape[2]!]) as tf.Tensor2D;
     if (!map) return tf.reshape(x, [n, -1]) as tf.Tensor2D;
     const [c, h, w] = map as [number, number, number];
     return tf.reshape(tf.transpose(tf.reshape(x, [n, h, w, c]), [0, 3, 1, 2]), [n, -1]) as tf.Tensor2D;

@@ -1,6 +1,6 @@
 import { activationMatching } from '../alignment/activationMatching';
 import type { AlignmentResult } from '../alignment/alignmentResult';
-import { covarianceInputs, covarianceMatching, type CovarianceInputs } from '../alignment/covarianceMatching';
+import { covarianceGroups, covarianceInputs, covarianceMatching, type CovarianceInputs } from '../alignment/covarianceMatching';
 import { naiveAlignment } from '../alignment/naive';
 import { unitCorrelations, type Samples } from '../alignment/unitCorrelations';
 import { bestWeightMatching } from '../alignment/weightMatching';
@@ -76,9 +76,7 @@ async function align(
   spec: PermutationSpec,
   covarianceMoments: () => Promise<CovarianceInputs>,
   correlations: readonly Float64Array[] | null,
-  seed: number,
-  restarts: number,
-  onSweep: (sweep: number) => void,
+  weightResult: () => Promise<AlignmentResult>,
 ): Promise<AlignmentResult> {
   const fitted = <T>(value: T | null): T => {
     if (value === null) throw new Error(`${method} matching reached without fit data`);
@@ -88,11 +86,17 @@ async function align(
     case 'naive':
       return naiveAlignment(spec);
     case 'weight':
-      return bestWeightMatching(pair.a.params, pair.b.params, spec, { seed, restarts, onSweep });
+      return weightResult();
     case 'activation':
       return activationMatching(spec, fitted(correlations));
-    case 'covariance':
-      return covarianceMatching(pair.network, pair.a.params, pair.b.params, spec, await covarianceMoments());
+    case 'covariance': {
+      const own = covarianceGroups(pair.network, spec);
+      if (own.every(Boolean)) return covarianceMatching(pair.network, pair.a.params, pair.b.params, spec, await covarianceMoments());
+      const weight = await weightResult();
+      const result = await covarianceMatching(pair.network, pair.a.params, pair.b.params, spec, await covarianceMoments(), weight.perms.map((perm, g) => (own[g] ? null : perm)));
+      const others = spec.groups.filter((_, g) => !own[g]).map((group) => group.name);
+      return { ...result, details: { ...result.details, weightMatchedGroups: others.join(', ') } };
+    }
   }
 }
 
@@ -167,6 +171,7 @@ export async function compareCheckpoints(choices: CompareChoices, run: CompareRu
     if (!fit) throw new Error('covariance moments reached without fit data');
     return (moments ??= covarianceInputs(network, spec, pair.a.params, fit));
   };
+  let weightRun: Promise<AlignmentResult> | null = null;
   const llfcSamples = data && request.llfcSamples > 0 ? firstSamples(data.evaluation, request.llfcSamples) : null;
   const evaluator = data && PathEvaluator.create(network, pair.a.params, data.evaluation, { fit, bnReset: request.bnReset, threads: measuring, backend: request.backend });
   const methods: Partial<Record<MethodName, MethodResult>> = {};
@@ -194,7 +199,10 @@ export async function compareCheckpoints(choices: CompareChoices, run: CompareRu
         // Alignment time is unknown ahead (sweeps until nothing improves): its share is held at its start.
         progress(stage(base), share(0));
         const started = performance.now();
-        const result = await align(base, pair, spec, covarianceMoments, correlations, request.seed, request.restarts, (sweep) => progress(`${stage(base)}: sweep ${sweep}`, share(0)));
+        const onSweep = (sweep: number) => progress(`${stage(base)}: sweep ${sweep}`, share(0));
+        // Covariance matching of a transformer takes weight matching's residual and head permutations: one run serves both.
+        const weightResult = () => (weightRun ??= bestWeightMatching(pair.a.params, pair.b.params, spec, { seed: request.seed, restarts: request.restarts, onSweep }));
+        const result = await align(base, pair, spec, covarianceMoments, correlations, weightResult);
         const seconds = (performance.now() - started) / 1000;
         const permutedB = applyPermutation(pair.b.params, spec, result.perms);
         progress(`${base}: equivalence check`, checked);
