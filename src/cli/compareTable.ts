@@ -23,7 +23,9 @@ export function formatCompareTable(report: CompareReport): string {
   const endpoints = path
     ? `A: accuracy ${formatPercent(path.accuracy[0]!)}, loss ${formatNumber(path.loss[0]!, 4)} · B: accuracy ${formatPercent(path.accuracy[path.accuracy.length - 1]!)}, loss ${formatNumber(path.loss[path.loss.length - 1]!, 4)}`
     : 'weights only: no evaluation data, so no path or barriers; equivalence checked on seeded random inputs';
-  const data = report.data ? `evaluation ${report.data.evaluation.count} samples · fit ${report.data.fit.count} · ${report.alphas.length} α` : 'weights only';
+  const evaluation = report.data?.evaluation;
+  const scored = evaluation?.scoredPositions === undefined ? '' : ` (${evaluation.scoredPositions} positions scored)`;
+  const data = report.data ? `evaluation ${report.data.evaluation.count} ${scored ? 'sequences' : 'samples'}${scored} · fit ${report.data.fit.count} · ${report.alphas.length} α` : 'weights only';
   const header = [
     `A: ${report.checkpoints.a.file}`,
     `B: ${report.checkpoints.b.file}`,
