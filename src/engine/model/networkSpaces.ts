@@ -1,4 +1,5 @@
-import { consumers, INPUT, layerUnits, nodeInputs, type Network } from './network';
+import { consumers, INPUT, layerUnits, type Network } from './network';
+import { blockBoundaries } from './networkParts';
 import { valueShapes } from './networkShapes';
 import type { ChannelSpaces, PermutationSpec } from './permutationSpec';
 
@@ -189,8 +190,7 @@ export function featurePoints(network: Network, spec: PermutationSpec): number[]
   const units = layerUnits(network);
   // Units lie on a map's first axis (C×H×W) and a sequence's last ([T, d]).
   const width = (i: number): number => (shapes[i]!.length === 3 ? shapes[i]![0]! : shapes[i]![shapes[i]!.length - 1]!);
-  const norms = network.nodes.flatMap((node, i) => (node.op === 'layernorm' || node.op === 'rmsnorm' ? [i] : []));
-  const feedsAttention = (norm: number): boolean => readers[norm]!.some((r) => readers[r]!.some((q) => network.nodes[q]!.op === 'attention'));
+  const boundaries = blockBoundaries(network);
   return spec.groups.map((group) => {
     const space = spaces.spaces.findIndex((s) => s.name === group.name);
     const whole = (i: number): boolean => values[i] === space && width(i) === group.size;
@@ -203,8 +203,8 @@ export function featurePoints(network: Network, spec: PermutationSpec): number[]
         return only !== null && network.nodes[only]!.op === 'mul' ? only : i;
       });
     }
-    const stream = norms.filter((n, k) => (feedsAttention(n) || k === norms.length - 1) && whole(nodeInputs(network.nodes[n]!)[0]!));
-    if (stream.length > 0) return [...new Set(stream.map((n) => nodeInputs(network.nodes[n]!)[0]!))];
+    const stream = boundaries.filter(whole);
+    if (stream.length > 0) return stream;
     return units.flatMap((unit) => (whole(unit.node) ? [unit.batchNorm ?? unit.node] : []));
   });
 }
