@@ -3,6 +3,7 @@ import type { TensorInfo } from '../formats/checkpoint';
 import { FormatError } from '../io/formatError';
 import type { Activation } from '../../shared/compareRequest';
 import { INPUT, type Network, type NetworkNode } from '../model/network';
+import { valueShapes } from '../model/networkShapes';
 import { spatialInput, type SampleShape } from './inputShape';
 import type { TransformerConfig } from './transformerConfig';
 
@@ -47,8 +48,8 @@ export function packedName(stored: string, part: 'q' | 'k' | 'v'): string {
 const QKV = ['q', 'k', 'v'] as const;
 
 /**
- * Which transformer layout a state_dict's names follow, or null when none. A mixture of experts
- * is refused by name, whatever the rest looks like.
+ * Which transformer layout a state_dict's names follow, or null for a network without attention.
+ * A mixture of experts is refused by name, and so is attention in a layout not read here.
  */
 export function transformerFamily(file: string, tensors: readonly TensorInfo[]): TransformerFamily | null {
   const names = tensors.map((t) => t.name);
@@ -66,7 +67,11 @@ export function transformerFamily(file: string, tensors: readonly TensorInfo[]):
   if (names.some((n) => /(^|\.)layers\.\d+\.self_attn\.q_proj\.weight$/.test(n))) return 'llama';
   if (names.some((n) => /(^|\.)blocks\.\d+\.attn\.qkv\.weight$/.test(n)) && names.includes('patch_embed.proj.weight')) return 'vit-timm';
   if (names.some((n) => /(^|\.)embeddings\.patch_embeddings\.projection\.weight$/.test(n))) return 'vit-hf';
-  return null;
+  const attention = names.find((n) => /(^|\.)(self_attn|attn|attention)\./.test(n))!;
+  throw new FormatError(
+    file,
+    `holds attention weights ('${attention}') in a layout not read here; the transformers read are GPT-2 (h.N.attn.c_attn), Llama (layers.N.self_attn.q_proj), and ViT in timm's (blocks.N.attn.qkv) or Hugging Face's naming (embeddings.patch_embeddings)`,
+  );
 }
 
 export interface TransformerOptions {
@@ -112,6 +117,12 @@ export function inferTransformer(file: string, tensors: readonly TensorInfo[], f
       vit(b, family, heads, config, options, notes);
   }
   const network: Network = { kind: 'transformer', input: b.input, nodes: b.nodes };
+  for (const what of b.ignored) notes.push(`${what} are buffers, not weights: left out`);
+  try {
+    valueShapes(network);
+  } catch (error) {
+    b.fail(`the inferred ${FAMILY_NAMES[family]} does not connect: ${(error as Error).message}`);
+  }
   return { network, used: b.used, transposed: b.transposed, packed: b.packed, aliases: b.aliases, notes };
 }
 
@@ -122,6 +133,8 @@ class Builder {
   readonly transposed = new Set<string>();
   readonly packed = new Map<string, PackedSlice>();
   readonly aliases = new Map<string, string>();
+  /** Kinds of buffer found and left aside, for the notes. */
+  readonly ignored = new Set<string>();
   input: readonly number[] = [];
   private readonly byName: Map<string, TensorInfo>;
 
@@ -157,6 +170,16 @@ class Builder {
     }
     this.used.add(name);
     return t;
+  }
+
+  /**
+   * A non-persistent buffer that older library versions saved (GPT-2's causal mask `attn.bias`,
+   * Llama's `rotary_emb.inv_freq`): no parameter, recomputed by the engine, left out of exports.
+   */
+  buffer(name: string, what: string): void {
+    if (!this.has(name)) return;
+    this.used.add(name);
+    this.ignored.add(what);
   }
 
   /** A bias if stored, checked to fit its layer. */
@@ -285,6 +308,8 @@ function gpt2(b: Builder, heads: number, config: TransformerConfig, options: Tra
     const ln1 = b.norm('layernorm', `${p}.ln_1`, x, d, eps);
     const [q, k, v] = b.packedQkv(`${p}.attn.c_attn`, ln1, d, 'in-out');
     const att = b.add({ op: 'attention', id: `${p}.attn`, inputs: [q, k, v], heads, kvHeads: heads, headSize, valueSize: headSize, causal: true, rotary: null, padding: true });
+    b.buffer(`${p}.attn.bias`, 'the causal-mask buffers attn.bias and attn.masked_bias');
+    b.buffer(`${p}.attn.masked_bias`, 'the causal-mask buffers attn.bias and attn.masked_bias');
     const proj = b.linear(`${p}.attn.c_proj`, att, d, d, 'in-out');
     x = b.add({ op: 'add', id: `${p}.attn_residual`, inputs: [x, proj] });
     const ln2 = b.norm('layernorm', `${p}.ln_2`, x, d, eps);
@@ -321,6 +346,7 @@ function llama(b: Builder, heads: number, config: TransformerConfig, options: Tr
     const k = b.linear(`${p}.self_attn.k_proj`, ln1, d, kvHeads * headSize, 'out-in');
     const v = b.linear(`${p}.self_attn.v_proj`, ln1, d, kvHeads * headSize, 'out-in');
     const att = b.add({ op: 'attention', id: `${p}.self_attn`, inputs: [q, k, v], heads, kvHeads, headSize, valueSize: headSize, causal: true, rotary: { theta }, padding: true });
+    b.buffer(`${p}.self_attn.rotary_emb.inv_freq`, 'the rotary frequency buffers rotary_emb.inv_freq (recomputed from rope_theta)');
     const o = b.linear(`${p}.self_attn.o_proj`, att, heads * headSize, d, 'out-in');
     x = b.add({ op: 'add', id: `${p}.attn_residual`, inputs: [x, o] });
     const ln2 = b.norm('rmsnorm', `${p}.post_attention_layernorm`, x, d, eps);

@@ -15,6 +15,8 @@ export interface ModelOptions {
   readonly description?: string | null;
   /** One data sample's shape, for the input size. */
   readonly sample?: SampleShape | null;
+  /** A transformer's number of attention heads, given as a flag (see NetworkOptions). */
+  readonly heads?: number | null;
 }
 
 /** How B stores one tensor, so that exports give it back as it was. */

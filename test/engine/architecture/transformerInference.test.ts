@@ -247,3 +247,19 @@ test('exporting π(B) writes B back as stored: c_attn packed and [in, out], the 
     await Promise.all([written.close(), original.close()]);
   }
 });
+
+test('buffers older libraries saved are left aside; attention in another layout is refused, naming the layouts read', async () => {
+  const config = { num_attention_heads: 2, num_key_value_heads: 1 };
+  const withBuffers = [...llamaShapes(), ['model.layers.0.self_attn.rotary_emb.inv_freq', [2]], ['model.layers.1.self_attn.rotary_emb.inv_freq', [2]]] as [string, readonly number[]][];
+  const layout = await layoutOf(await checkpointOf('inv-freq', withBuffers, config));
+  assert.ok(layout.notes.some((n) => /rotary_emb\.inv_freq.*buffers, not weights: left out/.test(n)), layout.notes.join(' | '));
+  const neox = await checkpointOf('neox', [['gpt_neox.layers.0.attention.query_key_value.weight', [24, 8]], ['gpt_neox.embed_in.weight', [5, 8]]], config);
+  await refusal(neox, /'gpt_neox\.layers\.0\.attention\.query_key_value\.weight'.*layout not read here.*GPT-2.*Llama.*ViT/);
+});
+
+test('head counts that do not fit the weights are refused, naming the sizes', async () => {
+  const file = await checkpointOf('bad-heads', llamaShapes(), { num_attention_heads: 3, num_key_value_heads: 1 });
+  await refusal(file, /hidden size of 8, which 3 attention heads do not divide/);
+  await refusal(await checkpointOf('bad-kv', llamaShapes(), { num_attention_heads: 2, num_key_value_heads: 4 }), /2 query heads and 4 key\/value heads/);
+  await refusal(await checkpointOf('bad-count', llamaShapes(), { num_attention_heads: -2 }), /"num_attention_heads" must be a positive whole number/);
+});
