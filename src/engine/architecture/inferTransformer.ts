@@ -205,6 +205,13 @@ class Builder {
     return this.add({ op: 'linear', id, input, weight, bias: bias ? this.bias(`${id}.bias`, out, 'its bias') : null, inFeatures, outFeatures: out });
   }
 
+  /** A linear node's output size. */
+  outputs(index: number): number {
+    const node = this.nodes[index]!;
+    if (node.op !== 'linear') throw new Error(`'${node.id}' is not a linear layer`);
+    return node.outFeatures;
+  }
+
   /** Three linear nodes q, k, v reading one packed tensor's parts (ids `ID.q` …). */
   packedQkv(id: string, input: number, d: number, layout: 'out-in' | 'in-out'): [number, number, number] {
     const weight = `${id}.weight`;
@@ -314,7 +321,7 @@ function gpt2(b: Builder, heads: number, config: TransformerConfig, options: Tra
     x = b.add({ op: 'add', id: `${p}.attn_residual`, inputs: [x, proj] });
     const ln2 = b.norm('layernorm', `${p}.ln_2`, x, d, eps);
     const fc = b.linear(`${p}.mlp.c_fc`, ln2, d, null, 'in-out');
-    const inner = (b.nodes[fc] as { outFeatures: number }).outFeatures;
+    const inner = b.outputs(fc);
     const act = b.add({ op: 'activation', id: `${p}.mlp.act`, input: fc, fn: activation });
     const down = b.linear(`${p}.mlp.c_proj`, act, inner, d, 'in-out');
     x = b.add({ op: 'add', id: p, inputs: [x, down] });
@@ -351,7 +358,7 @@ function llama(b: Builder, heads: number, config: TransformerConfig, options: Tr
     x = b.add({ op: 'add', id: `${p}.attn_residual`, inputs: [x, o] });
     const ln2 = b.norm('rmsnorm', `${p}.post_attention_layernorm`, x, d, eps);
     const gate = b.linear(`${p}.mlp.gate_proj`, ln2, d, null, 'out-in');
-    const inner = (b.nodes[gate] as { outFeatures: number }).outFeatures;
+    const inner = b.outputs(gate);
     const act = b.add({ op: 'activation', id: `${p}.mlp.act`, input: gate, fn: activation });
     const up = b.linear(`${p}.mlp.up_proj`, ln2, d, inner, 'out-in');
     const mul = b.add({ op: 'mul', id: `${p}.mlp.mul`, inputs: [act, up] });
@@ -417,7 +424,7 @@ function vit(b: Builder, family: 'vit-timm' | 'vit-hf', heads: number, config: T
       x = b.add({ op: 'add', id: `${p}.attn_residual`, inputs: [x, o] });
       const ln2 = b.norm('layernorm', `${p}.norm2`, x, d, eps);
       const fc1 = b.linear(`${p}.mlp.fc1`, ln2, d, null, 'out-in');
-      const inner = (b.nodes[fc1] as { outFeatures: number }).outFeatures;
+      const inner = b.outputs(fc1);
       const act = b.add({ op: 'activation', id: `${p}.mlp.act`, input: fc1, fn: activation });
       x = b.add({ op: 'add', id: p, inputs: [x, b.linear(`${p}.mlp.fc2`, act, inner, d, 'out-in')] });
     } else {
@@ -429,7 +436,7 @@ function vit(b: Builder, family: 'vit-timm' | 'vit-hf', heads: number, config: T
       x = b.add({ op: 'add', id: `${p}.attn_residual`, inputs: [x, o] });
       const ln2 = b.norm('layernorm', `${p}.layernorm_after`, x, d, eps);
       const fc1 = b.linear(`${p}.intermediate.dense`, ln2, d, null, 'out-in');
-      const inner = (b.nodes[fc1] as { outFeatures: number }).outFeatures;
+      const inner = b.outputs(fc1);
       const act = b.add({ op: 'activation', id: `${p}.intermediate.act`, input: fc1, fn: activation });
       x = b.add({ op: 'add', id: p, inputs: [x, b.linear(`${p}.output.dense`, act, inner, d, 'out-in')] });
     }

@@ -160,6 +160,15 @@ export function hasTensors(node: NetworkNode): boolean {
   return nodeTensors(node).length > 0;
 }
 
+/**
+ * `mask` widened to every node that reads a tensor a masked node reads: a tied head and its
+ * embedding share one Params entry, so interpolating one of them interpolates both.
+ */
+export function withTiedNodes(network: Network, mask: readonly boolean[]): boolean[] {
+  const names = new Set(network.nodes.flatMap((node, i) => (mask[i] ? nodeTensors(node) : [])));
+  return network.nodes.map((node, i) => mask[i]! || nodeTensors(node).some((name) => names.has(name)));
+}
+
 /** √(2/π), GELU's tanh approximation's constant. */
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
 

@@ -10,6 +10,7 @@ import { writeSafetensors } from '../../../src/engine/export/writeSafetensors';
 import { openCheckpoint } from '../../../src/engine/formats/openCheckpoint';
 import { FormatError } from '../../../src/engine/io/formatError';
 import { valueShapes } from '../../../src/engine/model/networkShapes';
+import { withTiedNodes } from '../../../src/engine/model/networkTensors';
 import { fixture, tempDir } from '../../helpers/paths';
 
 const dir = tempDir();
@@ -262,4 +263,35 @@ test('head counts that do not fit the weights are refused, naming the sizes', as
   await refusal(file, /hidden size of 8, which 3 attention heads do not divide/);
   await refusal(await checkpointOf('bad-kv', llamaShapes(), { num_attention_heads: 2, num_key_value_heads: 4 }), /2 query heads and 4 key\/value heads/);
   await refusal(await checkpointOf('bad-count', llamaShapes(), { num_attention_heads: -2 }), /"num_attention_heads" must be a positive whole number/);
+});
+
+test('interpolating a tied head interpolates its embedding too: they read one tensor', async () => {
+  const { network } = await layoutOf(GPT2_A);
+  const last = network.nodes.length - 1;
+  const mask = withTiedNodes(network, network.nodes.map((_, i) => i === last));
+  assert.deepEqual(network.nodes.flatMap((n, i) => (mask[i] ? [n.id] : [])), ['transformer.wte', 'lm_head']);
+});
+
+test('ViT in Hugging Face\'s naming: separate query, key and value, the class token read by the classifier; eps from its config', async () => {
+  const layout = await layoutOf(fixture('transformers', 'vit_hf', 'vit_hf_a.pt'), { sample: { shape: [1, 28, 28], file: 'digits_eval.npz' } });
+  const ids = layout.network.nodes.map((n) => `${n.id}:${n.op}`);
+  assert.deepEqual(ids.slice(0, 9), [
+    'vit.embeddings.patch_embeddings.projection:conv2d', 'vit.embeddings.patch_embeddings:patches', 'vit.embeddings.cls_token:prepend', 'vit.embeddings.position_embeddings:positions',
+    'vit.encoder.layer.0.layernorm_before:layernorm', 'vit.encoder.layer.0.attention.attention.query:linear', 'vit.encoder.layer.0.attention.attention.key:linear',
+    'vit.encoder.layer.0.attention.attention.value:linear', 'vit.encoder.layer.0.attention.attention:attention',
+  ]);
+  assert.deepEqual(ids.slice(-3), ['vit.layernorm:layernorm', 'vit.layernorm.token:token', 'classifier:linear']);
+  const norm = layout.network.nodes.find((n) => n.op === 'layernorm')!;
+  assert.equal(norm.op === 'layernorm' && norm.eps, 1e-6);
+  // Without data the image size follows from the position embeddings: 16 patches of 7×7.
+  const bare = await layoutOf(fixture('transformers', 'vit_hf', 'vit_hf_a.pt'), { sample: null });
+  assert.deepEqual(bare.network.input, [1, 28, 28]);
+  await refusal(fixture('transformers', 'vit_hf', 'vit_hf_a.pt'), /position embeddings for 16 patches of 7×7, which 32×32 images do not give/, { sample: { shape: [1, 32, 32], file: 'big.npz' } });
+});
+
+test('a config.json that is not JSON, or names an unknown activation, is refused naming it', async () => {
+  const broken = await checkpointOf('broken-config', llamaShapes());
+  writeFileSync(join(dir, 'broken-config', 'config.json'), '{"num_attention_heads": 2,');
+  await refusal(broken, /config\.json/);
+  await refusal(await checkpointOf('odd-act', llamaShapes(), { num_attention_heads: 2, num_key_value_heads: 1, hidden_act: 'mish' }), /config\.json: names the activation "mish"/);
 });
