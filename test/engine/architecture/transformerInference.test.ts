@@ -295,3 +295,23 @@ test('a config.json that is not JSON, or names an unknown activation, is refused
   await refusal(broken, /config\.json/);
   await refusal(await checkpointOf('odd-act', llamaShapes(), { num_attention_heads: 2, num_key_value_heads: 1, hidden_act: 'mish' }), /config\.json: names the activation "mish"/);
 });
+
+test('GPT2Model\'s names without the transformer. prefix, no lm_head: the head is the embedding; timm\'s num_heads under model_args', async () => {
+  const block = (i: number): [string, readonly number[]][] => [
+    [`h.${i}.ln_1.weight`, [8]], [`h.${i}.ln_1.bias`, [8]],
+    [`h.${i}.attn.c_attn.weight`, [8, 24]], [`h.${i}.attn.c_attn.bias`, [24]],
+    [`h.${i}.attn.c_proj.weight`, [8, 8]], [`h.${i}.attn.c_proj.bias`, [8]],
+    [`h.${i}.ln_2.weight`, [8]], [`h.${i}.ln_2.bias`, [8]],
+    [`h.${i}.mlp.c_fc.weight`, [8, 32]], [`h.${i}.mlp.c_fc.bias`, [32]],
+    [`h.${i}.mlp.c_proj.weight`, [32, 8]], [`h.${i}.mlp.c_proj.bias`, [8]],
+  ];
+  const shapes: [string, readonly number[]][] = [['wte.weight', [5, 8]], ['wpe.weight', [6, 8]], ...block(0), ['ln_f.weight', [8]], ['ln_f.bias', [8]]];
+  const layout = await layoutOf(await checkpointOf('gpt2model', shapes, { model_args: { num_heads: 2 } }));
+  const ids = layout.network.nodes.map((n) => n.id);
+  assert.deepEqual(ids.slice(0, 4), ['wte', 'wpe', 'h.0.ln_1', 'h.0.attn.c_attn.q']);
+  const head = layout.network.nodes[layout.network.nodes.length - 1]!;
+  assert.deepEqual(head.op === 'linear' && [head.id, head.weight, head.outFeatures], ['lm_head', 'wte.weight', 5]);
+  const attention = layout.network.nodes.find((n) => n.op === 'attention')!;
+  assert.equal(attention.op === 'attention' && attention.heads, 2);
+  assert.ok(layout.notes.some((n) => /tied to the embedding 'wte\.weight' \(no 'lm_head\.weight'\)/.test(n)), layout.notes.join(' | '));
+});
