@@ -149,6 +149,7 @@ test('without config.json the head count is asked for, naming where it goes; the
   copyFileSync(GPT2_A, file);
   const error = await refusal(file, /number of attention heads/);
   assert.match(error.message, /gpt2_a\.pt/);
+  assert.match(error.message, /no config\.json is beside it/);
   assert.match(error.message, /config\.json beside it with "n_head"/);
   assert.match(error.message, /"config": \{ "num_attention_heads": N \} in gpt2_a\.arch\.json/);
   assert.match(error.message, /--heads N/);
@@ -263,6 +264,7 @@ test('head counts that do not fit the weights are refused, naming the sizes', as
   await refusal(file, /hidden size of 8, which 3 attention heads do not divide/);
   await refusal(await checkpointOf('bad-kv', llamaShapes(), { num_attention_heads: 2, num_key_value_heads: 4 }), /2 query heads and 4 key\/value heads/);
   await refusal(await checkpointOf('bad-count', llamaShapes(), { num_attention_heads: -2 }), /"num_attention_heads" must be a positive whole number/);
+  await refusal(await checkpointOf('no-count', llamaShapes(), { hidden_size: 8 }), /not in its weights and .*config\.json does not state it: put a config\.json beside it with "num_attention_heads"/);
 });
 
 test('interpolating a tied head interpolates its embedding too: they read one tensor', async () => {
