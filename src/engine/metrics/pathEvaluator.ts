@@ -2,7 +2,8 @@ import { tf } from '../backend/tfBackend';
 import type { BackendChoice } from '../../shared/compareRequest';
 import type { LayerBarrier, LlfcLayer, VarianceCollapse } from '../../shared/compareReport';
 import { batchSizeFor, checkBatchSize, checkCount } from '../model/forward';
-import { downstreamOf, featureName, layerUnits, type LayerUnit, type Network } from '../model/network';
+import { downstreamOf, featureName, type Network } from '../model/network';
+import { llfcPoints, networkParts, type NetworkPart } from '../model/networkParts';
 import { valueShapes } from '../model/networkShapes';
 import { disposeTensors, hasTensors, lerp, uploadNetwork, type NetworkTensors } from '../model/networkTensors';
 import type { Params } from '../model/params';
@@ -89,7 +90,7 @@ export interface PathMeasurement {
 interface Pass {
   readonly stage: string;
   readonly weight: number;
-  /** A per-layer barrier's pass: which layer (its index among `layerUnits`) and which of its passes. */
+  /** A per-layer barrier's pass: which part (its index among `networkParts`) and which of its passes. */
   readonly layer?: { readonly unit: number; readonly pass: LayerPass };
 }
 
@@ -154,7 +155,7 @@ export class PathEvaluator {
     if ((this.resetsBatchNorm || options.repair) && (!fit || fit.count < 1)) throw new Error('BatchNorm reset and REPAIR need fit data');
     const repair = options.repair ?? false;
     const withLayers = options.layerBarriers && !repair;
-    const units = layerUnits(this.network);
+    const units = networkParts(this.network);
     options.signal?.throwIfAborted();
 
     const plan = this.plan(alphas.length, repair, withLayers ? units : []);
@@ -239,8 +240,8 @@ export class PathEvaluator {
   }
 
   /**
-   * One layer's barrier against the B uploaded as `tensorsB` (the unit-th of `layerUnits`): only
-   * that layer and its BatchNorm interpolated, the rest A's; the BatchNorms it feeds are reset on
+   * One part's barrier against the B uploaded as `tensorsB` (the unit-th of `networkParts`): only
+   * that layer and its BatchNorm (or a transformer's sub-layer, block, embeddings or head) interpolated, the rest A's; the BatchNorms it feeds are reset on
    * the fit data first when BatchNorm is reset. The compute helpers call this too.
    */
   async layerBarrier(
@@ -249,14 +250,15 @@ export class PathEvaluator {
     alphas: readonly number[],
     onBatch: (pass: LayerPass) => (batch: number, batches: number) => Promise<void>,
   ): Promise<LayerBarrier> {
-    const unit = layerUnits(this.network)[unitIndex]!;
-    const interpolated = this.network.nodes.map((_, i) => i === unit.node || i === unit.batchNorm);
+    const unit = networkParts(this.network)[unitIndex]!;
+    const inPart = new Set(unit.nodes);
+    const interpolated = this.network.nodes.map((_, i) => inPart.has(i));
     const family: InterpolationFamily = { network: this.network, a: this.tensorsA, b: tensorsB, interpolated };
     const fed = this.fedBatchNorms(unit);
     const stats = fed.size > 0 ? await batchStatistics(family, this.options.fit!, alphas, fed, onBatch('reset')) : null;
     const { curve } = await this.evaluate(family, alphas, stats, 0, onBatch('evaluate'));
     const barrier = barriers(alphas, curve);
-    return { layer: this.network.nodes[unit.node]!.id, loss: barrier.loss, accuracy: barrier.accuracy, path: curve };
+    return { layer: unit.name, loss: barrier.loss, accuracy: barrier.accuracy, path: curve };
   }
 
   /** The helper threads, started on first use: none when one thread is asked for, or no helper bundle is built. */
@@ -315,7 +317,7 @@ export class PathEvaluator {
   }
 
   /** The passes `measure` will make, in order, each weighed by its forward passes. */
-  private plan(alphaCount: number, repair: boolean, layers: readonly LayerUnit[]): Pass[] {
+  private plan(alphaCount: number, repair: boolean, layers: readonly NetworkPart[]): Pass[] {
     const evalBatches = Math.ceil(this.data.count / this.batchSize);
     const fitBatches = Math.ceil((this.options.fit?.count ?? 0) / this.batchSize);
     const reset = this.resetsBatchNorm;
@@ -332,7 +334,7 @@ export class PathEvaluator {
       passes.push({ stage: 'variance collapse (REPAIR)', weight: fitBatches });
     }
     for (const [l, unit] of layers.entries()) {
-      const stage = `per-layer barriers: layer ${l + 1}/${layers.length} (${this.network.nodes[unit.node]!.id})`;
+      const stage = `per-layer barriers: ${unit.kind === 'layer' ? 'layer' : 'part'} ${l + 1}/${layers.length} (${unit.name})`;
       if (this.fedBatchNorms(unit).size > 0) passes.push({ stage: `${stage}, BatchNorm reset`, weight: fitBatches * alphaCount, layer: { unit: l, pass: 'reset' } });
       passes.push({ stage, weight: evalBatches * alphaCount, layer: { unit: l, pass: 'evaluate' } });
     }
@@ -356,8 +358,8 @@ export class PathEvaluator {
   }
 
   /** The BatchNorms a per-layer barrier resets: those its layer feeds, its own included. */
-  private fedBatchNorms(unit: LayerUnit): Map<number, 'batch' | 'track'> {
-    const fed = downstreamOf(this.network, [unit.node]);
+  private fedBatchNorms(unit: NetworkPart): Map<number, 'batch' | 'track'> {
+    const fed = downstreamOf(this.network, unit.nodes);
     return new Map([...this.batchModes()].filter(([i]) => fed[i]));
   }
 
@@ -379,7 +381,7 @@ export class PathEvaluator {
     const order = [0, n - 1, ...alphas.slice(1, -1).map((_, i) => i + 1)];
     const ordered = order.map((k) => alphas[k]!);
     const llfcEnd = Math.min(this.data.count, Math.max(0, Math.floor(llfcSamples)));
-    const plainPoints = this.network.nodes.flatMap((node, i) => (node.op === 'activation' ? [i] : []));
+    const plainPoints = llfcPoints(this.network);
     const points = plainPoints.map((i) => (moved ? moved[i]! : i));
     const logitsNode = family.network.nodes.length - 1;
     const lossSum = new Float64Array(n);

@@ -29,6 +29,23 @@ export function blockBoundaries(network: Network): number[] {
   return [...new Set(read)].sort((x, y) => x - y);
 }
 
+/**
+ * Where LLFC compares features: every activation (an MLP's hidden layers, every ReLU of a
+ * convolutional network); in a transformer, each MLP's hidden units as the down projection reads
+ * them (SwiGLU: the product the activation feeds) and the residual stream after each block.
+ */
+export function llfcPoints(network: Network): number[] {
+  const readers = consumers(network);
+  const activations = network.nodes.flatMap((node, i) => (node.op === 'activation' ? [hiddenOutput(network, readers, i)] : []));
+  return [...new Set([...activations, ...blockBoundaries(network).slice(1)])].sort((x, y) => x - y);
+}
+
+/** The value that carries an activation's units on: the activation's own, or the SwiGLU product it feeds (`readers`: `consumers(network)`). */
+export function hiddenOutput(network: Network, readers: readonly (readonly number[])[], activation: number): number {
+  const only = readers[activation]!.length === 1 ? readers[activation]![0]! : null;
+  return only !== null && network.nodes[only]!.op === 'mul' ? only : activation;
+}
+
 /** The parts per-layer barriers measure, in network order (a transformer's block after its two sub-layers). */
 export function networkParts(network: Network): NetworkPart[] {
   const boundaries = blockBoundaries(network);

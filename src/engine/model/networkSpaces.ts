@@ -1,5 +1,5 @@
 import { consumers, INPUT, layerUnits, type Network } from './network';
-import { blockBoundaries } from './networkParts';
+import { blockBoundaries, hiddenOutput } from './networkParts';
 import { valueShapes } from './networkShapes';
 import type { ChannelSpaces, PermutationSpec } from './permutationSpec';
 
@@ -198,10 +198,7 @@ export function featurePoints(network: Network, spec: PermutationSpec): number[]
     if (headOutputs.length > 0) return headOutputs;
     const activations = network.nodes.flatMap((node, i) => (node.op === 'activation' && values[i] === space ? [i] : []));
     if (activations.length > 0) {
-      return activations.map((i) => {
-        const only = readers[i]!.length === 1 ? readers[i]![0]! : null;
-        return only !== null && network.nodes[only]!.op === 'mul' ? only : i;
-      });
+      return activations.map((i) => hiddenOutput(network, readers, i));
     }
     const stream = boundaries.filter(whole);
     if (stream.length > 0) return stream;

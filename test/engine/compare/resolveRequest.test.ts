@@ -50,7 +50,7 @@ test('every whole-number choice is refused outside its bounds, naming what it is
 
 test('words outside the vocabulary, bad shapes and bad normalisations are input errors', () => {
   const refuses = (choices: object, message: RegExp) => assert.throws(() => resolveCompareRequest({ a: 'a', b: 'b', data: 'd', ...choices }), (e: unknown) => e instanceof InputError && message.test(e.message));
-  refuses({ activation: 'swish' }, /the activation must be one of relu, gelu, tanh, sigmoid, leaky_relu, not 'swish'/);
+  refuses({ activation: 'swish' }, /the activation must be one of relu, gelu, gelu_tanh, silu, tanh, sigmoid, leaky_relu, not 'swish'/);
   refuses({ backend: 'webgpu' }, /the backend must be one of auto, tensorflow, wasm, cpu, not 'webgpu'/);
   refuses({ inputShape: [3, 0, 32] }, /input shape must be C×H×W/);
   refuses({ inputShape: [1, 2, 3, 4] }, /input shape must be C×H×W/);
