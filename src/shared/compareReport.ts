@@ -53,6 +53,44 @@ export interface GroupSummary {
   readonly size: number;
   /** More than one for a residual stage. */
   readonly layers: readonly string[];
+  /**
+   * Transformers only: the residual stream (one group for the whole model), an MLP's hidden
+   * units, or an attention's query/key or value/output units.
+   */
+  readonly role?: 'residual' | 'mlp' | 'query-key' | 'value-output';
+  /** Transformers only: the block the group lies in (the block's name, as `LayerBarrier.layer` names it); absent for the residual stream. */
+  readonly block?: string;
+  /**
+   * Attention's groups: the units come in `count` heads that move whole, with the `partner`
+   * group's heads alike; `withinHead` false where units may not move within a head (rotary
+   * embeddings on query/key units).
+   */
+  readonly heads?: { readonly count: number; readonly withinHead: boolean; readonly partner: string };
+}
+
+/**
+ * One attention's heads under one alignment: how alike every head of A is to every head of B,
+ * and which B head each A head was matched with.
+ */
+export interface HeadMatching {
+  /** The attention (its node id, e.g. 'transformer.h.0.attn'). */
+  readonly attention: string;
+  /** The block it lies in. */
+  readonly block: string;
+  /** Its query/key group and its value/output group (`groups[].name`). */
+  readonly queryKey: string;
+  readonly valueOutput: string;
+  /** Heads (key/value heads under grouped-query attention). */
+  readonly count: number;
+  /** A's head a is matched with B's head permutation[a]. */
+  readonly permutation: readonly number[];
+  /**
+   * count × count, row-major: similarity[a·count + b], how alike A's head a and B's head b are:
+   * the mean cosine of their units' weight vectors (as `UnitSimilarity` has them, B's other
+   * groups aligned by the method) under the best within-head matching (the identity where units
+   * may not move within a head), over the query/key and value/output units together.
+   */
+  readonly similarity: readonly number[];
 }
 
 /** REPAIR's variance collapse of one layer at α = 0.5 (Jordan et al. 2023). */
@@ -194,9 +232,18 @@ export interface MethodResult {
     /** max_α [((1−α)Acc(0) + αAcc(1)) − Acc(α)]. */
     readonly accuracy: number;
   } | null;
-  /** Per layer with weights (with its BatchNorm); empty when weights only, and for REPAIR methods. */
+  /**
+   * Per layer with weights (with its BatchNorm); for a transformer, per part: 'embeddings', each
+   * block's attention (named by its attention, e.g. 'transformer.h.0.attn') and MLP
+   * ('transformer.h.0.mlp'), each whole block ('transformer.h.0'), and the head ('lm_head').
+   * Empty when weights only, and for REPAIR methods.
+   */
   readonly layerBarriers: readonly LayerBarrier[];
-  /** Per activation (an MLP's hidden layers; every ReLU of a convolutional network, flattened); empty when weights only. */
+  /**
+   * Per activation (an MLP's hidden layers; every ReLU of a convolutional network, flattened); a
+   * transformer's per MLP (its hidden units) and per block (the residual stream after it, named as
+   * the block). Empty when weights only.
+   */
   readonly llfc: readonly LlfcLayer[];
   /**
    * LLFC's two conditions at the endpoints, B aligned by this method's alignment (a REPAIR variant
@@ -217,6 +264,8 @@ export interface MethodResult {
   readonly details: Readonly<Record<string, number | string>>;
   /** REPAIR methods only: per repaired layer; empty when weights only. */
   readonly varianceCollapse?: readonly VarianceCollapse[];
+  /** Transformers only: per attention, in network order. */
+  readonly heads?: readonly HeadMatching[];
 }
 
 export interface CheckpointSummary {
@@ -267,7 +316,7 @@ export interface CompareReport {
    */
   readonly equivalenceInputs: 'evaluation' | 'random';
   readonly architecture: {
-    readonly kind: 'mlp' | 'conv';
+    readonly kind: 'mlp' | 'conv' | 'transformer';
     /** The activation of an inferred network (a description file names its own). */
     readonly activation: string;
     readonly inputSize: number;
@@ -298,6 +347,7 @@ export interface CompareReport {
   /** What ran and why a faster backend did not, e.g. "wasm (SIMD, 1 thread); @tensorflow/tfjs-node is not installed". */
   readonly backendDetail: string;
   readonly methods: Partial<Record<MethodName, MethodResult>>;
+  /** Per layer with weights; a transformer's attentions add one entry each for their heads as points ('transformer.h.0.attn heads'). */
   readonly dimS: readonly LayerDimension[];
   /** Things the user must see: failed equivalence checks, skipped samples, ... */
   readonly warnings: readonly string[];
