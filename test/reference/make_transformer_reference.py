@@ -529,7 +529,8 @@ def run_pair(pair):
     for seed in range(RESTARTS):
         perms, history = weight_matching(pair, seed)
         barrier = path(pair, permute(b, groups, perms))["barrier"]
-        restarts.append({"seed": seed, "objective": history[-1], "sweeps": len(history) - 1, "barrier": barrier})
+        restarts.append({"seed": seed, "objective": history[-1], "sweeps": len(history) - 1, "objectiveBySweep": history,
+                         "barrier": barrier, "permutations": as_lists(perms)})
         if best is None or history[-1] > best[1][-1]:
             best = (perms, history, seed)
         print(f"  {pair['name']} weight matching seed {seed}: objective {history[0]:.6f} -> {history[-1]:.6f}"
@@ -570,6 +571,18 @@ def run_pair(pair):
     return res
 
 
+def compact_json(value, indent=""):
+    """JSON with one line per list of numbers and per flat object, so that a permutation reads as one line."""
+    deeper = indent + " "
+    flat = isinstance(value, dict) and all(isinstance(v, (int, float, str)) or v is None for v in value.values())
+    if isinstance(value, dict) and not flat:
+        items = [f"{deeper}{json.dumps(k)}: {compact_json(v, deeper)}" for k, v in value.items()]
+        return "{\n" + ",\n".join(items) + "\n" + indent + "}" if items else "{}"
+    if isinstance(value, list) and not all(isinstance(v, (int, float)) for v in value):
+        return "[\n" + ",\n".join(deeper + compact_json(v, deeper) for v in value) + "\n" + indent + "]"
+    return json.dumps(value)
+
+
 def main():
     start = time.time()
     torch.set_num_threads(1)
@@ -584,7 +597,7 @@ def main():
         pair = load()
         report["pairs"][pair["name"]] = run_pair(pair)
     report["runtime_s"] = round(time.time() - start, 1)
-    OUT.write_text(json.dumps(report, indent=1) + "\n")
+    OUT.write_text(compact_json(report) + "\n")
 
     print(f"\n{'pair':6s} {'method':11s} {'loss barrier':>12s} {'acc barrier':>11s} {'mid loss':>9s} {'mid acc':>8s} {'equiv':>9s}")
     for name, res in report["pairs"].items():
