@@ -13,6 +13,8 @@ export type DatasetFormat = 'npz' | 'npy' | 'safetensors' | 'mnist-idx' | 'cifar
  * - numClasses is the largest label + 1 (k for one-hot labels, 10 for CIFAR-10).
  * - the inputs keep their stored layout: nothing is transposed or flattened, except that MNIST
  *   IDX images [n, H, W] gain a channel axis, [1, H, W].
+ * - token sequences (readTokenDataset) are the exception to all of the above: ids unscaled,
+ *   per-position targets, numClasses the largest id or target + 1.
  */
 export interface Dataset {
   /** The file given (the images or the labels file, for a pair of files). */
