@@ -62,7 +62,8 @@ usage:
       statistics, grouped by layer. Statistics read at most SIZE bytes in all (default 128MB); 'all'
       lifts the limit, 'none' lists without reading any tensor data.
   merge-lens dataset FILE [--json]
-      Read an evaluation dataset (.npz/.npy, safetensors, MNIST IDX, CIFAR-10 binary) and say what it holds.
+      Read an evaluation dataset (.npz/.npy, safetensors, MNIST IDX, CIFAR-10 binary; token sequences
+      under input_ids in .npz or safetensors) and say what it holds.
 
 checkpoint formats (compare, describe, inspect; recognized by their first bytes, then by name):
 ${checkpointFormatLines('  ').join('\n')}

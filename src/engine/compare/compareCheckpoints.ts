@@ -290,7 +290,7 @@ export async function compareCheckpoints(choices: CompareChoices, run: CompareRu
     tool: 'merge-lens 0.1.0',
     request,
     checkpoints: pair.summaries,
-    data: data && fit && { evaluation: summariseDataset(data.evaluation), fit: { ...summariseDataset(data.fit), count: fit.count } },
+    data: data && fit && { evaluation: summariseDataset(data.evaluation), fit: summariseDataset(data.fit, fit.count) },
     equivalenceInputs: data ? 'evaluation' : 'random',
     architecture: {
       kind: network.kind,

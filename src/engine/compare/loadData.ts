@@ -69,9 +69,10 @@ export function checkDataFits(dataset: Dataset, network: Network, role: string):
   }
 }
 
-export function summariseDataset(dataset: Dataset): DatasetSummary {
-  const summary = { file: dataset.file, count: dataset.count, inputShape: dataset.inputShape, numClasses: dataset.numClasses };
-  return dataset.sequence ? { ...summary, scoredPositions: scoredCount(dataset.labels) } : summary;
+/** The report's summary of the first `count` examples (all by default): the fit data is summarised as far as it was used. */
+export function summariseDataset(dataset: Dataset, count = dataset.count): DatasetSummary {
+  const summary = { file: dataset.file, count, inputShape: dataset.inputShape, numClasses: dataset.numClasses };
+  return dataset.sequence ? { ...summary, scoredPositions: scoredCount(firstSamples(dataset, count).labels) } : summary;
 }
 
 /** The evaluation data and the fit data (the evaluation data again unless another file is given). */
