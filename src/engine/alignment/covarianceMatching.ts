@@ -5,7 +5,7 @@ import { valueShapes } from '../model/networkShapes';
 import { channelSpacesWithValues, flattenedMap } from '../model/networkSpaces';
 import { disposeTensors, uploadNetwork, uploadSamples } from '../model/networkTensors';
 import type { Params } from '../model/params';
-import type { Permutation, PermutationSpec } from '../model/permutationSpec';
+import { axisPermutation, entryRepeat, type Permutation, type PermutationSpec } from '../model/permutationSpec';
 import { runNetwork } from '../model/runNetwork';
 import type { AlignmentResult } from './alignmentResult';
 import { solveAssignment } from './assignment/solveAssignment';
@@ -72,6 +72,15 @@ export interface CovarianceLayer {
   /** The group its outputs lie in, and the group its inputs lie in (null: the data, or unpermuted). */
   readonly group: number;
   readonly inputGroup: number | null;
+  /** Copies of each input unit the input axis holds (an output projection after grouped-query attention; else 1). */
+  readonly inputRepeat: number;
+}
+
+/** The permutation of a layer's input axis that B's inputs take: its input group's, each unit's copies moving with it. */
+export function inputPermutation(spec: PermutationSpec, layer: CovarianceLayer, perms: readonly (Permutation | undefined)[]): Permutation | null {
+  if (layer.inputGroup === null) return null;
+  const group = spec.groups[layer.inputGroup]!;
+  return axisPermutation(group, { tensor: '', axis: 1, repeat: layer.inputRepeat }, perms[layer.inputGroup]!);
 }
 
 /**
@@ -94,7 +103,10 @@ export async function covarianceInputs(network: Network, spec: PermutationSpec, 
     const group = groupOfSpace[values[unit.node]!]!;
     if (group < 0) return [];
     const weight = a.get(node.weight)!;
+    // Grouped queries repeat their key/value group's units once per query head: none is one of its units.
+    if (weight.shape[0] !== spec.groups[group]!.size) return [];
     const inputGroup = groupOfSpace[node.input === INPUT ? 0 : values[node.input]!]!;
+    const inputEntry = inputGroup < 0 ? undefined : spec.groups[inputGroup]!.axes.find((e) => e.tensor === node.weight && e.axis === 1);
     return [{
       node: unit.node,
       batchNorm: unit.batchNorm,
@@ -102,6 +114,7 @@ export async function covarianceInputs(network: Network, spec: PermutationSpec, 
       withOne: node.bias !== null || unit.batchNorm !== null,
       group,
       inputGroup: inputGroup < 0 ? null : inputGroup,
+      inputRepeat: inputEntry ? entryRepeat(inputEntry) : 1,
     }];
   });
   return { network, layers, sigmas: await inputMoments(network, valueShapes(network), a, fit, layers) };
@@ -140,7 +153,7 @@ export async function covarianceMatching(
     const cost = new Float64Array(n * n);
     for (const w of writers) {
       const e = w.size + (w.withOne ? 1 : 0);
-      const part = await covarianceCosts(unitRows(network, a, w, null), unitRows(network, b, w, w.inputGroup === null ? null : perms[w.inputGroup]!), n, e, sigmas.get(w.node)!);
+      const part = await covarianceCosts(unitRows(network, a, w, null), unitRows(network, b, w, inputPermutation(spec, w, perms)), n, e, sigmas.get(w.node)!);
       for (let k = 0; k < cost.length; k++) cost[k]! += part[k]!;
     }
     const solved = solveAssignment(n, cost);

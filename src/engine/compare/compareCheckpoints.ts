@@ -12,6 +12,8 @@ import { channelSpacesWithValues, networkChannelSpaces } from '../model/networkS
 import type { Params } from '../model/params';
 import { derivePermutationSpec, type PermutationSpec } from '../model/permutationSpec';
 import { dimS } from '../metrics/dimS';
+import { headDimensions, headMatching } from '../metrics/headMatching';
+import { transformerGroups } from '../model/transformerGroups';
 import { llfcConditions, type LeftOut } from '../metrics/llfcConditions';
 import { checkEquivalence, probeInputs } from '../metrics/equivalence';
 import { alphaGrid } from '../metrics/interpolation';
@@ -154,6 +156,7 @@ export async function compareCheckpoints(choices: CompareChoices, run: CompareRu
   }
   const fit = data && firstSamples(data.fit, request.fitSamples);
   const spec = derivePermutationSpec(networkChannelSpaces(network));
+  const transformer = transformerGroups(network, spec);
   const alphas = alphaGrid(request.alphas);
   const warnings: string[] = [];
   const hasBatchNorm = network.nodes.some((n) => n.op === 'batchnorm');
@@ -273,6 +276,7 @@ export async function compareCheckpoints(choices: CompareChoices, run: CompareRu
         seconds: done.seconds,
         details: done.result.details,
         ...(isRepaired(method) ? { varianceCollapse: measured?.varianceCollapse ?? [] } : {}),
+        ...(transformer ? { heads: await headMatching(pair.a.params, pair.b.params, spec, done.result.perms, transformer.attentions, base) } : {}),
       };
       aligned.set(method, done.permutedB);
     }
@@ -282,7 +286,10 @@ export async function compareCheckpoints(choices: CompareChoices, run: CompareRu
   progress('Dim(S)', METHODS_END);
   const units = layerUnits(network);
   const weighted = units.map((u) => network.nodes[u.node] as WeightedNode);
-  const dimensions = await dimS(pair.a.params, pair.b.params, weighted.map((n) => ({ name: n.id, weight: n.weight, bias: n.bias })));
+  const dimensions = [
+    ...(await dimS(pair.a.params, pair.b.params, weighted.map((n) => ({ name: n.id, weight: n.weight, bias: n.bias })))),
+    ...(transformer ? await headDimensions(pair.a.params, pair.b.params, spec, transformer.attentions) : []),
+  ];
   const { spaces, values } = channelSpacesWithValues(network);
   const report: CompareReport = {
     version: REPORT_VERSION,
@@ -314,7 +321,16 @@ export async function compareCheckpoints(choices: CompareChoices, run: CompareRu
         batchNorm: unit.batchNorm === null ? null : network.nodes[unit.batchNorm]!.id,
       };
     }),
-    groups: spec.groups.map((g) => ({ name: g.name, size: g.size, layers: g.layers })),
+    groups: spec.groups.map((g, k) => {
+      const role = transformer?.groups[k];
+      return {
+        name: g.name,
+        size: g.size,
+        layers: g.layers,
+        ...(role ? { role: role.role, ...(role.block ? { block: role.block } : {}) } : {}),
+        ...(g.heads && g.heads.partner ? { heads: { count: g.heads.count, withinHead: g.heads.withinHead, partner: g.heads.partner } } : {}),
+      };
+    }),
     bnReset: hasBatchNorm && data ? request.bnReset : null,
     alphas,
     backend: backend.name,

@@ -2,7 +2,7 @@ import type { LayerMatching } from '../../shared/compareReport';
 import { permutedParams, specLayout } from '../alignment/specLayout';
 import { identityPermutations } from '../model/applyPermutation';
 import type { Params } from '../model/params';
-import type { Permutation, PermutationSpec } from '../model/permutationSpec';
+import { entryRepeat, type Permutation, type PermutationSpec } from '../model/permutationSpec';
 
 /**
  * How well each group's units are matched: the report's `LayerMatching` but its Wasserstein
@@ -61,13 +61,18 @@ function relativeDistance(a: Params, b: Params, names: readonly string[]): numbe
 function unitCosts(a: Params, permutedB: Params, group: PermutationSpec['groups'][number]): number[] {
   const difference = new Float64Array(group.size);
   const reference = new Float64Array(group.size);
-  for (const { tensor, axis, statistic } of group.axes) {
+  for (const entry of group.axes) {
+    const { tensor, axis, statistic } = entry;
     if (statistic) continue;
     const { shape, data: x } = a.get(tensor)!;
     const y = permutedB.get(tensor)!.data;
     const inner = shape.slice(axis + 1).reduce((p, q) => p * q, 1);
+    // Grouped queries: the axis is [heads, repeat, headSize] and every copy counts for its unit.
+    const repeat = entryRepeat(entry);
+    const width = group.heads ? group.size / group.heads.count : group.size;
     for (let k = 0; k < x.length; k++) {
-      const unit = Math.floor(k / inner) % group.size;
+      const index = Math.floor(k / inner) % (group.size * repeat);
+      const unit = repeat === 1 ? index : Math.floor(index / (width * repeat)) * width + (index % width);
       difference[unit]! += (x[k]! - y[k]!) ** 2;
       reference[unit]! += x[k]! ** 2;
     }

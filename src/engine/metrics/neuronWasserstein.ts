@@ -1,10 +1,10 @@
 import type { NeuronWasserstein } from '../../shared/compareReport';
-import { covarianceCosts, rowQuadratics, unitRows, type CovarianceInputs } from '../alignment/covarianceMatching';
+import { covarianceCosts, inputPermutation, rowQuadratics, unitRows, type CovarianceInputs } from '../alignment/covarianceMatching';
 import { matrixProduct, transposed } from '../alignment/matrixProduct';
 import { solveAssignment } from '../alignment/assignment/solveAssignment';
 import { permutedParams, specLayout } from '../alignment/specLayout';
 import type { Params } from '../model/params';
-import type { Permutation, PermutationSpec } from '../model/permutationSpec';
+import { entryRepeat, type Permutation, type PermutationSpec } from '../model/permutationSpec';
 
 /**
  * Per group, the empirical Wasserstein-2 distance between A's and B's neurons (Ferbach et al.):
@@ -20,7 +20,8 @@ export async function neuronWasserstein(a: Params, b: Params, spec: PermutationS
   const permutedB = permutedParams(specLayout(spec, a, b), b, perms);
   const result: NeuronWasserstein[] = [];
   for (const [g, group] of spec.groups.entries()) {
-    const writing = group.axes.filter(({ axis, statistic }) => axis === 0 && !statistic).map((e) => e.tensor);
+    // Grouped queries repeat the group's units once per query head: the units are the keys' and values' rows.
+    const writing = group.axes.filter((e) => e.axis === 0 && !e.statistic && entryRepeat(e) === 1).map((e) => e.tensor);
     const n = group.size;
     const pointsA = neurons(a, writing, n);
     const pointsB = neurons(b, writing, n);
@@ -31,7 +32,7 @@ export async function neuronWasserstein(a: Params, b: Params, spec: PermutationS
       identity: distance(pointsA, pointsB, n, (i) => i),
       aligned: distance(pointsA, alignedB, n, (i) => i),
       optimal: distance(pointsA, alignedB, n, (i) => optimal[i]!),
-      covariance: covariance && (await covarianceWasserstein(covariance, a, b, g, n, perms)),
+      covariance: covariance && (await covarianceWasserstein(covariance, spec, a, b, g, n, perms)),
     });
   }
   return result;
@@ -44,13 +45,13 @@ export async function neuronWasserstein(a: Params, b: Params, spec: PermutationS
  * (`covarianceCosts`); each distance is then summed over the differences themselves, so that
  * equal units are at distance 0 exactly rather than at float32 rounding of two large terms.
  */
-async function covarianceWasserstein(inputs: CovarianceInputs, a: Params, b: Params, g: number, n: number, perms: readonly Permutation[]): Promise<{ identity: number; aligned: number; optimal: number }> {
+async function covarianceWasserstein(inputs: CovarianceInputs, spec: PermutationSpec, a: Params, b: Params, g: number, n: number, perms: readonly Permutation[]): Promise<{ identity: number; aligned: number; optimal: number }> {
   const writers = inputs.layers.filter((w) => w.group === g).map((w) => ({
     e: w.size + (w.withOne ? 1 : 0),
     sigma: inputs.sigmas.get(w.node)!,
     rowsA: unitRows(inputs.network, a, w, null),
     rowsB: unitRows(inputs.network, b, w, null),
-    alignedB: unitRows(inputs.network, b, w, w.inputGroup === null ? null : perms[w.inputGroup]!),
+    alignedB: unitRows(inputs.network, b, w, inputPermutation(spec, w, perms)),
   }));
   const cost = new Float64Array(n * n);
   for (const w of writers) {
