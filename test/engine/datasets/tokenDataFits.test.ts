@@ -79,4 +79,6 @@ test('the first samples of token sequences carry their T labels each; the summar
   assert.deepEqual(Array.from(first.labels), [2, 3, 4, I, 6, 7, 8, I]);
   assert.deepEqual(summariseDataset(tokens()), { file: '/data/tokens.npz', count: 3, inputShape: [4], numClasses: 11, scoredPositions: 7 });
   assert.equal(summariseDataset(features).scoredPositions, undefined);
+  // The fit data as far as it was used: its first two sequences.
+  assert.deepEqual(summariseDataset(tokens(), 2), { file: '/data/tokens.npz', count: 2, inputShape: [4], numClasses: 11, scoredPositions: 6 });
 });
