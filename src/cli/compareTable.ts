@@ -1,7 +1,10 @@
+import { bestMethod } from '../shared/bestMethod';
 import type { CompareReport } from '../shared/compareReport';
 import { formatNumber, formatPercent } from '../shared/presentation/formatNumbers';
-import { methodsOf } from '../shared/presentation/methodStyles';
+import { headSummaryLine } from '../shared/presentation/headMatching';
+import { METHOD_STYLE, methodsOf } from '../shared/presentation/methodStyles';
 import { nearestIndex } from '../shared/presentation/nearestIndex';
+import { describeTransformer, transformerOutline } from '../shared/presentation/transformerParts';
 
 /** The compact summary the CLI prints: one row per method. */
 export function formatCompareTable(report: CompareReport): string {
@@ -33,12 +36,25 @@ export function formatCompareTable(report: CompareReport): string {
     endpoints,
     '',
   ];
-  return [...header, ...lines, ...report.warnings.map((w) => `warning: ${w}`)].join('\n');
+  return [...header, ...lines, ...headLines(report), ...report.warnings.map((w) => `warning: ${w}`)].join('\n');
 }
 
-/** One line: an MLP's widths, or a convolutional network's size, groups and BatchNorm handling. */
+/** A transformer's head matching under the featured method: one line per attention, by block. */
+function headLines(report: CompareReport): string[] {
+  const method = bestMethod(report);
+  const heads = method ? report.methods[method]?.heads : undefined;
+  const outline = transformerOutline(report);
+  if (!method || !heads || heads.length === 0 || !outline) return [];
+  const blockLabel = (block: string) => outline.blocks.find((b) => b.name === block)?.label ?? block;
+  const labels = heads.map((h) => blockLabel(h.block));
+  const width = Math.max(...labels.map((l) => l.length));
+  return ['', `heads, ${METHOD_STYLE[method].label} (A head→B head):`, ...heads.map((h, k) => `  ${labels[k]!.padEnd(width)}  ${headSummaryLine(h)}`)];
+}
+
+/** One line: an MLP's widths, a transformer's blocks and heads, or a convolutional network's size, groups and BatchNorm handling. */
 function architecture(report: CompareReport): string {
   const { architecture: arch, layers, groups } = report;
+  if (arch.kind === 'transformer') return describeTransformer(report);
   if (arch.kind === 'mlp') return `MLP ${[arch.inputSize, ...layers.map((l) => l.width)].join('-')} (${arch.activation})`;
   const residual = groups.filter((g) => g.layers.length > 1).length;
   const batchNorm = report.bnReset === null ? '' : ` · BatchNorm reset ${report.bnReset ? 'on' : 'off'}`;

@@ -46,6 +46,8 @@ export interface HeatmapFigure {
   readonly rightNotes?: readonly Tick[];
   /** At least this much space left of the plot, CSS pixels (it grows to fit the labels and the axis title). */
   readonly left?: number;
+  /** Cells to frame (the matched pairs of a small map), as row and column of `image`'s cells. */
+  readonly marks?: readonly { readonly row: number; readonly column: number }[];
 }
 
 /** The plot area inside the canvas, in CSS pixels. */
@@ -110,6 +112,17 @@ export function drawHeatmap(canvas: HTMLCanvasElement, figure: HeatmapFigure, th
   ctx.clearRect(0, 0, width, height);
   ctx.imageSmoothingEnabled = false;
   ctx.drawImage(cells, plot.left, plot.top, plot.width, plot.height);
+
+  if (figure.marks?.length) {
+    // Two rings, the theme's foreground outside its background, so a frame shows on dark and bright cells alike.
+    const w = plot.width / figure.image.width;
+    const h = plot.height / figure.image.height;
+    for (const [colour, inset, lineWidth] of [[theme.foreground, 1.5, 2], [theme.background, 3.5, 1.5]] as const) {
+      ctx.strokeStyle = colour;
+      ctx.lineWidth = lineWidth;
+      for (const { row, column } of figure.marks) ctx.strokeRect(plot.left + column * w + inset, plot.top + row * h + inset, w - 2 * inset, h - 2 * inset);
+    }
+  }
 
   ctx.strokeStyle = theme.foreground;
   ctx.fillStyle = theme.foreground;

@@ -6,6 +6,7 @@ import type { CompareReport, MethodName, MethodResult } from '../../src/shared/c
 import { formatNumber, formatPercent, formatScientific } from '../../src/shared/presentation/formatNumbers';
 import { METHOD_STYLE, methodsOf } from '../../src/shared/presentation/methodStyles';
 import { nearestIndex } from '../../src/shared/presentation/nearestIndex';
+import { describeTransformer } from '../../src/shared/presentation/transformerParts';
 import { methodColorVar } from './chartTheme';
 import { REFERENCE_DASH, chartCanvas, lineChart, showMethods, type AxisSpec, type LineSeries } from './charts';
 import { dataDetails, element, table } from './dom';
@@ -131,9 +132,10 @@ function barrierTable(report: CompareReport, ctx: TabContext): HTMLElement {
   return section;
 }
 
-/** An MLP's widths; a convolutional network's input, layers and (residual) permutation groups. */
+/** An MLP's widths; a transformer's blocks and heads; a convolutional network's input, layers and (residual) permutation groups. */
 function architecture(report: CompareReport): string {
   const { architecture: arch, layers, groups } = report;
+  if (arch.kind === 'transformer') return `${describeTransformer(report)}; ${arch.description ? `described by ${arch.description}` : 'inferred from the checkpoint'}`;
   if (arch.kind === 'mlp') return `MLP ${[arch.inputSize, ...layers.map((l) => l.width)].join(' → ')}, ${arch.activation}`;
   const residual = groups.filter((g) => g.layers.length > 1).length;
   const source = arch.description ? `described by ${arch.description}` : 'inferred from the checkpoint';

@@ -7,12 +7,14 @@ import { bestMethod } from '../../src/shared/bestMethod';
 import type { LayerMatching, MethodName } from '../../src/shared/compareReport';
 import { formatNumber } from '../../src/shared/presentation/formatNumbers';
 import { layerLabel } from '../../src/shared/presentation/layerLabel';
+import { groupLabel, nameLabel } from '../../src/shared/presentation/transformerParts';
 import { METHOD_STYLE, methodsOf } from '../../src/shared/presentation/methodStyles';
 import { pairCost, type UnitSimilarity } from '../../src/shared/unitSimilarity';
 import { ticksWithin } from '../../src/shared/presentation/ticks';
 import { attachCellEvents, drawHeatmap, type CellWindow, type PlotRect } from './canvasHeatmap';
 import { colorScale } from './colorScale';
 import { element, table, uniqueId } from './dom';
+import { headFigure } from './headHeatmaps';
 import { markPending, onSimilarity, similarityEntry, type SimilarityEntry } from './similarityStore';
 import { attachZoom, fullWindow, panTo } from './heatmapZoom';
 import { columnUnit, similarityImage, type SimilarityImage } from './similarityImage';
@@ -102,30 +104,35 @@ export function renderPermutations(container: HTMLElement, ctx: TabContext): Tab
   let aligned = saved.aligned;
 
   const methodPicker = dropdown('permutation-method', methods.map(([m]) => [m, METHOD_STYLE[m].label]), method);
-  const groupLabel = (name: string) => {
-    const group = report.groups.find((g) => g.name === name);
-    return group && group.layers.length > 1 ? `${layerLabel(name)} (residual group, ${group.layers.length} layers)` : layerLabel(name);
-  };
-  const layerPicker = dropdown('permutation-layer', layersOf(method).map((l) => [l, groupLabel(l)]), layer);
+  const groupOptions = (m: MethodName) => layersOf(m).map((l): [string, string] => [l, groupLabel(report, l)]);
+  const layerPicker = dropdown('permutation-layer', groupOptions(method), layer);
   const alignedBox = element('vscode-checkbox', 'Columns in matched order (aligned)') as Checkbox;
   alignedBox.id = 'permutation-aligned';
   alignedBox.checked = aligned;
   const toolbar = element('div', undefined, 'toolbar');
-  toolbar.append(labelled('Method', methodPicker), labelled('Layer', layerPicker), alignedBox);
+  toolbar.append(labelled('Method', methodPicker), labelled(report.architecture.kind === 'transformer' ? 'Group' : 'Layer', layerPicker), alignedBox);
 
   const body = element('div', undefined, 'permutation-body');
   body.setAttribute('aria-live', 'polite');
   // A residual group is one permutation of every layer writing into the stage: one heatmap, its layers listed.
   const spans = element('p', undefined, 'note');
   spans.id = 'permutation-group-layers';
-  container.append(toolbar, spans, body);
+  // A transformer's heads, above its units: the maps follow the method and the column order.
+  const heads = element('div', undefined, 'head-figure');
+  let headsDrawn = '';
+  container.append(toolbar, heads, spans, body);
 
   let shown: SimilarityEntry | undefined;
   const show = () => {
     ctx.update({ method, layer, aligned });
+    if (headsDrawn !== `${method}\u0000${aligned}`) {
+      headsDrawn = `${method}\u0000${aligned}`;
+      const figure = headFigure({ report, method, aligned, theme: ctx.theme, tooltip, onPick: (h) => focusGroup(h.queryKey) });
+      heads.replaceChildren(...(figure ? [figure] : []));
+    }
     const group = report.groups.find((g) => g.name === layer);
     spans.textContent = group && group.layers.length > 1
-      ? `One permutation of ${group.size} channels shared by ${group.layers.length} layers: ${group.layers.map(layerLabel).join(', ')}. The similarity concatenates every weight the group touches.`
+      ? `One permutation of ${group.size} ${group.role ? 'units' : 'channels'} shared by ${group.layers.length} layers: ${group.layers.map(layerLabel).join(', ')}. The similarity concatenates every weight the group touches.`
       : '';
     spans.hidden = spans.textContent === '';
     let entry = similarityEntry(method, layer);
@@ -138,12 +145,12 @@ export function renderPermutations(container: HTMLElement, ctx: TabContext): Tab
     tooltip.hide();
     if (entry.kind === 'pending') {
       const status = element('p', undefined, 'status');
-      status.append(element('vscode-progress-ring'), element('span', `Computing the similarity of every unit pair in ${layerLabel(layer)} (${METHOD_STYLE[method].label})…`));
+      status.append(element('vscode-progress-ring'), element('span', `Computing the similarity of every unit pair in ${nameLabel(report, layer)} (${METHOD_STYLE[method].label})…`));
       body.replaceChildren(status);
     } else if (entry.kind === 'failed') {
       const box = element('div', undefined, 'error');
       box.setAttribute('role', 'alert');
-      box.append(element('p', `Cannot show ${layerLabel(layer)}: ${entry.message}`));
+      box.append(element('p', `Cannot show ${nameLabel(report, layer)}: ${entry.message}`));
       body.replaceChildren(box);
     } else {
       body.replaceChildren(...heatmap(entry.similarity));
@@ -166,7 +173,7 @@ export function renderPermutations(container: HTMLElement, ctx: TabContext): Tab
     canvas.dataset.chart = 'similarity';
     canvas.dataset.units = String(n);
     canvas.setAttribute('role', 'img');
-    canvas.setAttribute('aria-label', `Cosine similarity of A's ${n} units (rows) and B's units (columns, ${aligned ? 'ordered by the permutation, so matched pairs lie on the diagonal' : "in B's own order"}) in ${layerLabel(layer)}; arrow keys move between cells, + and − zoom`);
+    canvas.setAttribute('aria-label', `Cosine similarity of A's ${n} units (rows) and B's units (columns, ${aligned ? 'ordered by the permutation, so matched pairs lie on the diagonal' : "in B's own order"}) in ${nameLabel(report, layer)}; arrow keys move between cells, + and − zoom`);
     const region = element('div', undefined, 'zoom-region');
     region.hidden = true;
     const stage = element('div', undefined, 'heatmap-stage');
@@ -190,7 +197,7 @@ export function renderPermutations(container: HTMLElement, ctx: TabContext): Tab
         image: picture.image,
         plotWidth: side,
         plotHeight: side,
-        title: `${METHOD_STYLE[method].label} · ${layerLabel(layer)}${picture.block > 1 ? ` (block maxima of ${picture.block} × ${picture.block} units)` : ''}`,
+        title: `${METHOD_STYLE[method].label} · ${nameLabel(report, layer)}${picture.block > 1 ? ` (block maxima of ${picture.block} × ${picture.block} units)` : ''}`,
         xTitle: aligned ? 'B unit π(i), columns in the order of A\'s units (aligned)' : 'B unit j (B\'s own order)',
         yTitle: 'A unit i',
         xTicks: unitTicks(view.column0, view.columns),
@@ -261,7 +268,7 @@ export function renderPermutations(container: HTMLElement, ctx: TabContext): Tab
     if (methodPicker.value === method || !methods.some(([m]) => m === methodPicker.value)) return;
     method = methodPicker.value as MethodName;
     if (!layersOf(method).includes(layer)) layer = layersOf(method)[0]!;
-    layerPicker.replaceChildren(...dropdown('', layersOf(method).map((l) => [l, layerLabel(l)]), layer).children);
+    layerPicker.replaceChildren(...dropdown('', groupOptions(method), layer).children);
     layerPicker.value = layer;
     show();
   });
@@ -278,16 +285,16 @@ export function renderPermutations(container: HTMLElement, ctx: TabContext): Tab
   disposer.add(onSimilarity(() => {
     if (similarityEntry(method, layer) !== shown) show();
   }));
+  function focusGroup(named: string): void {
+    // A layer is shown by the group its outputs lie in (a residual stage's, a transformer's).
+    const name = layersOf(method).includes(named) ? named : (report.layers.find((l) => l.name === named)?.group ?? named);
+    if (!layersOf(method).includes(name)) return;
+    layer = name;
+    layerPicker.value = name;
+    show();
+  }
   show();
-  return {
-    dispose: () => disposer.dispose(),
-    focusLayer: (name) => {
-      if (!layersOf(method).includes(name)) return;
-      layer = name;
-      layerPicker.value = name;
-      show();
-    },
-  };
+  return { dispose: () => disposer.dispose(), focusLayer: focusGroup };
 }
 
 /** A new report: its matrices are different. */
