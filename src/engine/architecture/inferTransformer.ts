@@ -48,6 +48,17 @@ export function packedName(stored: string, part: 'q' | 'k' | 'v'): string {
 const QKV = ['q', 'k', 'v'] as const;
 
 /**
+ * The Hugging Face model types each layout is computed as. Others share the names but not the
+ * function (Gemma's (1 + w) RMSNorm and scaled embeddings, for one), so they are refused.
+ */
+const MODEL_TYPES: Readonly<Record<TransformerFamily, readonly string[]>> = {
+  gpt2: ['gpt2'],
+  llama: ['llama', 'mistral', 'qwen2'],
+  'vit-timm': ['vit'],
+  'vit-hf': ['vit', 'deit'],
+};
+
+/**
  * Which transformer layout a state_dict's names follow, or null for a network without attention.
  * A mixture of experts is refused by name, and so is attention in a layout not read here.
  */
@@ -101,6 +112,11 @@ export function inferTransformer(file: string, tensors: readonly TensorInfo[], f
     throw new FormatError(
       file,
       `is a ${FAMILY_NAMES[family]}, but the number of attention heads is not in its weights and ${config.source ? `${config.source} does not state it` : 'no config.json is beside it'}: put a config.json beside it with "${family === 'gpt2' ? 'n_head' : family === 'vit-timm' ? 'num_heads' : 'num_attention_heads'}": N (the Hugging Face convention), or "config": { "num_attention_heads": N } in ${stem}.arch.json, or give the head count as a flag (--heads N)`,
+    );
+  }
+  if (config.modelType !== null && !MODEL_TYPES[family].includes(config.modelType)) {
+    b.fail(
+      `follows the ${FAMILY_NAMES[family]}'s names, but its config says "model_type": "${config.modelType}", a variant computed otherwise (its norms, scaling or attention differ); it is not supported (read: ${MODEL_TYPES[family].join(', ')})`,
     );
   }
   const notes: string[] = [];

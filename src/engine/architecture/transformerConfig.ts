@@ -18,6 +18,8 @@ export interface TransformerConfig {
   readonly ropeTheta: number | null;
   readonly tied: boolean | null;
   readonly maxPositions: number | null;
+  /** Hugging Face's "model_type" ("gpt2", "llama", …). */
+  readonly modelType: string | null;
   /** Where these values were read, for notes and messages; null when nothing was. */
   readonly source: string | null;
 }
@@ -112,6 +114,7 @@ export function parseTransformerConfig(file: string, json: JsonObject, source: s
     ropeTheta: positive('rope_theta'),
     tied: tie === undefined ? null : (tie as boolean),
     maxPositions: count('n_positions', 'max_position_embeddings'),
+    modelType: typeof json.model_type === 'string' ? json.model_type : null,
     source,
   };
 }

@@ -198,6 +198,7 @@ test('sliding windows, ALiBi, scaled rotary frequencies and ill-fitting biases a
   const config = { num_attention_heads: 2, num_key_value_heads: 1 };
   await refusal(await checkpointOf('mistral', llamaShapes(), { ...config, sliding_window: 4096 }), /sliding-window attention.*not supported/);
   await refusal(await checkpointOf('alibi', llamaShapes(), { ...config, alibi: true }), /ALiBi is not supported/);
+  await refusal(await checkpointOf('gemma', llamaShapes(), { ...config, model_type: 'gemma' }), /"model_type": "gemma", a variant computed otherwise.*not supported/);
   await refusal(await checkpointOf('scaled', llamaShapes(), { ...config, rope_scaling: { type: 'linear', factor: 2 } }), /scaled rotary frequencies are not supported/);
   const biased = [...llamaShapes(), ['model.layers.0.self_attn.q_proj.bias', [4]] as [string, readonly number[]]];
   await refusal(await checkpointOf('bias', biased, config), /q_proj\.bias.*\[4\].*8 outputs; such a bias is not supported/);
