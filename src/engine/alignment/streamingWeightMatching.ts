@@ -1,11 +1,11 @@
 import { identityPermutations } from '../model/applyPermutation';
 import type { Params, Tensor32 } from '../model/params';
-import { entryRepeat, type Permutation, type PermutationSpec } from '../model/permutationSpec';
+import { axisPermutation, entryRepeat, type Permutation, type PermutationSpec } from '../model/permutationSpec';
 import { solveAssignment } from './assignment/solveAssignment';
 import { headAssignment } from './headAssignment';
 import { dot, permutedTensor, specLayout, type SpecLayout } from './specLayout';
 import { streamingPlan, type StreamPart } from './streamingPlan';
-import { accumulateProduct, axisMatrix, transposedView } from './tiledProduct';
+import { accumulateProduct, axisMatrix, TILE_VALUES, transposedView } from './tiledProduct';
 import type { WeightMatchingResult } from './weightMatching';
 
 /** A checkpoint as streaming reads it: names and shapes from the headers, one tensor's values at a time, as float32 (Checkpoint offers both). */
@@ -123,12 +123,14 @@ export async function streamingWeightMatching(
         continue;
       }
       let clock = performance.now();
-      const [pa, pb] = await Promise.all([readPart(a, part), readPart(b, part)]);
+      // One after the other: each tensor's stored bytes are alive only while it converts.
+      const pa = await readPart(a, part);
+      const pb = await readPart(b, part);
       time.read += (performance.now() - clock) / 1000;
       const layout = specLayout(part.spec, pa, pb);
       const local = (): Permutation[] => part.groups.map((g) => perms[g]!);
       let measured = 0;
-      for (const name of part.tensors) measured += layout.axisGroups.has(name) ? dot(pa.get(name)!.data, permutedTensor(layout, pb, name, local()).data) : dot(pa.get(name)!.data, pb.get(name)!.data);
+      for (const name of part.tensors) measured += permutedDot(layout, pa, pb, name, local());
       if (part.groups.length === 0) fixedDots.set(part, measured);
       before += measured;
 
@@ -236,18 +238,49 @@ async function addGroupGain(target: Float64Array, layout: SpecLayout, a: Params,
   const group = layout.spec.groups[k]!;
   const heads = group.heads?.count ?? 1;
   for (const entry of group.axes) {
+    const { tensor, axis } = entry;
     const repeat = entryRepeat(entry);
-    const left = axisMatrix(a.get(entry.tensor)!, entry.axis, repeat, heads);
-    const right = transposedView(axisMatrix(permutedTensor(layout, b, entry.tensor, perms, entry.axis), entry.axis, repeat, heads));
+    const left = axisMatrix(a.get(tensor)!, axis, { repeat, heads });
+    const otherAxis = axisPermutations(layout, tensor, perms)[1 - axis] ?? null;
+    const right = transposedView(axisMatrix(b.get(tensor)!, axis, { repeat, heads, otherAxis, permuted: () => permutedTensor(layout, b, tensor, perms, axis) }));
     await accumulateProduct(target, left, right);
   }
+}
+
+/** Per axis of `name`, the permutation its group's permutation induces (null: not permuted). */
+function axisPermutations(layout: SpecLayout, name: string, perms: readonly Permutation[]): (Permutation | null)[] {
+  const groups = layout.axisGroups.get(name);
+  const entries = layout.axisEntries.get(name)!;
+  if (!groups) return [];
+  return groups.map((g, axis) => {
+    if (g === null) return null;
+    const group = layout.spec.groups[g]!;
+    return axisPermutation(group, group.axes[entries[axis]!]!, perms[g]!);
+  });
+}
+
+/** ⟨A's tensor, π(B's)⟩ in double precision, without a permuted copy where the tensor is a vector or a matrix. */
+function permutedDot(layout: SpecLayout, a: Params, b: Params, name: string, perms: readonly Permutation[]): number {
+  const [x, y] = [a.get(name)!, b.get(name)!];
+  const axes = axisPermutations(layout, name, perms);
+  if (axes.every((perm) => !perm)) return dot(x.data, y.data);
+  if (x.shape.length > 2) return dot(x.data, permutedTensor(layout, b, name, perms).data);
+  const [rows, columns] = x.shape.length === 1 ? [1, x.shape[0]!] : [x.shape[0]!, x.shape[1]!];
+  const [rowPerm, columnPerm] = x.shape.length === 1 ? [null, axes[0]] : axes;
+  let sum = 0;
+  for (let i = 0; i < rows; i++) {
+    const [at, from] = [i * columns, (rowPerm ? rowPerm[i]! : i) * columns];
+    if (columnPerm) for (let j = 0; j < columns; j++) sum += x.data[at + j]! * y.data[from + columnPerm[j]!]!;
+    else for (let j = 0; j < columns; j++) sum += x.data[at + j]! * y.data[from + j]!;
+  }
+  return sum;
 }
 
 /** The part of the objective that depends on the given groups of the part: the tensors they touch, each counted once. */
 function stepObjective(layout: SpecLayout, a: Params, b: Params, step: readonly number[], perms: readonly Permutation[]): number {
   const names = new Set(step.flatMap((k) => layout.spec.groups[k]!.axes.map((entry) => entry.tensor)));
   let sum = 0;
-  for (const name of names) sum += dot(a.get(name)!.data, permutedTensor(layout, b, name, perms).data);
+  for (const name of names) sum += permutedDot(layout, a, b, name, perms);
   return sum;
 }
 
@@ -285,20 +318,25 @@ function checkHeaders(a: TensorSource, b: TensorSource, spec: PermutationSpec): 
 
 /**
  * The most memory `streamingWeightMatching` holds at once, in bytes, from the shapes alone (beside
- * the runtime): the largest part's A and B tensors in float32 and a permuted copy of its largest
- * tensor, plus the gain matrices of its largest coordinate (float64), the stream's two d × d
- * float64 matrices, and the product's tiles (three of 64 MiB, on each side of the backend).
+ * the process itself): the largest part's A and B tensors in float32; a tensor's worth of scratch
+ * (its stored bytes while they convert, at most 4 a value, or, for a grouped-query axis, the
+ * matricised copies of A's and B's tensor and B's permuted one); the gain matrices of the part's
+ * largest coordinate (float64); the stream's two d × d float64 matrices; and the product's tiles
+ * (three on each side of the backend).
  */
 export function streamingMemoryBytes(spec: PermutationSpec, tensors: readonly { readonly name: string; readonly shape: readonly number[] }[]): number {
   const plan = streamingPlan(spec, tensors.map((t) => t.name));
   const elements = new Map(tensors.map((t) => [t.name, t.shape.reduce((x, y) => x * y, 1)]));
+  const rank = new Map(tensors.map((t) => [t.name, t.shape.length]));
+  // Tensors that axisMatrix copies rather than views.
+  const copied = new Set(spec.groups.flatMap((g) => g.axes.filter((e) => entryRepeat(e) > 1 || (rank.get(e.tensor) ?? 0) > 2).map((e) => e.tensor)));
   let largest = 0;
   for (const part of plan.parts) {
     const values = part.tensors.reduce((sum, name) => sum + elements.get(name)!, 0);
-    const biggest = Math.max(0, ...part.tensors.map((name) => elements.get(name)!));
+    const scratch = Math.max(0, ...part.tensors.map((name) => elements.get(name)! * (copied.has(name) ? 3 : 1)));
     const gains = Math.max(0, ...part.coordinates.map((step) => step.reduce((sum, p) => sum + spec.groups[p]!.size ** 2, 0)));
-    largest = Math.max(largest, 4 * (2 * values + biggest) + 8 * gains);
+    largest = Math.max(largest, 4 * (2 * values + scratch) + 8 * gains);
   }
   const d = plan.stream === null ? 0 : spec.groups[plan.stream]!.size;
-  return largest + 2 * 8 * d * d + 6 * 4 * (1 << 24);
+  return largest + 2 * 8 * d * d + 6 * 4 * TILE_VALUES;
 }

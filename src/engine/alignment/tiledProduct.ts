@@ -2,50 +2,84 @@ import { initBackend, tf } from '../backend/tfBackend';
 import type { Tensor32 } from '../model/params';
 import { writeAxisMatrix } from './specLayout';
 
-/** A matrix read through strides: element (i, j) is data[i·rowStride + j·columnStride]. */
+/**
+ * A matrix read through strides and, optionally, index maps: element (i, j) is
+ * data[row(i)·rowStride + column(j)·columnStride], row(i) = rowIndex[i] (or i), column likewise.
+ * A permuted tensor is then a view too, not a copy.
+ */
 export interface StridedMatrix {
   readonly data: Float32Array;
   readonly rows: number;
   readonly columns: number;
   readonly rowStride: number;
   readonly columnStride: number;
+  readonly rowIndex?: Int32Array;
+  readonly columnIndex?: Int32Array;
 }
 
 /**
- * The most float32 values in one tile handed to the backend (64 MiB): a 7B model's MLP gain is
+ * The most float32 values in one tile handed to the backend (16 MiB): a 7B model's MLP gain is
  * 11008 × 11008 and a weight 11008 × 4096, and uploading those whole would grow the wasm heap,
  * which never shrinks, by gigabytes.
  */
-const TILE_VALUES = 1 << 24;
+export const TILE_VALUES = 1 << 22;
 
 /** The transpose, as a view: no values move. */
 export function transposedView(m: StridedMatrix): StridedMatrix {
-  return { data: m.data, rows: m.columns, columns: m.rows, rowStride: m.columnStride, columnStride: m.rowStride };
+  return {
+    data: m.data,
+    rows: m.columns,
+    columns: m.rows,
+    rowStride: m.columnStride,
+    columnStride: m.rowStride,
+    ...(m.columnIndex ? { rowIndex: m.columnIndex } : {}),
+    ...(m.rowIndex ? { columnIndex: m.rowIndex } : {}),
+  };
 }
 
 /**
- * `tensor` matricised on `axis` (row u = the slice of unit u, the other axes flattened in order),
- * as a view of the tensor's own values where it is one (a vector, a matrix without repeated
- * units), else copied out by writeAxisMatrix (the layout every method shares).
+ * `tensor` matricised on `axis` (row u = the slice of unit u, the other axes flattened in order).
+ * A vector or a matrix without repeated units is a view of the tensor's own values, with
+ * `otherAxis` (the permutation of the matrix's other axis, if any) as an index map; anything else
+ * is copied out by writeAxisMatrix (the layout every method shares), `permuted` giving the tensor
+ * with its other axes already permuted.
  */
-export function axisMatrix(tensor: Tensor32, axis: number, repeat = 1, heads = 1): StridedMatrix {
+export function axisMatrix(
+  tensor: Tensor32,
+  axis: number,
+  options: { readonly repeat?: number; readonly heads?: number; readonly otherAxis?: Int32Array | null; readonly permuted?: () => Tensor32 } = {},
+): StridedMatrix {
   const { shape, data } = tensor;
+  const repeat = options.repeat ?? 1;
   const units = shape[axis]! / repeat;
   const width = units === 0 ? 0 : data.length / units;
   if (repeat === 1 && shape.length === 1) return { data, rows: units, columns: 1, rowStride: 1, columnStride: 1 };
   if (repeat === 1 && shape.length === 2) {
-    return axis === 0 ? { data, rows: units, columns: width, rowStride: width, columnStride: 1 } : { data, rows: units, columns: width, rowStride: 1, columnStride: units };
+    const columnIndex = options.otherAxis ? { columnIndex: options.otherAxis } : {};
+    return axis === 0
+      ? { data, rows: units, columns: width, rowStride: width, columnStride: 1, ...columnIndex }
+      : { data, rows: units, columns: width, rowStride: 1, columnStride: units, ...columnIndex };
   }
+  const source = options.permuted ? options.permuted() : tensor;
   const out = new Float32Array(data.length);
-  writeAxisMatrix(tensor, axis, out, width, 1, 0, repeat, heads);
+  writeAxisMatrix(source, axis, out, width, 1, 0, repeat, options.heads ?? 1);
   return { data: out, rows: units, columns: width, rowStride: width, columnStride: 1 };
 }
 
 /** Rows r0.. and columns c0.. of `m`, rows × columns, copied row-major. */
 function tile(m: StridedMatrix, r0: number, rows: number, c0: number, columns: number): Float32Array {
   const out = new Float32Array(rows * columns);
-  const { data, rowStride, columnStride } = m;
-  if (columnStride === 1) {
+  const { data, rowStride, columnStride, rowIndex, columnIndex } = m;
+  if (rowIndex || columnIndex) {
+    const rowAt = Int32Array.from({ length: rows }, (_, r) => (rowIndex ? rowIndex[r0 + r]! : r0 + r) * rowStride);
+    const columnAt = Int32Array.from({ length: columns }, (_, c) => (columnIndex ? columnIndex[c0 + c]! : c0 + c) * columnStride);
+    // Along whichever of the two runs through memory.
+    if (columnStride === 1) {
+      for (let r = 0; r < rows; r++) for (let c = 0, base = rowAt[r]!, to = r * columns; c < columns; c++) out[to + c] = data[base + columnAt[c]!]!;
+    } else {
+      for (let c = 0; c < columns; c++) for (let r = 0, base = columnAt[c]!; r < rows; r++) out[r * columns + c] = data[base + rowAt[r]!]!;
+    }
+  } else if (columnStride === 1) {
     for (let r = 0; r < rows; r++) {
       const from = (r0 + r) * rowStride + c0;
       out.set(data.subarray(from, from + columns), r * columns);

@@ -4,7 +4,7 @@ import { seededRandom } from '../../../src/engine/alignment/seededRandom';
 import { accumulateProduct, axisMatrix, transposedView, type StridedMatrix } from '../../../src/engine/alignment/tiledProduct';
 import { initBackend } from '../../../src/engine/backend/tfBackend';
 
-const at = (m: StridedMatrix, i: number, j: number) => m.data[i * m.rowStride + j * m.columnStride]!;
+const at = (m: StridedMatrix, i: number, j: number) => m.data[(m.rowIndex ? m.rowIndex[i]! : i) * m.rowStride + (m.columnIndex ? m.columnIndex[j]! : j) * m.columnStride]!;
 
 /** The product by its definition, in float64. */
 function plainProduct(left: StridedMatrix, right: StridedMatrix): Float64Array {
@@ -17,14 +17,16 @@ function plainProduct(left: StridedMatrix, right: StridedMatrix): Float64Array {
   return out;
 }
 
-test('a tiled product through strided views adds exactly the plain product, whatever the tiles', async () => {
+test('a tiled product through strided and permuted views adds the plain product, whatever the tiles', async () => {
   await initBackend();
   const random = seededRandom(4);
   const a = { shape: [7, 11], data: Float32Array.from({ length: 77 }, () => random() - 0.5) };
   const b = { shape: [13, 11], data: Float32Array.from({ length: 143 }, () => random() - 0.5) };
-  // A · Bᵀ on axis 0 (rows as units) and Aᵀ · B' on axis 1 (columns as units), as weight matching forms them.
+  const reversed = Int32Array.from({ length: 11 }, (_, i) => 10 - i);
+  // A · Bᵀ on axis 0 (rows as units), with B's columns permuted or not, and Aᵀ · B' on axis 1 (columns as units), as weight matching forms them.
   for (const [left, right] of [
     [axisMatrix(a, 0), transposedView(axisMatrix(b, 0))],
+    [axisMatrix(a, 0), transposedView(axisMatrix(b, 0, { otherAxis: reversed }))],
     [axisMatrix(a, 1), axisMatrix({ shape: [7, 5], data: b.data.subarray(0, 35) }, 0)],
   ] as const) {
     const want = plainProduct(left, right);
@@ -39,10 +41,10 @@ test('a tiled product through strided views adds exactly the plain product, what
 test('a grouped-query axis matricises with each unit\'s repeated copies side by side', () => {
   // Axis 0 holds [2 heads, 2 copies, 1 unit]: unit 0 is rows 0 and 1, unit 1 rows 2 and 3.
   const q = { shape: [4, 2], data: Float32Array.from([0, 1, 2, 3, 4, 5, 6, 7]) };
-  const m = axisMatrix(q, 0, 2, 2);
+  const m = axisMatrix(q, 0, { repeat: 2, heads: 2 });
   assert.deepEqual([m.rows, m.columns], [2, 4]);
   assert.deepEqual(Array.from({ length: 8 }, (_, t) => at(m, Math.floor(t / 4), t % 4)), [0, 1, 2, 3, 4, 5, 6, 7]);
   const o = { shape: [2, 4], data: Float32Array.from([0, 1, 2, 3, 4, 5, 6, 7]) };
-  const c = axisMatrix(o, 1, 2, 2);
+  const c = axisMatrix(o, 1, { repeat: 2, heads: 2 });
   assert.deepEqual(Array.from({ length: 8 }, (_, t) => at(c, Math.floor(t / 4), t % 4)), [0, 1, 4, 5, 2, 3, 6, 7]);
 });
