@@ -1,4 +1,5 @@
 import { identityPermutations } from '../model/applyPermutation';
+import { InputError } from '../io/inputError';
 import type { Params, Tensor32 } from '../model/params';
 import { axisPermutation, entryRepeat, type Permutation, type PermutationSpec } from '../model/permutationSpec';
 import { solveAssignment } from './assignment/solveAssignment';
@@ -310,7 +311,7 @@ function checkHeaders(a: TensorSource, b: TensorSource, spec: PermutationSpec): 
   for (const [name, t] of sa) {
     const other = sb.get(name);
     if (!other || other.shape.length !== t.shape.length || other.shape.some((x, i) => x !== t.shape[i])) {
-      throw new Error(`'${name}' is [${t.shape.join(', ')}] in A but ${other ? `[${other.shape.join(', ')}]` : 'missing'} in B`);
+      throw new InputError(`'${name}' is [${t.shape.join(', ')}] in A but ${other ? `[${other.shape.join(', ')}]` : 'missing'} in B`);
     }
   }
   specLayout(spec, sa, sb);

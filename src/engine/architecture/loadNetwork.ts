@@ -175,7 +175,7 @@ function hasSpatialFlatten(network: Network, shapes: readonly (readonly number[]
 }
 
 /** Counts NaN and infinite values, for the refusal message. */
-function nonFiniteCount(data: Float32Array): number {
+export function nonFiniteCount(data: Float32Array): number {
   let n = 0;
   for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i]!)) n++;
   return n;
