@@ -215,7 +215,8 @@ export interface BarSeries {
 }
 
 export interface BarChartSpec {
-  readonly categories: readonly string[];
+  /** One label per category; several strings are lines (a transformer part and its block). */
+  readonly categories: readonly (string | readonly string[])[];
   readonly x: AxisSpec;
   readonly y: AxisSpec & { readonly min?: number; readonly max?: number };
   readonly series: readonly LineSeries[];
@@ -246,7 +247,7 @@ export function barChart(canvas: HTMLCanvasElement, spec: Omit<BarChartSpec, 'se
     type: 'bar',
     plugins: [plotAreaAttribute],
     data: {
-      labels: [...spec.categories],
+      labels: spec.categories.map((c) => (typeof c === 'string' ? c : [...c])),
       datasets: spec.bars.map((s) => ({
         label: s.label,
         data: s.values.map((v) => (Number.isFinite(v) ? v : null)),

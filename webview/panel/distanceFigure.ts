@@ -9,6 +9,7 @@ import { formatNumber, formatOptional } from '../../src/shared/presentation/form
 import { layerLabel } from '../../src/shared/presentation/layerLabel';
 import { METHOD_STYLE, methodsOf } from '../../src/shared/presentation/methodStyles';
 import { DISTANCE_TEXT, MODEL_STYLE, dimensionOf } from '../../src/shared/presentation/neuronDistances';
+import { categoryLines, nameLabel, transformerOutline } from '../../src/shared/presentation/transformerParts';
 import { barChart, chartCanvas, type BarSeries } from './charts';
 import { dataDetails, element, table, uniqueId } from './dom';
 import type { Disposer, TabContext } from './tabView';
@@ -27,7 +28,12 @@ export function distanceFigure(ctx: TabContext, disposer: Disposer, events: Dist
   // A REPAIR variant shares its alignment's matching: one set of bars per alignment.
   const alignments = methodsOf(report).filter(([m, r]) => !isRepaired(m) && r.matching.length > 0);
   if (alignments.length === 0) return null;
-  const layers = report.layers.map((l) => l.name).filter((name) => alignments.some(([, r]) => r.matching.some((m) => m.layer === name)));
+  // A transformer's groups in network order (its residual stream is no layer's); another network's matched layers.
+  const outline = transformerOutline(report);
+  const candidates = outline ? report.groups.map((g) => g.name) : report.layers.map((l) => l.name);
+  const layers = candidates.filter((name) => alignments.some(([, r]) => r.matching.some((m) => m.layer === name)));
+  const nameOf = (name: string) => nameLabel(report, name);
+  const unit = outline ? 'group' : 'layer';
   const matchingOf = (method: MethodName, layer: string) => report.methods[method]!.matching.find((m) => m.layer === layer);
   const covariance = alignments.some(([, r]) => r.matching.some((m) => m.wasserstein.covariance !== null));
 
@@ -36,14 +42,14 @@ export function distanceFigure(ctx: TabContext, disposer: Disposer, events: Dist
   const panel = (id: string, label: string, axis: string, bars: BarSeries[]) => {
     const box = element('div', undefined, 'panel');
     box.append(element('p', label, 'panel-label'));
-    const { box: chartBox, canvas } = chartCanvas(`${axis} per layer; hover a layer, or focus the chart and use the arrow keys, for its matching costs`);
+    const { box: chartBox, canvas } = chartCanvas(`${axis} per ${unit}; hover a ${unit}, or focus the chart and use the arrow keys, for its matching costs`);
     canvas.dataset.chart = id;
     canvas.setAttribute('aria-describedby', `${tableId} ${events.tooltipId}`);
     box.append(chartBox);
     disposer.chart(
       barChart(canvas, {
-        categories: layers.map(layerLabel),
-        x: { title: 'layer (its units)' },
+        categories: layers.map((l) => (outline ? categoryLines(report, l) : layerLabel(l))),
+        x: { title: outline ? 'permutation group (its units)' : 'layer (its units)' },
         y: { title: axis },
         bars,
         onHoverCategory: (index, x, y) => events.onHoverLayer(index === null ? null : layers[index]!, x, y),
@@ -79,7 +85,7 @@ export function distanceFigure(ctx: TabContext, disposer: Disposer, events: Dist
   const w2 = DISTANCE_TEXT.w2;
   const cov = DISTANCE_TEXT.covariance;
   const head = [
-    'Layer', 'Method', `${w2} before`, `${w2} after`, `${w2} optimal`,
+    outline ? 'Group' : 'Layer', 'Method', `${w2} before`, `${w2} after`, `${w2} optimal`,
     ...(covariance ? [`${cov} before`, `${cov} after`, `${cov} optimal`] : []),
     `${DISTANCE_TEXT.dimS} A`, `${DISTANCE_TEXT.dimS} B`,
   ];
@@ -90,7 +96,7 @@ export function distanceFigure(ctx: TabContext, disposer: Disposer, events: Dist
       if (!m) return [];
       const d = m.wasserstein;
       return [[
-        layerLabel(l), METHOD_STYLE[method].label,
+        nameOf(l), METHOD_STYLE[method].label,
         formatNumber(d.identity, 4), formatNumber(d.aligned, 4), formatNumber(d.optimal, 4),
         ...(covariance ? [formatOptional(d.covariance?.identity, 4), formatOptional(d.covariance?.aligned, 4), formatOptional(d.covariance?.optimal, 4)] : []),
         formatOptional(dim?.a, 2), formatOptional(dim?.b, 2),
@@ -108,7 +114,7 @@ export function distanceFigure(ctx: TabContext, disposer: Disposer, events: Dist
   figure.append(
     element('h2', `Neurons as points: ${w2} beside ${DISTANCE_TEXT.dimS}`),
     panels,
-    dataDetails(`Data: ${w2}${covariance ? `, ${cov}` : ''} and ${DISTANCE_TEXT.dimS} per layer`, data),
+    dataDetails(`Data: ${w2}${covariance ? `, ${cov}` : ''} and ${DISTANCE_TEXT.dimS} per ${unit}`, data),
     element('figcaption', notes.join(' '), 'caption'),
   );
   return figure;

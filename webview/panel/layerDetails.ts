@@ -3,10 +3,15 @@ import type { CompareReport } from '../../src/shared/compareReport';
 import { formatNumber } from '../../src/shared/presentation/formatNumbers';
 import { layerCosts } from '../../src/shared/presentation/layerCosts';
 import { layerLabel } from '../../src/shared/presentation/layerLabel';
+import { headMovesText, headPairsText } from '../../src/shared/presentation/headMatching';
+import { METHOD_STYLE, methodsOf } from '../../src/shared/presentation/methodStyles';
 import { DISTANCE_TEXT } from '../../src/shared/presentation/neuronDistances';
+import { groupLabel, layerNameLabel, nameLabel, partOf, type TransformerPart } from '../../src/shared/presentation/transformerParts';
 import { element, table } from './dom';
 
 export function layerDetails(report: CompareReport, layer: string): Node[] {
+  const part = partOf(report, layer);
+  if (part) return partDetails(report, part);
   const summary = report.layers.find((l) => l.name === layer);
   const units = summary?.kind === 'conv' ? 'channels' : 'units';
   const heading = element('p', `${layerLabel(layer)}${summary ? ` · ${summary.kind === 'conv' ? 'convolution' : 'linear'}, ${summary.width} ${units}${summary.batchNorm ? `, BatchNorm ${summary.batchNorm}` : ''} · ${summary.permuted ? 'permuted' : 'not permuted (the outputs)'}` : ''}`, 'card-title');
@@ -40,5 +45,35 @@ export function layerDetails(report: CompareReport, layer: string): Node[] {
     if (summary && !summary.permuted) nodes.push(element('p', 'The output units keep their order: no matching here.', 'card-note'));
     if (dimensions) nodes.push(dimensions);
   }
+  return nodes;
+}
+
+/**
+ * A transformer part's card: its layers, then each of its permutation groups' matching costs (the
+ * same table as a layer's), and for an attention each method's head matching and the heads' Dim(S).
+ */
+function partDetails(report: CompareReport, part: TransformerPart): Node[] {
+  const layers = part.layers.map((l) => layerNameLabel(report, l));
+  const nodes: Node[] = [element('p', `${nameLabel(report, part.name)}${layers.length ? ` · ${layers.length} layer${layers.length === 1 ? '' : 's'} with weights (${layers.join(', ')})` : ''}`, 'card-title')];
+  if (part.kind === 'head') nodes.push(element('p', 'The outputs keep their order: no matching here; the head reads the residual stream, matched with the embeddings.', 'card-note'));
+  for (const group of part.groups) {
+    const { headers, rows, dimensions } = layerCosts(report, group);
+    const size = report.groups.find((g) => g.name === group)?.size;
+    nodes.push(element('p', `${groupLabel(report, group)}${size === undefined ? '' : `: ${size} units`}`, 'card-group'));
+    if (rows.length > 0) nodes.push(table(null, headers, rows));
+    if (dimensions) nodes.push(element('p', `${dimensions} (${layerNameLabel(report, group)})`, 'card-dims'));
+  }
+  if (part.kind === 'attention') {
+    const matchings = methodsOf(report).flatMap(([m, r]) => {
+      const h = r.heads?.find((x) => x.block === part.block);
+      return h ? [[m, h] as const] : [];
+    });
+    if (matchings.length > 0) {
+      nodes.push(table(null, ['Method', 'Heads (A→B)', 'Head matching'], matchings.map(([m, h]) => [METHOD_STYLE[m].label, headPairsText(h), headMovesText(h)]), 3));
+      const dim = report.dimS.find((d) => d.layer === `${matchings[0]![1].attention} heads`);
+      if (dim) nodes.push(element('p', `Dim(S) of the heads as points: A ${formatNumber(dim.a, 2)}, B ${formatNumber(dim.b, 2)}`, 'card-dims'));
+    }
+  }
+  if (part.groups.length > 0) nodes.push(element('p', 'Cost: ‖W_A − P·W_B·Qᵀ‖ / ‖W_A‖ over the group\'s layers (before: no permutation). Corr.: mean correlation of matched units\' activations on the fit data. W2: Wasserstein-2 distance between A\'s and B\'s units after the method, and the best over permutations given the method\'s inputs.', 'card-note'));
   return nodes;
 }

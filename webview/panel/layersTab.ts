@@ -9,6 +9,8 @@ import { alignmentOf, isRepaired, type CompareReport, type MethodName } from '..
 import { formatNumber, formatPercent } from '../../src/shared/presentation/formatNumbers';
 import { layerLabel } from '../../src/shared/presentation/layerLabel';
 import { METHOD_STYLE, methodsOf } from '../../src/shared/presentation/methodStyles';
+import { categoryLines, nameLabel, partOf, transformerOutline } from '../../src/shared/presentation/transformerParts';
+import { blockTable } from './blockTable';
 import { chartCanvas, groupedBarChart, type AxisSpec } from './charts';
 import { distanceFigure } from './distanceFigure';
 import { dataDetails, element, table } from './dom';
@@ -39,15 +41,21 @@ export function renderLayers(container: HTMLElement, ctx: TabContext): TabView {
   const tooltip = createTooltip('layer-tooltip');
   disposer.add(() => tooltip.dispose());
 
-  const barrierLayers = orderedLayers(report, new Set(methods.flatMap(([, r]) => r.layerBarriers.map((b) => b.layer))));
-  const matchedLayers = orderedLayers(report, new Set(methods.flatMap(([, r]) => r.matching.map((m) => m.layer))));
+  // A transformer's barriers are per part (embeddings, each block's attention, MLP and whole block, the head) and its matching per group, each in network order.
+  const outline = transformerOutline(report);
+  const barrierNamed = new Set(methods.flatMap(([, r]) => r.layerBarriers.map((b) => b.layer)));
+  const matchedNamed = new Set(methods.flatMap(([, r]) => r.matching.map((m) => m.layer)));
+  const barrierLayers = outline ? outline.parts.map((p) => p.name).filter((n) => barrierNamed.has(n)) : orderedLayers(report, barrierNamed);
+  const matchedLayers = outline ? report.groups.map((g) => g.name).filter((n) => matchedNamed.has(n)) : orderedLayers(report, matchedNamed);
+  const category = (name: string) => (outline ? categoryLines(report, name) : layerLabel(name));
+  const label = (name: string) => nameLabel(report, name);
   const barrier = (pick: 'loss' | 'accuracy') => (method: MethodName, layer: string) =>
     report.methods[method]?.layerBarriers.find((b) => b.layer === layer)?.[pick] ?? NaN;
   const figures: BarFigure[] = [
     ...(barrierLayers.length > 0
       ? [
-          { id: 'layer-loss', label: '(a) Loss barrier per layer', axis: { title: 'loss barrier (nats)' }, layers: barrierLayers, value: barrier('loss') },
-          { id: 'layer-accuracy', label: '(b) Accuracy barrier per layer', axis: { title: 'accuracy barrier', percent: true }, layers: barrierLayers, value: barrier('accuracy') },
+          { id: 'layer-loss', label: `(a) Loss barrier per ${outline ? 'part' : 'layer'}`, axis: { title: 'loss barrier (nats)' }, layers: barrierLayers, value: barrier('loss'), ...(outline ? { x: 'part interpolated, the rest held at A' } : {}) },
+          { id: 'layer-accuracy', label: `(b) Accuracy barrier per ${outline ? 'part' : 'layer'}`, axis: { title: 'accuracy barrier', percent: true }, layers: barrierLayers, value: barrier('accuracy'), ...(outline ? { x: 'part interpolated, the rest held at A' } : {}) },
         ]
       : []),
     {
@@ -56,6 +64,7 @@ export function renderLayers(container: HTMLElement, ctx: TabContext): TabView {
       axis: { title: '‖W_A − P·W_B·Qᵀ‖ / ‖W_A‖' },
       layers: matchedLayers,
       value: (method, layer) => report.methods[method]?.matching.find((m) => m.layer === layer)?.costAfter ?? NaN,
+      ...(outline ? { x: 'permutation group' } : {}),
     },
   ];
   // Before REPAIR is the plain interpolated network, so it is drawn as the plain method; after, as the REPAIR method.
@@ -82,7 +91,10 @@ export function renderLayers(container: HTMLElement, ctx: TabContext): TabView {
 
   const details = element('div', undefined, 'layer-details');
   details.setAttribute('aria-live', 'polite');
-  const select = (layer: string) => {
+  // A transformer's details are per part: a group or a layer shows the part holding it.
+  const pickable = (name: string) => partOf(report, name)?.name ?? name;
+  const select = (named: string) => {
+    const layer = pickable(named);
     ctx.update({ layer });
     details.replaceChildren(...layerDetails(report, layer));
     if (picker.value !== layer) picker.value = layer;
@@ -96,13 +108,14 @@ export function renderLayers(container: HTMLElement, ctx: TabContext): TabView {
     const values = figure.layers.flatMap((l) => series.map(([, value]) => value(l))).filter(Number.isFinite);
     // An empty-looking chart must not read as a failure to draw.
     if (values.length > 0 && values.every((v) => v === 0)) panel.append(element('p', 'Every value is 0 here: each bar is a line on the axis.', 'note'));
-    const { box, canvas } = chartCanvas(`${figure.axis.title} per layer, one bar per method; hover a layer, or focus the chart and use the arrow keys, for its matching costs`);
+    const unit = outline ? (figure.id === 'layer-cost' ? 'group' : 'part') : 'layer';
+    const { box, canvas } = chartCanvas(`${figure.axis.title} per ${unit}, one bar per method; hover a ${unit}, or focus the chart and use the arrow keys, for its matching costs`);
     canvas.dataset.chart = figure.id;
     canvas.setAttribute('aria-describedby', tooltip.element.id);
     panel.append(box);
     disposer.chart(
       groupedBarChart(canvas, {
-        categories: figure.layers.map(layerLabel),
+        categories: figure.layers.map(category),
         x: { title: figure.x ?? 'layer interpolated' },
         y: figure.axis,
         series: series.map(([method, value]) => ({ method, values: figure.layers.map(value) })),
@@ -111,27 +124,27 @@ export function renderLayers(container: HTMLElement, ctx: TabContext): TabView {
       }, ctx.theme),
     );
     const format = figure.axis.percent ? (v: number) => formatPercent(v, 2) : (v: number) => formatNumber(v, 4);
-    const rows = figure.layers.map((l) => [layerLabel(l), ...series.map(([, value]) => format(value(l)))]);
+    const rows = figure.layers.map((l) => [label(l), ...series.map(([, value]) => format(value(l)))]);
     const heads = figure.series ? series.map(([m]) => `${METHOD_STYLE[m].label}${isRepaired(m) ? ' (after)' : ' (before REPAIR)'}`) : series.map(([m]) => METHOD_STYLE[m].label);
-    panel.append(dataDetails(`Data: ${figure.axis.title} per layer`, table(null, ['Layer', ...heads], rows), canvas));
+    panel.append(dataDetails(`Data: ${figure.axis.title} per ${unit}`, table(null, [outline ? (figure.id === 'layer-cost' ? 'Group' : 'Part') : 'Layer', ...heads], rows), canvas));
     panels.append(panel);
   }
 
   const figure = element('figure', undefined, 'figure');
   figure.append(
     panels,
-    element('figcaption', `${barrierLayers.length > 0 ? 'Per-layer barriers: only the named layer is interpolated between A and aligned B, every other layer held at A. ' : ''}Weight distance: each layer's relative distance between A and aligned B (naive: no permutation).${repaired.length > 0 ? ' Variance collapse: per layer, the mean over channels of the merged network\'s standard deviation over the mean of the endpoints\' at α = 0.5 on the fit data; below 1 the activations have collapsed, and REPAIR brings them back to about 1.' : ''} Hover a layer, or click it, for its matching costs and Dim(S).`, 'caption'),
+    element('figcaption', `${barrierLayers.length > 0 ? (outline ? 'Per-part barriers: only the named part (the embeddings, a block\'s attention or MLP with the norm before it, a whole block, or the final norm and head) is interpolated between A and aligned B, every other part held at A. ' : 'Per-layer barriers: only the named layer is interpolated between A and aligned B, every other layer held at A. ') : ''}Weight distance: each layer's relative distance between A and aligned B (naive: no permutation).${repaired.length > 0 ? ' Variance collapse: per layer, the mean over channels of the merged network\'s standard deviation over the mean of the endpoints\' at α = 0.5 on the fit data; below 1 the activations have collapsed, and REPAIR brings them back to about 1.' : ''} Hover a layer, or click it, for its matching costs and Dim(S).`, 'caption'),
   );
 
   const toolbar = element('div', undefined, 'toolbar');
-  const pickerLabel = element('label', 'Layer details');
+  const pickerLabel = element('label', outline ? 'Part details' : 'Layer details');
   pickerLabel.id = 'layer-picker-label';
   const picker = element('vscode-dropdown') as HTMLElement & { value: string };
   picker.id = 'layer-picker';
   picker.setAttribute('aria-labelledby', pickerLabel.id);
-  const allLayers = report.layers.map((l) => l.name);
+  const allLayers = outline ? outline.parts.map((p) => p.name) : report.layers.map((l) => l.name);
   for (const name of allLayers) {
-    const option = element('vscode-option', layerLabel(name)) as HTMLElement & { value: string };
+    const option = element('vscode-option', label(name)) as HTMLElement & { value: string };
     option.setAttribute('value', name);
     picker.append(option);
   }
@@ -139,13 +152,14 @@ export function renderLayers(container: HTMLElement, ctx: TabContext): TabView {
   toolbar.append(pickerLabel, picker);
 
   const distances = distanceFigure(ctx, disposer, { onHoverLayer: showCard, onPickLayer: (layer) => select(layer), tooltipId: tooltip.element.id });
-  container.append(figure, ...(distances ? [distances] : []), toolbar, details);
+  const blocks = outline ? blockTable(report, outline) : null;
+  container.append(...(blocks ? [blocks] : []), figure, ...(distances ? [distances] : []), toolbar, details);
   const initial = ctx.state().layer;
-  select(initial && allLayers.includes(initial) ? initial : (matchedLayers[0] ?? allLayers[0] ?? ''));
+  select(initial && allLayers.includes(pickable(initial)) ? initial : (outline ? allLayers[0]! : (matchedLayers[0] ?? allLayers[0] ?? '')));
   return {
     dispose: () => disposer.dispose(),
     focusLayer: (layer) => {
-      if (allLayers.includes(layer)) select(layer);
+      if (allLayers.includes(pickable(layer))) select(layer);
       details.scrollIntoView({ block: 'nearest' });
     },
   };

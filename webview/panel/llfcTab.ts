@@ -4,10 +4,10 @@
  */
 import type { LlfcLayer, MethodName } from '../../src/shared/compareReport';
 import { formatNumber } from '../../src/shared/presentation/formatNumbers';
-import { layerLabel } from '../../src/shared/presentation/layerLabel';
 import { METHOD_STYLE, methodsOf } from '../../src/shared/presentation/methodStyles';
 import { nearestIndex } from '../../src/shared/presentation/nearestIndex';
 import { tickLabel, ticksWithin } from '../../src/shared/presentation/ticks';
+import { llfcLabel } from '../../src/shared/presentation/transformerParts';
 import { attachCellEvents, drawHeatmap, putViridis, type PlotRect, type Tick } from './canvasHeatmap';
 import { colorScale } from './colorScale';
 import { dataDetails, element, table } from './dom';
@@ -66,7 +66,7 @@ export function renderLlfc(container: HTMLElement, ctx: TabContext): TabView {
       xTitle: 'α',
       yTitle: 'layer',
       xTicks: alphaTicks(report.alphas),
-      yTicks: llfc.map((l, r) => ({ at: rowAt(r), text: layerLabel(l.layer) })),
+      yTicks: llfc.map((l, r) => ({ at: rowAt(r), text: llfcLabel(report, l.layer) })),
       rightNotes: llfc.map((l, r) => ({ at: rowAt(r), text: `baseline ${formatNumber(l.baseline, 3)}` })),
     }, theme);
     attachCellEvents(canvas, {
@@ -77,7 +77,7 @@ export function renderLlfc(container: HTMLElement, ctx: TabContext): TabView {
         if (!cell) return tooltip.hide();
         const layer = llfc[cell.row]!;
         tooltip.show([
-          element('p', `${METHOD_STYLE[method].label} · ${layerLabel(layer.layer)}`, 'card-title'),
+          element('p', `${METHOD_STYLE[method].label} · ${llfcLabel(report, layer.layer)}`, 'card-title'),
           element('p', `α = ${formatNumber(report.alphas[cell.column] ?? NaN, 4)}`),
           element('p', `cosine ${formatNumber(layer.cosine[cell.column] ?? NaN, 5)}`),
           element('p', `scale c = ${formatNumber(layer.scale[cell.column] ?? NaN, 4)}`),
@@ -87,8 +87,8 @@ export function renderLlfc(container: HTMLElement, ctx: TabContext): TabView {
     });
     canvas.setAttribute('aria-describedby', tooltip.element.id);
     const rows = llfc.flatMap((l) => [
-      [`${layerLabel(l.layer)} cosine`, ...l.cosine.map((v) => formatNumber(v, 4)), formatNumber(l.baseline, 4)],
-      [`${layerLabel(l.layer)} scale c`, ...l.scale.map((v) => formatNumber(v, 4)), ''],
+      [`${llfcLabel(report, l.layer)} cosine`, ...l.cosine.map((v) => formatNumber(v, 4)), formatNumber(l.baseline, 4)],
+      [`${llfcLabel(report, l.layer)} scale c`, ...l.scale.map((v) => formatNumber(v, 4)), ''],
     ]);
     panel.append(canvas, dataDetails(`Data: LLFC of ${METHOD_STYLE[method].label}`, table(null, ['', ...report.alphas.map((a) => `α=${formatNumber(a, 3)}`), 'baseline'], rows)));
     return panel;

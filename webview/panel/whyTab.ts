@@ -7,9 +7,9 @@
  */
 import type { MethodName } from '../../src/shared/compareReport';
 import { formatNumber } from '../../src/shared/presentation/formatNumbers';
-import { layerLabel } from '../../src/shared/presentation/layerLabel';
 import { CONDITION_TEXT, conditionRows, conditionsMissing, formatCondition, llfcAlphaIndex, type ConditionRow } from '../../src/shared/presentation/llfcConditions';
 import { METHOD_STYLE, methodsOf } from '../../src/shared/presentation/methodStyles';
+import { layerNameLabel, llfcLabel, transformerOutline } from '../../src/shared/presentation/transformerParts';
 import { barChart, chartCanvas, type BarSeries } from './charts';
 import { dataDetails, element, table, uniqueId } from './dom';
 import { Disposer, type TabContext, type TabView } from './tabView';
@@ -25,6 +25,9 @@ export function renderWhy(container: HTMLElement, ctx: TabContext): TabView {
     container.append(note);
     return { dispose: () => disposer.dispose() };
   }
+  // A row is a layer with the activation after it, or a transformer block's output (the residual stream after it).
+  const blocks = new Set(transformerOutline(report)?.blocks.map((b) => b.name) ?? []);
+  const rowLabel = (layer: string) => (blocks.has(layer) ? llfcLabel(report, layer) : layerNameLabel(report, layer));
   const middle = llfcAlphaIndex(report);
   const alpha = report.alphas[middle] ?? 0.5;
   const rows = new Map<MethodName, ConditionRow[]>(measured.map(([m, r]) => [m, conditionRows(report, r)]));
@@ -41,7 +44,7 @@ export function renderWhy(container: HTMLElement, ctx: TabContext): TabView {
     const layer = layers[index]!;
     tooltip.element.dataset.layer = layer;
     tooltip.show([
-      element('p', layerLabel(layer), 'card-title'),
+      element('p', rowLabel(layer), 'card-title'),
       table(null, ['Method', CONDITION_TEXT.cosine(alpha), CONDITION_TEXT.additivityColumn, CONDITION_TEXT.shuffled, CONDITION_TEXT.commutativityColumn, CONDITION_TEXT.shuffled], measured.map(([m]) => {
         const row = rowOf(m, layer);
         return [
@@ -53,7 +56,7 @@ export function renderWhy(container: HTMLElement, ctx: TabContext): TabView {
           formatCondition(row?.commutativity?.shuffled.distance),
         ];
       })),
-      element('p', pairing(rows.get(measured[0]![0])!.find((r) => r.layer === layer)!), 'card-note'),
+      element('p', pairing(rows.get(measured[0]![0])!.find((r) => r.layer === layer)!, rowLabel), 'card-note'),
     ], x, y);
   };
 
@@ -65,7 +68,7 @@ export function renderWhy(container: HTMLElement, ctx: TabContext): TabView {
     canvas.dataset.chart = id;
     canvas.setAttribute('aria-describedby', `${tableId} ${tooltip.element.id}`);
     box.append(chartBox);
-    disposer.chart(barChart(canvas, { categories: layers.map(layerLabel), x: { title: 'layer' }, y: { title: axis, ...range }, bars, onHoverCategory: showCard }, theme));
+    disposer.chart(barChart(canvas, { categories: layers.map(rowLabel), x: { title: 'layer' }, y: { title: axis, ...range }, bars, onHoverCategory: showCard }, theme));
     panels.append(box);
   };
   const methodBars = (pick: (row: ConditionRow | null) => number, shuffled?: (row: ConditionRow | null) => number): BarSeries[] =>
@@ -100,7 +103,7 @@ export function renderWhy(container: HTMLElement, ctx: TabContext): TabView {
   const body = layers.flatMap((layer) => measured.map(([m]) => {
     const row = rowOf(m, layer);
     return [
-      layerLabel(layer), METHOD_STYLE[m].label,
+      rowLabel(layer), METHOD_STYLE[m].label,
       row?.llfc ? formatNumber(cosineOf(row), 4) : '–',
       formatCondition(row?.additivity?.dissimilarity.flat), formatCondition(row?.additivity?.shuffled.dissimilarity.flat),
       formatCondition(row?.additivity?.dissimilarity.mean), formatCondition(row?.additivity?.coefficient.flat),
@@ -138,8 +141,8 @@ export function renderWhy(container: HTMLElement, ctx: TabContext): TabView {
 }
 
 /** What a row pairs, in words. */
-function pairing(row: ConditionRow): string {
-  if (row.commutativity && (row.additivity || row.llfc)) return `The activation after ${layerLabel(row.layer)} (weak additivity, LLFC) and the layer's weights (commutativity).`;
+function pairing(row: ConditionRow, label: (layer: string) => string): string {
+  if (row.commutativity && (row.additivity || row.llfc)) return `The activation after ${label(row.layer)} (weak additivity, LLFC) and the layer's weights (commutativity).`;
   if (row.commutativity) return 'No activation reads this layer directly: commutativity only.';
   return 'The activation after a residual sum: no weights of its own, so LLFC and weak additivity only.';
 }

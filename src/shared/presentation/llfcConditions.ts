@@ -23,7 +23,8 @@ export interface ConditionRow {
  * row is a layer with the activation of the same name. A layer no activation reads directly (the
  * logits; in a ResNet, the convolutions that feed a residual sum) has commutativity alone; an
  * activation after a residual sum has LLFC and additivity alone, placed by network order: after
- * the layers that feed it, before the next paired layer (or before the unpermuted logits at the end).
+ * the layers that feed it, before the next paired layer (or before the unpermuted logits at the end);
+ * a transformer block's output right after the block's last layer.
  */
 export function conditionRows(report: CompareReport, result: MethodResult): ConditionRow[] {
   const layerNames = report.layers.map((l) => l.name);
@@ -42,6 +43,14 @@ export function conditionRows(report: CompareReport, result: MethodResult): Cond
   };
   for (const name of activations) {
     const at = layerNames.indexOf(name);
+    // A transformer block's output (the residual stream after it) follows the block's last layer.
+    const blockEnd = at < 0 && report.architecture.kind === 'transformer' ? layerNames.reduce((last, l, k) => (l.startsWith(`${name}.`) ? k : last), -1) : -1;
+    if (blockEnd >= next) {
+      emitLayersBefore(blockEnd + 1);
+      rows.push(...pending.map(row), row(name));
+      pending = [];
+      continue;
+    }
     if (at < next) {
       // Not a layer's own activation (a residual sum's), or one met again: placed before the next paired layer.
       if (at < 0) pending.push(name);

@@ -19,6 +19,14 @@ export const GROUP_ROLE_TEXT: Readonly<Record<Role, string>> = {
   'value-output': 'attention V/O',
 };
 
+/** The same, short, for a chart's category axis. */
+const GROUP_ROLE_SHORT: Readonly<Record<Role, string>> = {
+  residual: 'residual',
+  mlp: 'MLP',
+  'query-key': 'Q/K',
+  'value-output': 'V/O',
+};
+
 export type PartKind = 'embeddings' | 'attention' | 'mlp' | 'block' | 'head';
 
 /** A transformer part in words, for an axis (two short lines) and for text (one line). */
@@ -202,6 +210,24 @@ export function layerNameLabel(report: CompareReport, name: string): string {
   if (block) return `${block.label} · ${name.slice(block.name.length + 1)}`;
   const head = outline.parts[outline.parts.length - 1];
   return head?.kind === 'head' && head.name === name ? head.label : layerLabel(name);
+}
+
+/** A label as short lines for a chart's category axis, the block last: ["attention", "block 0"]. */
+export function labelLines(label: string): string[] {
+  return label.split(' · ').reverse();
+}
+
+/** Any name as a chart's category: a part's lines, a group's short role and block (["Q/K", "block 0"]), else labelLines of nameLabel. */
+export function categoryLines(report: CompareReport, name: string): string[] {
+  const outline = transformerOutline(report);
+  const part = outline?.parts.find((p) => p.name === name);
+  if (part) return [...part.lines];
+  const group = report.groups.find((g) => g.name === name);
+  if (outline && group?.role) {
+    const block = outline.blocks.find((b) => b.name === groupBlock(outline.blocks.map((x) => x.name), group));
+    return [GROUP_ROLE_SHORT[group.role], ...(block ? [block.label] : [])];
+  }
+  return labelLines(nameLabel(report, name));
 }
 
 /**
