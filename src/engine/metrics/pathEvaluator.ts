@@ -5,7 +5,7 @@ import { batchSizeFor, checkBatchSize, checkCount } from '../model/forward';
 import { downstreamOf, featureName, type Network } from '../model/network';
 import { llfcPoints, networkParts, type NetworkPart } from '../model/networkParts';
 import { valueShapes } from '../model/networkShapes';
-import { disposeTensors, hasTensors, lerp, uploadNetwork, type NetworkTensors } from '../model/networkTensors';
+import { disposeTensors, hasTensors, lerp, uploadNetwork, withTiedNodes, type NetworkTensors } from '../model/networkTensors';
 import type { Params } from '../model/params';
 import type { BatchNormMode } from '../model/runNetwork';
 import { type Barriers, barriers, type PathCurve } from './barriers';
@@ -252,7 +252,8 @@ export class PathEvaluator {
   ): Promise<LayerBarrier> {
     const unit = networkParts(this.network)[unitIndex]!;
     const inPart = new Set(unit.nodes);
-    const interpolated = this.network.nodes.map((_, i) => inPart.has(i));
+    // A tied head and its embedding are one tensor: interpolating either interpolates both.
+    const interpolated = withTiedNodes(this.network, this.network.nodes.map((_, i) => inPart.has(i)));
     const family: InterpolationFamily = { network: this.network, a: this.tensorsA, b: tensorsB, interpolated };
     const fed = this.fedBatchNorms(unit);
     const stats = fed.size > 0 ? await batchStatistics(family, this.options.fit!, alphas, fed, onBatch('reset')) : null;
