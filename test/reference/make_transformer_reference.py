@@ -47,10 +47,12 @@ Conventions (the engine's contract):
   Path: θ(α) = (1−α)·θA + α·π(θB) at α = 0, 0.1, ..., 1; loss = mean cross-entropy over the scored
     positions, accuracy = argmax hits over them. Barriers: loss max_α [L(α) − ((1−α)L(0) + αL(1))],
     accuracy max_α [((1−α)Acc(0) + αAcc(1)) − Acc(α)].
-  Equivalence: per method, max |logits(π(B)) − logits(B)| over every eval position, float64.
+  Equivalence: per method, max |logits(π(B)) − logits(B)| over every eval position, float64
+    ("equivalenceRandom": the same for three random permutations of every group, heads included).
+  "objective": per method, the weight-matching objective at its permutations.
 
 Checks itself (forwards against the fixtures' definitions, random permutations of every group leave
-the logits unchanged, objectives never fall) and fails loudly if a check does not hold.
+the logits unchanged, both methods recover a randomly permuted copy of A exactly, objectives never fall) and fails loudly if a check does not hold.
 
 Re-run (well under a minute on 2 cores; Debian's torch 1.13, numpy and scipy, not the pyenv python3):
     cd /work/main && /usr/bin/python3 test/reference/make_transformer_reference.py
@@ -519,10 +521,17 @@ def run_pair(pair):
         for p in (a, b):
             ours, theirs = pair["record"](p)[0], pair["fixture_logits"](p)
             assert (ours - theirs).abs().max() < 1e-10, f"{pair['name']}: the recording forward differs from the fixture's"
+    random_equivalence = []
     for s in range(3):
         pb = permute(b, groups, random_perms(groups, np.random.RandomState(100 + s)))
-        diff = max_logit_difference(pair, pb)
-        assert diff < EQUIVALENCE_LIMIT, f"{pair['name']}: a random permutation changed the logits by {diff}"
+        random_equivalence.append(max_logit_difference(pair, pb))
+        assert random_equivalence[-1] < EQUIVALENCE_LIMIT, f"{pair['name']}: a random permutation changed the logits by {random_equivalence[-1]}"
+
+    # A permuted copy of A must be recovered exactly by both methods.
+    copy = {**pair, "params": [a, permute(a, groups, random_perms(groups, np.random.RandomState(7)))]}
+    for method, found in (("weight", weight_matching(copy, 0)[0]), ("activation", activation_matching(copy)[0])):
+        back = permute(copy["params"][1], groups, found)
+        assert all(torch.equal(back[k], a[k]) for k in a), f"{pair['name']}: {method} matching did not undo a permutation of A"
 
     restarts = []
     best = None
@@ -553,7 +562,9 @@ def run_pair(pair):
         "permutations": {m: as_lists(p) for m, p in perms_of.items()},
         "heads": {"weight": heads_of(wperms, groups), "activation": {k: [int(i) for i in v] for k, v in aheads.items()}},
         "paths": {},
+        "objective": {},
         "equivalence": {},
+        "equivalenceRandom": random_equivalence,
     }
     for tag, p in zip("ab", (a, b)):
         loss, acc = evaluate(pair, p)
@@ -565,6 +576,7 @@ def run_pair(pair):
     assert heads_of(aperms, groups) == res["heads"]["activation"]
     for method, perms in perms_of.items():
         pb = permute(b, groups, perms)
+        res["objective"][method] = inner(a, pb, a)
         res["equivalence"][method] = max_logit_difference(pair, pb)
         assert res["equivalence"][method] < EQUIVALENCE_LIMIT, f"{pair['name']} {method}: π(B) differs from B"
         res["paths"][method] = path(pair, pb)
