@@ -54,6 +54,16 @@ Conventions (the engine's contract):
 Checks itself (forwards against the fixtures' definitions, random permutations of every group leave
 the logits unchanged, both methods recover a randomly permuted copy of A exactly, objectives never fall) and fails loudly if a check does not hold.
 
+Measured (loss barrier / accuracy barrier, 11 α; weight matching's best of 8 starts):
+             naive            weight           activation
+    GPT-2    4.621 / 0.959    4.774 / 0.956    3.850 / 0.889   (A 98.8%, B 99.2%)
+    ViT      2.601 / 0.834    3.479 / 0.786    2.510 / 0.678   (A 95.2%, B 95.2%)
+Alignment does not bring either pair near linear mode connectivity: activation matching lowers the
+loss barrier by 17% (GPT-2) and 4% (ViT), weight matching raises it (its 8 starts range over
+4.59–5.72 and 2.57–3.48). The matched activation correlations are low (mean over units 0.1–0.3 in
+every group, 0.6 for GPT-2's first QK), so the seeds learnt different features, not permuted ones;
+modular addition is known to be solved with seed-dependent Fourier frequencies.
+
 Re-run (well under a minute on 2 cores; Debian's torch 1.13, numpy and scipy, not the pyenv python3):
     cd /work/main && /usr/bin/python3 test/reference/make_transformer_reference.py
 Writes test/fixtures/transformers/reference.json.
