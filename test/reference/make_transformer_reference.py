@@ -59,10 +59,18 @@ Measured (loss barrier / accuracy barrier, 11 α; weight matching's best of 8 st
     GPT-2    4.621 / 0.959    4.774 / 0.956    3.850 / 0.889   (A 98.8%, B 99.2%)
     ViT      2.601 / 0.834    3.479 / 0.786    2.510 / 0.678   (A 95.2%, B 95.2%)
 Alignment does not bring either pair near linear mode connectivity: activation matching lowers the
-loss barrier by 17% (GPT-2) and 4% (ViT), weight matching raises it (its 8 starts range over
-4.59–5.72 and 2.57–3.48). The matched activation correlations are low (mean over units 0.1–0.3 in
-every group, 0.6 for GPT-2's first QK), so the seeds learnt different features, not permuted ones;
+loss barrier by 17% (GPT-2) and 3.5% (ViT), weight matching raises it (its 8 starts range over
+4.59–5.72 and 2.57–3.48). The matched activation correlations are low (mean over units 0.13–0.31 in
+every group, 0.58 for GPT-2's first QK), so the seeds learnt different features, not permuted ones;
 modular addition is known to be solved with seed-dependent Fourier frequencies.
+
+reference.json, per pair (pairs.gpt2, pairs.vit): checkpoints, evaluation, groups (size, heads, and
+the (tensor, axis, start) entries above), coordinates, endpoints (loss, accuracy), weight
+(objectiveBefore, objective, seed and sweeps of the best start, objectiveBySweep, restarts[]: each
+start's objective, history, barriers and permutations; GPT-2 also objectiveTiedCountedTwice),
+activation.correlationTotal (the matched correlations' sum per group), permutations (naive, weight,
+activation; keyed residual, h.N.qk, h.N.vo, h.N.mlp), heads (the head assignment per block), paths
+(loss, accuracy, barrier per method), objective and equivalence per method, equivalenceRandom.
 
 Re-run (well under a minute on 2 cores; Debian's torch 1.13, numpy and scipy, not the pyenv python3):
     cd /work/main && /usr/bin/python3 test/reference/make_transformer_reference.py
