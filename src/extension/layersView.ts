@@ -2,6 +2,8 @@ import * as vscode from 'vscode';
 import { layersViewItems, sameItems, type ComparisonState, type LayersViewItem } from './layersViewItems';
 
 const STATUS_ICONS = { running: 'loading~spin', failed: 'error', cancelled: 'circle-slash' } as const;
+/** A transformer's parts: the embeddings, a block, its attention and MLP, the head. */
+const PART_ICONS = { embeddings: 'symbol-constant', block: 'symbol-namespace', attention: 'eye', mlp: 'symbol-array', head: 'symbol-event' } as const;
 
 /**
  * The Merge Lens view: what the results panel shows, as Comparisons tells both. The shown
@@ -20,7 +22,8 @@ export class LayersView implements vscode.TreeDataProvider<LayersViewItem> {
   }
 
   getChildren(element?: LayersViewItem): LayersViewItem[] {
-    return element ? [] : layersViewItems(this.state);
+    if (element) return element.kind === 'part' ? [...element.children] : [];
+    return layersViewItems(this.state);
   }
 
   getTreeItem(entry: LayersViewItem): vscode.TreeItem {
@@ -32,7 +35,18 @@ export class LayersView implements vscode.TreeDataProvider<LayersViewItem> {
       if (entry.state !== 'running') item.command = { command: 'mergeLens.showResults', title: 'Show Comparison Results' };
       return item;
     }
-    const item = new vscode.TreeItem(entry.layer, vscode.TreeItemCollapsibleState.None);
+    if (entry.kind === 'part') {
+      // Blocks open on their attention and MLP; those and the rest open on their layers when asked.
+      const state = entry.children.length === 0 ? vscode.TreeItemCollapsibleState.None : entry.part === 'block' ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed;
+      const item = new vscode.TreeItem(entry.label, state);
+      item.id = `part:${entry.layer}`;
+      item.description = entry.description;
+      item.tooltip = new vscode.MarkdownString(entry.tooltip, true);
+      item.iconPath = new vscode.ThemeIcon(PART_ICONS[entry.part]);
+      item.command = { command: 'mergeLens.focusLayer', title: 'Show in Results', arguments: [entry.layer] };
+      return item;
+    }
+    const item = new vscode.TreeItem(entry.label ?? entry.layer, vscode.TreeItemCollapsibleState.None);
     item.id = entry.layer;
     item.description = entry.description;
     item.tooltip = new vscode.MarkdownString(entry.tooltip, true);
