@@ -5,7 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { parseShape } from '../engine/architecture/inputShape';
-import { INTEGER_LIMITS, type CompareChoices, type IntegerChoice, type IntegerLimit } from '../engine/compare/resolveRequest';
+import { HEAD_LIMITS, INTEGER_LIMITS, type CompareChoices, type IntegerChoice, type IntegerLimit } from '../engine/compare/resolveRequest';
 import { THREAD_LIMITS } from '../engine/parallel/threadCount';
 import { ALL_METHOD_NAMES, type MethodName } from '../shared/compareReport';
 import { ACTIVATIONS, BACKEND_CHOICES, type Normalization } from '../shared/compareRequest';
@@ -24,6 +24,7 @@ export const COMPARE_FLAGS = {
   'fit-samples': { type: 'string' },
   'llfc-samples': { type: 'string' },
   arch: { type: 'string' },
+  heads: { type: 'string' },
   'input-shape': { type: 'string' },
   mean: { type: 'string' },
   std: { type: 'string' },
@@ -98,6 +99,7 @@ export function compareChoicesFromFlags(a: string, b: string, values: CompareFla
     fitSamples: whole(values['fit-samples'], 'fit-samples', 'fitSamples'),
     llfcSamples: whole(values['llfc-samples'], 'llfc-samples', 'llfcSamples'),
     description: values.arch ?? null,
+    heads: within(values.heads, 'heads', HEAD_LIMITS) ?? null,
     inputShape,
     normalization: normalization(values),
     bnReset: onOff(values['bn-reset'], 'bn-reset'),

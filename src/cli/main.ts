@@ -26,14 +26,16 @@ usage:
   merge-lens compare A B [--data EVAL] [--fit-data FIT] [--methods naive,weight,activation,covariance]
                      [--repair] [--bn-reset on|off] [--layer-barriers on|off] [--alphas ${LIMITS.alphas.default}] [--seed ${LIMITS.seed.default}] [--restarts ${LIMITS.restarts.default}]
                      [--fit-samples ${LIMITS.fitSamples.default}] [--llfc-samples ${LIMITS.llfcSamples.default}]
-                     [--activation relu|gelu|tanh|sigmoid|leaky_relu] [--arch DESCRIPTION]
+                     [--activation relu|gelu|gelu_tanh|silu|tanh|sigmoid|leaky_relu] [--arch DESCRIPTION] [--heads N]
                      [--input-shape C×H×W] [--mean M1,M2,M3 --std S1,S2,S3]
                      [--backend auto|tensorflow|wasm|cpu] [--threads N] [--json OUT] [--html OUT]
                      [--export-aligned OUT] [--export-method NAME] [--merge-at α --export-merged OUT]
       Align B's hidden units to A's by each method and measure the linear path between them: loss and
-      accuracy barriers, per-layer barriers, LLFC, matching costs, Dim(S). MLPs, VGG-style stacks and
-      ResNets are inferred from the tensors (or read from a description, --arch or A.arch.json beside
-      A). BatchNorm statistics are recomputed on the fit data for every interpolated network unless
+      accuracy barriers, per-layer barriers, LLFC, matching costs, Dim(S). MLPs, VGG-style stacks,
+      ResNets and transformers (GPT-2, Llama, ViT) are inferred from the tensors (or read from a
+      description, --arch or A.arch.json beside A); a transformer's head count comes from the
+      config.json beside it, the description's "config", or --heads N. Token data: input_ids
+      [n, T] (optional attention_mask, labels) in .npz or safetensors, next-token loss and accuracy. BatchNorm statistics are recomputed on the fit data for every interpolated network unless
       --bn-reset off; --repair adds each method's REPAIR variant (naive+repair, weight+repair, ...).
       The fit data's first --fit-samples (${LIMITS.fitSamples.min}–${LIMITS.fitSamples.max}) fit the data-driven methods, BatchNorm reset and
       REPAIR; LLFC averages over the evaluation data's first --llfc-samples (${LIMITS.llfcSamples.min}–${LIMITS.llfcSamples.max}, 0: no LLFC).

@@ -50,6 +50,11 @@ export interface CompareRequest {
   readonly restarts: number;
   /** An architecture description for both checkpoints; null: A's `.arch.json` beside it, else inference. */
   readonly description: string | null;
+  /**
+   * A transformer's number of attention heads, which its weights do not hold; null: from the
+   * description's "config", else the config.json beside each checkpoint.
+   */
+  readonly heads: number | null;
   /** One sample's shape (C×H×W, or features); null: from the data, or the network's own. */
   readonly inputShape: readonly number[] | null;
   readonly normalization: Normalization | null;

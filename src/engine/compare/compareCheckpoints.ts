@@ -124,7 +124,7 @@ export async function compareCheckpoints(choices: CompareChoices, run: CompareRu
   progress('reading checkpoints', data ? 0.01 : 0);
   const threads = measuringThreads(run.threads, backend.name);
   let measuring = threads;
-  const pair = await loadCheckpointPair(request.a, request.b, { activation: request.activation, description: request.description, sample }, ([a, b]) => {
+  const pair = await loadCheckpointPair(request.a, request.b, { activation: request.activation, description: request.description, heads: request.heads, sample }, ([a, b]) => {
     // Refused from the headers, before any tensor is read, when the whole comparison would not
     // fit; measured on fewer threads when only its compute helpers' copies would not.
     const evaluation = data?.evaluation;

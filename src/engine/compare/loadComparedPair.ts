@@ -17,6 +17,7 @@ export async function loadComparedPair(compared: ComparedPair, permutations: rea
   const pair = await loadCheckpointPair(request.a, request.b, {
     activation: request.activation,
     description: request.description,
+    heads: request.heads ?? null,
     sample: { shape: compared.inputShape, file: null },
   });
   const spec = derivePermutationSpec(networkChannelSpaces(pair.network));

@@ -32,6 +32,7 @@ export interface CompareChoices {
   readonly seed?: number;
   readonly restarts?: number;
   readonly description?: string | null;
+  readonly heads?: number | null;
   readonly inputShape?: readonly number[] | null;
   readonly normalization?: Normalization | null;
   readonly bnReset?: boolean;
@@ -63,6 +64,9 @@ export const INTEGER_LIMITS = {
 
 export type IntegerChoice = keyof typeof INTEGER_LIMITS;
 
+/** A head count given by hand (no default: absent, it comes from the checkpoint's config). */
+export const HEAD_LIMITS: IntegerLimit = { default: 0, min: 1, max: 4096, meaning: 'attention heads' };
+
 /** The defaults of every choice that is not a file, a whole number or a list. */
 export const CHOICE_DEFAULTS = {
   activation: 'relu',
@@ -71,6 +75,13 @@ export const CHOICE_DEFAULTS = {
   bnReset: true,
   layerBarriers: true,
 } as const satisfies Partial<Record<keyof CompareChoices, unknown>>;
+
+function headCount(heads: number | null): number | null {
+  if (heads === null) return null;
+  const { min, max } = HEAD_LIMITS;
+  if (!Number.isInteger(heads) || heads < min || heads > max) throw new InputError(`the number of attention heads must be a whole number from ${min} to ${max}, not ${heads}`);
+  return heads;
+}
 
 /** `value` brought within `name`'s bounds (rounded), or its default when not a number: for settings a user edited by hand. */
 export function clampInteger(name: IntegerChoice, value: unknown): number {
@@ -168,6 +179,7 @@ export function resolveCompareRequest(choices: CompareChoices): CompareRequest {
     seed: integer('seed', choices.seed),
     restarts: integer('restarts', choices.restarts),
     description: choices.description ?? null,
+    heads: headCount(choices.heads ?? null),
     inputShape: checkShape(choices.inputShape ?? null),
     normalization: checkNormalization(choices.normalization ?? null),
     bnReset: choices.bnReset ?? CHOICE_DEFAULTS.bnReset,

@@ -26,7 +26,7 @@ interface Family {
 async function familyOf(file: string, request: CompareRequest, sample: SampleShape | null): Promise<Family> {
   const checkpoint = await openCheckpoint(file);
   try {
-    const { network } = await networkLayout(checkpoint, { activation: request.activation, description: request.description, sample });
+    const { network } = await networkLayout(checkpoint, { activation: request.activation, description: request.description, heads: request.heads, sample });
     return { layers: network.nodes.map((node) => ({ id: node.id, kind: layerKind(node) })) };
   } finally {
     await checkpoint.close();

@@ -44,6 +44,7 @@ const OPTION_TYPES: Readonly<Record<Option, 'number' | 'string' | 'boolean' | 'f
   bnReset: 'boolean',
   layerBarriers: 'boolean',
   description: 'file',
+  heads: 'number',
   inputShape: 'shape',
   normalization: 'normalization',
 };

@@ -8,7 +8,7 @@ test('every choice left out takes its default, written out in the request', () =
     a: 'a.pt', b: 'b.pt', data: 'eval.npz', fitData: 'eval.npz',
     methods: ['naive', 'weight', 'activation', 'covariance'],
     alphas: 25, activation: 'relu', backend: 'auto', seed: 0, restarts: 8,
-    description: null, inputShape: null, normalization: null,
+    description: null, heads: null, inputShape: null, normalization: null,
     bnReset: true, layerBarriers: true, fitSamples: 2000, llfcSamples: 2000,
   });
   const weightsOnly = resolveCompareRequest({ a: 'a.pt', b: 'b.pt' });
@@ -63,4 +63,13 @@ test('without data, methods that fit on data and a fit file alone are refused, n
   assert.throws(() => resolveCompareRequest({ a: 'a', b: 'b', methods: ['naive', 'activation'] }), { name: 'InputError', message: /^activation matching fits on data, and none was given/ });
   assert.throws(() => resolveCompareRequest({ a: 'a', b: 'b', methods: ['weight'], repair: true }), { name: 'InputError', message: /^weight\+repair fits on data, and none was given/ });
   assert.throws(() => resolveCompareRequest({ a: 'a', b: 'b', fitData: '/x/fit.npz' }), /fit data \(fit\.npz\) was given without evaluation data/);
+});
+
+test('a head count is a whole number from 1 to 4096, or absent', () => {
+  const resolve = (heads: number | null) => resolveCompareRequest({ a: 'a', b: 'b', data: 'd', heads });
+  assert.equal(resolve(12).heads, 12);
+  assert.equal(resolve(null).heads, null);
+  for (const bad of [0, -4, 2.5, 5000, Number.NaN]) {
+    assert.throws(() => resolve(bad), (e: unknown) => e instanceof InputError && /attention heads must be a whole number from 1 to 4096/.test(e.message));
+  }
 });
