@@ -40,6 +40,7 @@ import { measuringThreads } from '../parallel/threadCount';
 import { helpersWithinMemory, networkParameters } from './comparisonMemory';
 import { threadMemoryLimit } from './memoryLimit';
 import { basename } from 'node:path';
+import { InputError } from '../io/inputError';
 
 /** How a running comparison reports, stops and spreads its work: not part of what it computes. */
 export interface CompareRun {
@@ -125,6 +126,13 @@ export async function compareCheckpoints(choices: CompareChoices, run: CompareRu
   const threads = measuringThreads(run.threads, backend.name);
   let measuring = threads;
   const pair = await loadCheckpointPair(request.a, request.b, { activation: request.activation, description: request.description, heads: request.heads, sample }, ([a, b]) => {
+    // REPAIR restores per-channel statistics where BatchNorm-style channels carry them (Jordan et al.,
+    // VGGs and ResNets); a transformer's LayerNorm already renormalises every position, and no
+    // definition of REPAIR for attention is established, so it is refused rather than improvised.
+    const repaired = request.methods.filter(isRepaired);
+    if (a.network.kind === 'transformer' && repaired.length > 0) {
+      throw new InputError(`${basename(request.a)} is a transformer, for which REPAIR is not defined: leave out ${repaired.join(', ')} (--repair, the mergeLens.repair setting)`);
+    }
     // Refused from the headers, before any tensor is read, when the whole comparison would not
     // fit; measured on fewer threads when only its compute helpers' copies would not.
     const evaluation = data?.evaluation;

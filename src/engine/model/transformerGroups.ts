@@ -48,7 +48,8 @@ export function transformerGroups(network: Network, spec: PermutationSpec): Tran
       attentions.push({ attention: node.id, block, queryKey, valueOutput });
     } else if (node.op === 'activation') {
       const g = groupOf(i);
-      if (g >= 0 && !roles[g]) roles[g] = { role: 'mlp', block: blockOf(i) };
+      // The activation has no tensors, so no part lists it: its block is the one of the layer it reads.
+      if (g >= 0 && !roles[g]) roles[g] = { role: 'mlp', block: blockOf(node.input) };
     }
   });
   const missing = roles.findIndex((r) => r === null);
