@@ -4,7 +4,7 @@
  * it can be mailed, archived, or printed into a paper's appendix as it is.
  */
 import { bestMethod } from '../shared/bestMethod';
-import { isRepaired, type CompareReport, type DatasetSummary, type LayerMatching, type MethodName, type MethodResult } from '../shared/compareReport';
+import { isRepaired, type CompareReport, type DatasetSummary, type LayerMatching, type LayerSummary, type MethodName, type MethodResult } from '../shared/compareReport';
 import { describeData } from '../shared/presentation/describeData';
 import { formatNumber, formatOptional, formatPercent, formatScientific } from '../shared/presentation/formatNumbers';
 import { layerLabel } from '../shared/presentation/layerLabel';
@@ -12,10 +12,12 @@ import { CONDITION_TEXT, conditionRows, conditionsMissing, formatCondition, llfc
 import { methodsOf } from '../shared/presentation/methodStyles';
 import { DISTANCE_TEXT, MODEL_STYLE, dimensionOf } from '../shared/presentation/neuronDistances';
 import { nearestIndex } from '../shared/presentation/nearestIndex';
+import { HEAD_TEXT, headDomain, headMovesText } from '../shared/presentation/headMatching';
+import { describeTransformer, groupLabel, layerNameLabel, llfcLabel, nameLabel, transformerOutline } from '../shared/presentation/transformerParts';
 import { escapeHtml } from './htmlEscape';
 import { reportPage } from './reportPage';
 import { groupedBarChart, lineChart, methodStyle, type BarSeries, type LineSeries } from './svgCharts';
-import { colorLegend, heatmap, permutationMatrix } from './svgHeatmaps';
+import { colorLegend, headHeatmap, heatmap, permutationMatrix } from './svgHeatmaps';
 import { finiteExtent } from './svgScales';
 
 function last<T>(values: readonly T[]): T | undefined {
@@ -38,6 +40,8 @@ function header(report: CompareReport): string {
       'Architecture',
       arch.kind === 'mlp'
         ? `MLP ${escapeHtml(widths)}, ${escapeHtml(arch.activation)}`
+        : arch.kind === 'transformer'
+        ? escapeHtml(describeTransformer(report))
         : `convolutional, ${escapeHtml(arch.inputShape.join('×'))} input, ${report.layers.length} layers with weights, ${report.groups.length} permutation groups (${report.groups.filter((g) => g.layers.length > 1).length} residual)${report.bnReset === null ? '' : `; BatchNorm reset ${report.bnReset ? 'on' : 'off'}`}`,
     ],
     ['Evaluation data', data(report.data?.evaluation)],
@@ -139,7 +143,9 @@ function pathFigure(report: CompareReport, all: readonly [MethodName, MethodResu
 }
 
 function layerBarrierFigure(report: CompareReport, methods: readonly [MethodName, MethodResult][]): string {
-  const order = report.layers.map((l) => l.name);
+  // A transformer's barriers are per part (embeddings, each block's attention, MLP and whole block, the head), in network order.
+  const outline = transformerOutline(report);
+  const order = outline ? outline.parts.map((p) => p.name) : report.layers.map((l) => l.name);
   const named = new Set(methods.flatMap(([, r]) => r.layerBarriers.map((b) => b.layer)));
   const categories = [...order.filter((n) => named.has(n)), ...[...named].filter((n) => !order.includes(n))];
   if (categories.length === 0) return '';
@@ -147,12 +153,12 @@ function layerBarrierFigure(report: CompareReport, methods: readonly [MethodName
     methods.map(([name, r]) => ({ ...methodStyle(name), values: categories.map((c) => r.layerBarriers.find((b) => b.layer === c)?.[pick] ?? NaN) }));
   const width = Math.min(505, Math.max(300, 120 + categories.length * methods.length * 34));
   const chart = (label: string, pick: 'loss' | 'accuracy') =>
-    groupedBarChart({ width, height: 300, ariaLabel: `${label} per layer, one bar per method`, categories: categories.map(layerLabel), xLabel: 'layer interpolated', y: { label, percent: pick === 'accuracy', includeZero: true }, series: bars(pick) });
+    groupedBarChart({ width, height: 300, ariaLabel: `${label} per ${outline ? 'part' : 'layer'}, one bar per method`, categories: categories.map((c) => nameLabel(report, c)), xLabel: outline ? 'part interpolated' : 'layer interpolated', y: { label, percent: pick === 'accuracy', includeZero: true }, series: bars(pick) });
   return (
     `<figure><div class="panels">` +
     `<div><p class="panel-label">(a) Loss barrier</p>${chart('loss barrier', 'loss')}</div>` +
     `<div><p class="panel-label">(b) Accuracy barrier</p>${chart('accuracy barrier', 'accuracy')}</div>` +
-    `</div><p class="caption"><b>Figure 2.</b> Per-layer barriers: only the named layer is interpolated between A and aligned B, every other layer held at A's values.</p></figure>`
+    `</div><p class="caption"><b>Figure 2.</b> ${outline ? 'Per-part barriers: only the named part (the embeddings, a block\'s attention or MLP with the norm before it, a whole block, or the final norm and head) is interpolated between A and aligned B, every other part held at A\'s values.' : 'Per-layer barriers: only the named layer is interpolated between A and aligned B, every other layer held at A\'s values.'}</p></figure>`
   );
 }
 
@@ -167,7 +173,7 @@ function llfcFigure(report: CompareReport, methods: readonly [MethodName, Method
     heatmap({
       ariaLabel: `layerwise feature cosine along the path for ${methodStyle(name).name}`,
       title: methodStyle(name).name,
-      rows: r.llfc.map((l) => layerLabel(l.layer)),
+      rows: r.llfc.map((l) => llfcLabel(report, l.layer)),
       rowNotes: r.llfc.map((l) => `baseline ${formatNumber(l.baseline, 3)}`),
       columns: report.alphas,
       values: r.llfc.map((l) => l.cosine),
@@ -221,7 +227,9 @@ function whySection(report: CompareReport, methods: readonly [MethodName, Method
   const rowOf = (method: MethodName, layer: string) => rows.get(method)!.find((r) => r.layer === layer) ?? null;
   const cosine = (method: MethodName, layer: string) => rowOf(method, layer)?.llfc?.cosine[middle] ?? NaN;
 
-  const categories = layers.map(layerLabel);
+  // A row is a layer with the activation after it, or a transformer block's output (the residual stream after it).
+  const blocks = new Set(transformerOutline(report)?.blocks.map((b) => b.name) ?? []);
+  const categories = layers.map((l) => (blocks.has(l) ? llfcLabel(report, l) : layerNameLabel(report, l)));
   const byLabel = (f: (row: ConditionRow | null) => number | undefined) => (method: MethodName, label: string) => f(rowOf(method, layers[categories.indexOf(label)]!)) ?? NaN;
   const [lowest] = finiteExtent(measured.flatMap(([m]) => layers.map((l) => cosine(m, l))));
   // The LLFC heatmaps' scale: up to 1, from a round value below the lowest cosine.
@@ -242,7 +250,7 @@ function whySection(report: CompareReport, methods: readonly [MethodName, Method
   const body = layers.flatMap((layer) =>
     measured.map(([m], k) => {
       const row = rowOf(m, layer);
-      const first = k === 0 ? `<td rowspan="${measured.length}">${escapeHtml(layer)}</td>` : '';
+      const first = k === 0 ? `<td rowspan="${measured.length}">${escapeHtml(blocks.has(layer) ? llfcLabel(report, layer) : layer)}</td>` : '';
       return (
         `<tr${k === 0 ? ' class="layer-start"' : ''}>${first}<td>${escapeHtml(methodStyle(m).name)}</td>` +
         `<td class="num">${row?.llfc ? formatNumber(row.llfc.cosine[middle] ?? NaN, 4) : NONE}</td>` +
@@ -270,7 +278,7 @@ function permutationFigure(report: CompareReport): string {
     const n = m.permutation.length;
     const binned = n > 64 ? ` (blocks of ${formatNumber(n / 64, n % 64 === 0 ? 0 : 1)} units)` : '';
     return (
-      `<div>${permutationMatrix({ ariaLabel: `permutation of layer ${m.layer} found by ${style.name}`, title: `${layerLabel(m.layer)}${binned}`, permutation: m.permutation, size: 220, color: style.color })}` +
+      `<div>${permutationMatrix({ ariaLabel: `permutation of ${groupLabel(report, m.layer)} found by ${style.name}`, title: `${groupLabel(report, m.layer)}${binned}`, permutation: m.permutation, size: 220, color: style.color })}` +
       `<p class="details moved">${moved} of ${n} units moved</p></div>`
     );
   });
@@ -289,7 +297,15 @@ function permutationFigure(report: CompareReport): string {
 function matchingTable(report: CompareReport, methods: readonly [MethodName, MethodResult][]): string {
   if (!methods.some(([, r]) => r.matching.length > 0) && report.dimS.length === 0) return '';
   const optional = (v: number | undefined) => (v === undefined ? NONE : formatNumber(v, 3));
-  const rows = report.layers.flatMap((layer) => {
+  // A transformer's residual stream is matched as a group that no layer names: it leads, as its embeddings do.
+  const outline = transformerOutline(report);
+  const residual = outline?.residual ?? null;
+  const entries: readonly Pick<LayerSummary, 'name' | 'permuted' | 'group'>[] = [
+    ...(residual && !report.layers.some((l) => l.name === residual) ? [{ name: residual, permuted: true, group: residual }] : []),
+    ...report.layers,
+  ];
+  const label = (name: string, matched: boolean) => (outline ? (matched ? groupLabel(report, name) : layerNameLabel(report, name)) : name);
+  const rows = entries.flatMap((layer) => {
     const dim = report.dimS.find((d) => d.layer === layer.name);
     const dims = [dim?.a, dim?.b].map((v) => `<td class="num">${v === undefined ? NONE : formatNumber(v, 2)}</td>`);
     const matched = methods.flatMap(([name, r]) => {
@@ -298,9 +314,9 @@ function matchingTable(report: CompareReport, methods: readonly [MethodName, Met
     });
     if (matched.length === 0) {
       if (!dim) return [];
-      const why = !layer.permuted ? 'not matched: the outputs keep their order' : `matched with the group of ${layer.group ?? layer.name}`;
+      const why = !layer.permuted ? 'not matched: the outputs keep their order' : `matched with the group of ${outline ? groupLabel(report, layer.group ?? layer.name) : (layer.group ?? layer.name)}`;
       // The method and the ten distance columns.
-      return [`<tr class="layer-start"><td>${escapeHtml(layer.name)}</td><td colspan="11" class="details">${escapeHtml(why)}</td>${dims.join('')}<td></td></tr>`];
+      return [`<tr class="layer-start"><td>${escapeHtml(label(layer.name, false))}</td><td colspan="11" class="details">${escapeHtml(why)}</td>${dims.join('')}<td></td></tr>`];
     }
     const span = (cell: string) => cell.replace('<td', `<td rowspan="${matched.length}"`);
     const [, first] = matched[0]!;
@@ -308,7 +324,7 @@ function matchingTable(report: CompareReport, methods: readonly [MethodName, Met
       const w = m.wasserstein;
       const once = (cell: string) => (k === 0 ? span(cell) : '');
       return (
-        `<tr${k === 0 ? ' class="layer-start"' : ''}>${once(`<td>${escapeHtml(m.layer)}</td>`)}<td>${escapeHtml(methodStyle(name).name)}</td>` +
+        `<tr${k === 0 ? ' class="layer-start"' : ''}>${once(`<td>${escapeHtml(label(m.layer, true))}</td>`)}<td>${escapeHtml(methodStyle(name).name)}</td>` +
         once(`<td class="num">${formatNumber(first.costBefore, 3)}</td>`) + `<td class="num">${formatNumber(m.costAfter, 3)}</td>` +
         once(`<td class="num">${formatOptional(first.correlationBefore, 3)}</td>`) + `<td class="num">${formatOptional(m.correlationAfter, 3)}</td>` +
         once(`<td class="num">${formatNumber(first.wasserstein.identity, 3)}</td>`) + `<td class="num">${formatNumber(w.aligned, 3)}</td><td class="num">${formatNumber(w.optimal, 3)}</td>` +
@@ -340,9 +356,11 @@ function matchingTable(report: CompareReport, methods: readonly [MethodName, Met
 function distanceFigure(report: CompareReport, methods: readonly [MethodName, MethodResult][]): string {
   // A REPAIR variant shares its alignment's matching: one set of bars per alignment.
   const alignments = methods.filter(([m, r]) => !isRepaired(m) && r.matching.length > 0);
-  const layers = report.layers.map((l) => l.name).filter((n) => alignments.some(([, r]) => r.matching.some((m) => m.layer === n)));
+  // A transformer's groups in network order (its residual stream is no layer's); another network's matched layers.
+  const outline = transformerOutline(report);
+  const layers = (outline ? report.groups.map((g) => g.name) : report.layers.map((l) => l.name)).filter((n) => alignments.some(([, r]) => r.matching.some((m) => m.layer === n)));
   if (layers.length === 0) return '';
-  const categories = layers.map(layerLabel);
+  const categories = layers.map((l) => (outline ? groupLabel(report, l) : layerLabel(l)));
   const distance = (pick: (m: LayerMatching) => { readonly aligned: number; readonly optimal: number } | null, key: 'aligned' | 'optimal') =>
     (method: MethodName, label: string) => {
       const m = report.methods[method]!.matching.find((x) => x.layer === layers[categories.indexOf(label)]);
@@ -351,7 +369,7 @@ function distanceFigure(report: CompareReport, methods: readonly [MethodName, Me
   const width = pairedBarsWidth(categories.length * alignments.length * 2);
   const chart = (label: string, series: BarSeries[]) => {
     const ariaLabel = `${label} per layer${series.some((b) => b.outline) ? ', after each alignment beside the optimum (outlined)' : ', model A beside model B'}`;
-    return groupedBarChart({ width, height: 320, ariaLabel, categories, xLabel: 'layer (its units)', y: { label, includeZero: true }, series });
+    return groupedBarChart({ width, height: 320, ariaLabel, categories, xLabel: outline ? 'permutation group (its units)' : 'layer (its units)', y: { label, includeZero: true }, series });
   };
   const distances = (pick: (m: LayerMatching) => { readonly aligned: number; readonly optimal: number } | null) =>
     methodBars(alignments, categories, distance(pick, 'aligned'), { name: DISTANCE_TEXT.optimal, value: distance(pick, 'optimal') });
@@ -370,6 +388,31 @@ function distanceFigure(report: CompareReport, methods: readonly [MethodName, Me
   );
 }
 
+/**
+ * A transformer's head-to-head similarity per attention, one row of maps per alignment (a REPAIR
+ * variant shares its alignment's), on one colour scale, the matched pairs framed.
+ */
+function headsFigure(report: CompareReport, methods: readonly [MethodName, MethodResult][]): string {
+  const withHeads = methods.filter(([m, r]) => !isRepaired(m) && (r.heads?.length ?? 0) > 0);
+  if (withHeads.length === 0) return '';
+  const outline = transformerOutline(report);
+  const blockLabel = (block: string) => outline?.blocks.find((b) => b.name === block)?.label ?? block;
+  const domain = headDomain(withHeads.flatMap(([, r]) => r.heads!));
+  const rows = withHeads.map(([name, r]) => {
+    const style = methodStyle(name);
+    const maps = r.heads!.map((h) =>
+      `<div>${headHeatmap({ ariaLabel: `head-to-head similarity in ${blockLabel(h.block)}'s attention, ${style.name}`, title: `${blockLabel(h.block)} · attention`, similarity: h.similarity, count: h.count, permutation: h.permutation, domain, valueLabel: 'similarity' })}` +
+      `<p class="details moved">${escapeHtml(headMovesText(h))}</p></div>`,
+    );
+    return `<p class="panel-label">${escapeHtml(style.name)}</p><div class="panels">${maps.join('')}</div>`;
+  });
+  return (
+    `<figure>${rows.join('')}` +
+    `<div>${colorLegend({ ariaLabel: 'colour scale of the head similarity', domain, label: HEAD_TEXT.scale, width: 500 })}</div>` +
+    `<p class="caption"><b>Figure 7.</b> ${escapeHtml(`${HEAD_TEXT.title}. ${HEAD_TEXT.caption} Columns keep B's own order.`)}</p></figure>`
+  );
+}
+
 /** The whole report as one HTML document (UTF-8). */
 export function renderHtmlReport(report: CompareReport): string {
   const methods = methodsOf(report);
@@ -382,6 +425,7 @@ export function renderHtmlReport(report: CompareReport): string {
       llfcFigure(report, methods) +
       whySection(report, methods) +
       permutationFigure(report) +
+      headsFigure(report, methods) +
       matchingTable(report, methods) +
       distanceFigure(report, methods);
   return reportPage({

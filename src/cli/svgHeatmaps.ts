@@ -216,3 +216,65 @@ export function matrixHeatmap(options: MatrixHeatmapOptions): string {
   });
   return svgRoot(width, height, options.ariaLabel, parts.join(''));
 }
+
+export interface HeadHeatmapOptions {
+  readonly ariaLabel: string;
+  readonly title: string;
+  /** count × count, row-major: A's head a (row) against B's head b (column). */
+  readonly similarity: readonly number[];
+  readonly count: number;
+  /** A's head a is matched with B's head permutation[a]: those cells are framed. */
+  readonly permutation: readonly number[];
+  readonly domain: readonly [number, number];
+  readonly valueLabel: string;
+}
+
+/**
+ * One attention's head-to-head similarity: a cell per pair of heads on the shared scale (its value
+ * printed while the cells are large enough), B's heads in their own order, the matched pairs framed.
+ */
+export function headHeatmap(options: HeadHeatmapOptions): string {
+  const { count, domain } = options;
+  const cell = Math.max(10, Math.min(40, Math.floor(200 / Math.max(1, count))));
+  const left = 48;
+  const top = 24;
+  const side = cell * count;
+  const width = left + side + 10;
+  const height = top + side + 44;
+  const share = (v: number) => (v - domain[0]) / (domain[1] - domain[0] || 1);
+  const tickEvery = Math.max(1, Math.ceil(count / 8));
+  const parts: string[] = [`<text x="${px(left)}" y="14" font-size="12" font-weight="bold" fill="${TEXT}">${escapeHtml(options.title)}</text>`];
+  for (let a = 0; a < count; a++) {
+    for (let b = 0; b < count; b++) {
+      const v = options.similarity[a * count + b] ?? NaN;
+      const x = left + b * cell;
+      const y = top + a * cell;
+      const matched = options.permutation[a] === b;
+      const tip = `A head ${a} × B head ${b}: ${options.valueLabel} ${Number.isFinite(v) ? formatNumber(v, 4) : 'not available'}${matched ? ' (matched)' : ''}`;
+      parts.push(`<rect x="${px(x)}" y="${px(y)}" width="${px(cell)}" height="${px(cell)}" fill="${Number.isFinite(v) ? viridis(share(v)) : MISSING}" shape-rendering="crispEdges"><title>${escapeHtml(tip)}</title></rect>`);
+      if (cell >= 34 && Number.isFinite(v)) parts.push(`<text x="${px(x + cell / 2)}" y="${px(y + cell / 2)}" text-anchor="middle" dominant-baseline="central" font-size="9" fill="${share(v) > 0.55 ? TEXT : '#ffffff'}" pointer-events="none">${formatNumber(v, 2)}</text>`);
+    }
+  }
+  // The matched pairs: a dark frame with a white one inside, seen on either end of viridis.
+  options.permutation.forEach((b, a) => {
+    const x = left + b * cell;
+    const y = top + a * cell;
+    parts.push(
+      `<rect x="${px(x + 1)}" y="${px(y + 1)}" width="${px(cell - 2)}" height="${px(cell - 2)}" fill="none" stroke="${TEXT}" stroke-width="2" pointer-events="none"/>`,
+      `<rect x="${px(x + 3)}" y="${px(y + 3)}" width="${px(cell - 6)}" height="${px(cell - 6)}" fill="none" stroke="#ffffff" stroke-width="1.2" pointer-events="none"/>`,
+    );
+  });
+  parts.push(`<rect x="${px(left - 0.5)}" y="${px(top - 0.5)}" width="${px(side + 1)}" height="${px(side + 1)}" fill="none" stroke="${TEXT}"/>`);
+  for (let h = 0; h < count; h += tickEvery) {
+    const at = (h + 0.5) * cell;
+    parts.push(
+      `<text x="${px(left - 6)}" y="${px(top + at)}" text-anchor="end" dominant-baseline="central" fill="${TEXT}">${h}</text>`,
+      `<text x="${px(left + at)}" y="${px(top + side + 14)}" text-anchor="middle" fill="${TEXT}">${h}</text>`,
+    );
+  }
+  parts.push(
+    `<text x="${px(left + side / 2)}" y="${px(top + side + 34)}" text-anchor="middle" fill="${TEXT}">B head</text>`,
+    `<text x="12" y="${px(top + side / 2)}" transform="rotate(-90 12 ${px(top + side / 2)})" text-anchor="middle" dominant-baseline="central" fill="${TEXT}">A head</text>`,
+  );
+  return svgRoot(width, height, options.ariaLabel, parts.join(''));
+}
