@@ -57,12 +57,14 @@ the logits unchanged, both methods recover a randomly permuted copy of A exactly
 Measured (loss barrier / accuracy barrier, 11 α; weight matching's best of 8 starts):
              naive            weight           activation
     GPT-2    4.621 / 0.959    4.774 / 0.956    3.850 / 0.889   (A 98.8%, B 99.2%)
-    ViT      2.601 / 0.834    3.479 / 0.786    2.510 / 0.678   (A 95.2%, B 95.2%)
-Alignment does not bring either pair near linear mode connectivity: activation matching lowers the
-loss barrier by 17% (GPT-2) and 3.5% (ViT), weight matching raises it (its 8 starts range over
-4.59–5.72 and 2.57–3.48). The matched activation correlations are low (mean over units 0.13–0.31 in
-every group, 0.58 for GPT-2's first QK), so the seeds learnt different features, not permuted ones;
-modular addition is known to be solved with seed-dependent Fourier frequencies.
+    ViT      2.762 / 0.858    2.450 / 0.684    1.319 / 0.358   (A 94.6%, B 95.8%; d 64, MLP 256)
+On the ViT activation matching halves the naive loss barrier (−52%) and weight matching lowers it
+by 11% (its 8 starts end at three optima, objectives 461.2–472.7, barriers 2.27–2.75; the best
+objective is not the lowest barrier). Neither pair comes near linear mode connectivity. On GPT-2
+activation matching lowers the barrier by 17% and weight matching raises it (its starts range over
+4.59–5.72). The matched activation correlations are low (mean over units 0.13–0.32 in every group,
+0.58 for GPT-2's first QK), so the seeds learnt different features, not permuted ones; modular
+addition is known to be solved with seed-dependent Fourier frequencies.
 
 reference.json, per pair (pairs.gpt2, pairs.vit): checkpoints, evaluation, groups (size, heads, and
 the (tensor, axis, start) entries above), coordinates, endpoints (loss, accuracy), weight
@@ -72,7 +74,7 @@ activation.correlationTotal (the matched correlations' sum per group), permutati
 activation; keyed residual, h.N.qk, h.N.vo, h.N.mlp), heads (the head assignment per block), paths
 (loss, accuracy, barrier per method), objective and equivalence per method, equivalenceRandom.
 
-Re-run (well under a minute on 2 cores; Debian's torch 1.13, numpy and scipy, not the pyenv python3):
+Re-run (about a minute on 2 cores; Debian's torch 1.13, numpy and scipy, not the pyenv python3):
     cd /work/main && /usr/bin/python3 test/reference/make_transformer_reference.py
 Writes test/fixtures/transformers/reference.json.
 """
@@ -451,6 +453,13 @@ def weight_matching(pair, seed):
     return perms, history
 
 
+def weight_restarts(pair):
+    """Every start, seeds 0 .. RESTARTS − 1 (each (perms, history)), and the seed of the best: the
+    highest final objective, the first on a tie."""
+    runs = [weight_matching(pair, seed) for seed in range(RESTARTS)]
+    return runs, max(range(RESTARTS), key=lambda s: (runs[s][1][-1], -s))
+
+
 # ---------------------------------------------------------------- activation matching
 
 
@@ -545,24 +554,24 @@ def run_pair(pair):
         random_equivalence.append(max_logit_difference(pair, pb))
         assert random_equivalence[-1] < EQUIVALENCE_LIMIT, f"{pair['name']}: a random permutation changed the logits by {random_equivalence[-1]}"
 
-    # A permuted copy of A must be recovered exactly by both methods.
+    # A permuted copy of A must be recovered exactly by both methods. Weight matching as the
+    # comparison runs it, best of the restarts: a single start can stop at a local optimum even
+    # here (on the ViT, seeds 0, 1, 2, 4 and 7 stop at about half of ⟨θA, θA⟩).
     copy = {**pair, "params": [a, permute(a, groups, random_perms(groups, np.random.RandomState(7)))]}
-    for method, found in (("weight", weight_matching(copy, 0)[0]), ("activation", activation_matching(copy)[0])):
+    copy_runs, copy_best = weight_restarts(copy)
+    for method, found in (("weight", copy_runs[copy_best][0]), ("activation", activation_matching(copy)[0])):
         back = permute(copy["params"][1], groups, found)
         assert all(torch.equal(back[k], a[k]) for k in a), f"{pair['name']}: {method} matching did not undo a permutation of A"
 
+    runs, wseed = weight_restarts(pair)
     restarts = []
-    best = None
-    for seed in range(RESTARTS):
-        perms, history = weight_matching(pair, seed)
+    for seed, (perms, history) in enumerate(runs):
         barrier = path(pair, permute(b, groups, perms))["barrier"]
         restarts.append({"seed": seed, "objective": history[-1], "sweeps": len(history) - 1, "objectiveBySweep": history,
                          "barrier": barrier, "permutations": as_lists(perms)})
-        if best is None or history[-1] > best[1][-1]:
-            best = (perms, history, seed)
         print(f"  {pair['name']} weight matching seed {seed}: objective {history[0]:.6f} -> {history[-1]:.6f}"
               f" in {len(history) - 1} sweeps, loss barrier {barrier['loss']:.4f}", flush=True)
-    wperms, history, wseed = best
+    wperms, history = runs[wseed]
     aperms, totals, aheads = activation_matching(pair)
     perms_of = {"naive": identity(groups), "weight": wperms, "activation": aperms}
 

@@ -51,12 +51,12 @@ test('ViT (timm naming): patch convolution, class token, positions, packed qkv, 
   const conv = loaded.network.nodes[0]!;
   assert.deepEqual(conv.op === 'conv2d' && [conv.kernel, conv.stride], [[7, 7], [7, 7]]);
   const attention = loaded.network.nodes.find((n) => n.op === 'attention')!;
-  assert.deepEqual(attention.op === 'attention' && [attention.heads, attention.headSize, attention.causal, attention.padding, attention.rotary], [4, 8, false, false, null]);
+  assert.deepEqual(attention.op === 'attention' && [attention.heads, attention.headSize, attention.causal, attention.padding, attention.rotary], [4, 16, false, false, null]);
   const norm = loaded.network.nodes.find((n) => n.op === 'layernorm')!;
   assert.equal(norm.op === 'layernorm' && norm.eps, 1e-6);
-  assert.deepEqual(loaded.params.get('pos_embed')!.shape, [17, 32]);
-  assert.deepEqual(loaded.params.get('cls_token')!.shape, [32]);
-  assert.deepEqual(loaded.params.get('blocks.1.attn.qkv.weight:k')!.shape, [32, 32]);
+  assert.deepEqual(loaded.params.get('pos_embed')!.shape, [17, 64]);
+  assert.deepEqual(loaded.params.get('cls_token')!.shape, [64]);
+  assert.deepEqual(loaded.params.get('blocks.1.attn.qkv.weight:k')!.shape, [64, 64]);
 });
 
 for (const name of ['vit_a', 'vit_b', 'vit_hf_a']) {
