@@ -10,7 +10,7 @@ import { formatNumber } from '../shared/presentation/formatNumbers';
 import { headPairsText, headMovesText } from '../shared/presentation/headMatching';
 import { layerCosts } from '../shared/presentation/layerCosts';
 import { METHOD_STYLE, methodsOf } from '../shared/presentation/methodStyles';
-import { groupLabel, layerNameLabel, transformerOutline, type TransformerPart } from '../shared/presentation/transformerParts';
+import { groupLabel, layerInBlockLabel, layerNameLabel, transformerOutline, type TransformerPart } from '../shared/presentation/transformerParts';
 
 /** The panel messages that set what it shows: Comparisons sends each to the panel and to the view. */
 export type ComparisonState = Extract<HostToPanel, { type: 'running' | 'report' | 'failed' | 'cancelled' }>;
@@ -79,7 +79,7 @@ export function layerTooltip(report: CompareReport, layer: LayerSummary): string
 
 /** The markdown of a transformer part's tooltip: each group's table as the panel's part card has it, and an attention's head matching. */
 export function partTooltip(report: CompareReport, part: TransformerPart): string {
-  const lines = [`**${part.label}**${part.layers.length ? ` · ${part.layers.map((l) => layerNameLabel(report, l)).join(', ')}` : ''}`, ''];
+  const lines = [`**${part.label}**${part.layers.length ? ` · ${part.layers.map((l) => layerInBlockLabel(report, l)).join(', ')}` : ''}`, ''];
   if (part.kind === 'head') lines.push('The outputs keep their order: no matching here.', '');
   for (const group of part.groups) {
     const costs = layerCosts(report, group);
@@ -125,7 +125,7 @@ function transformerItems(report: CompareReport): LayersViewItem[] {
   const layers = (part: TransformerPart): (LayersViewItem & { kind: 'layer' })[] =>
     part.layers.flatMap((name) => {
       const layer = layerOf.get(name);
-      return layer ? [{ ...layerItem(report, layer), label: layerNameLabel(report, name).replace(/^block \d+ · /, '') }] : [];
+      return layer ? [{ ...layerItem(report, layer), label: layerInBlockLabel(report, name) }] : [];
     });
   return outline.parts.flatMap((part): LayersViewItem[] => {
     if (part.kind === 'attention' || part.kind === 'mlp') return [];

@@ -12,6 +12,7 @@ import type { PageCanvas } from '../browser/pageTypes';
 import { startCodeServer, type CodeServer } from './codeServer';
 import { CRASH_FILES, CRASH_MEMORY_MB, makeCrashWorkspace } from './crashWorkspace';
 import { DEMO_FILES, DEMO_SERIES, demoReport, demoSeriesReport, makeE2eWorkspace, type E2eWorkspace } from './demoWorkspace';
+import { TRANSFORMER_FILES, makeTransformerWorkspace } from './transformerWorkspace';
 import { codeServerBin, packagedVsix } from './prerequisites';
 import {
   acceptQuickPick, activeWebview, chooseForSelection, contextMenuChoose, contextMenuLabels, explorerItem, notification, openWorkbench,
@@ -22,12 +23,14 @@ import { tempDir } from '../helpers/paths';
 let server: CodeServer;
 let workspace: E2eWorkspace;
 let crashFolder: string;
+let transformerFolder: string;
 
 before(async () => {
   const folder = join(tempDir(), 'workspace');
   mkdirSync(folder);
   workspace = await makeE2eWorkspace(folder);
   crashFolder = makeCrashWorkspace(join(tempDir(), 'crash-workspace'));
+  transformerFolder = makeTransformerWorkspace(join(tempDir(), 'transformer-workspace'));
   server = await startCodeServer({ bin: codeServerBin(), vsix: packagedVsix() });
 });
 
@@ -197,6 +200,45 @@ describe('Merge Lens in code-server', { timeout: 1_200_000 }, () => {
       assert.ok((await pair.textContent())!.includes(`cost ${fixed(layer0.unitCosts[5]!, 4)}`), 'the matched pair\'s cost is the report\'s unit cost');
       await screenshot(page, 'palette-permutations');
     });
+  });
+
+  it('a transformer: Compare Checkpoints on the GPT-2 pair with its token data shows blocks, heads and the head-to-head maps', async () => {
+    await withWorkbench(
+      'transformer',
+      async (page) => {
+        await compareFromPalette(page, TRANSFORMER_FILES.a, TRANSFORMER_FILES.b, TRANSFORMER_FILES.data);
+        const panel = activeWebview(page);
+        await panel.locator('.barrier-table').waitFor({ timeout: 180_000 });
+        assert.match((await panel.locator('.facts').textContent())!, /transformer: 2 blocks, 4 heads per attention, residual stream 64, MLP 256/);
+        for (const method of ['naive', 'weight']) assert.equal(await panel.locator(`.barrier-table tr[data-method="${method}"] td[data-key="equivalent"]`).textContent(), 'yes');
+
+        // The side bar lists the blocks (its view opened, as a user opens it).
+        const header = page.locator('.pane-header', { hasText: /Merge Lens/i }).first();
+        if ((await header.getAttribute('aria-expanded')) !== 'true') await header.click();
+        const view = page.locator('.pane', { has: header }).first();
+        for (const label of ['embeddings', 'block 0', 'block 1']) await view.locator('.monaco-list-row', { hasText: label }).first().waitFor({ timeout: 30_000 });
+
+        await selectTab(panel, 'layers');
+        assert.equal(await panel.locator('.block-table tbody tr').count(), 8);
+        await screenshot(page, 'transformer-layers');
+
+        // One head-to-head map per attention; hover names two heads; the worker draws the units of the chosen group.
+        await panel.locator('#tab-permutations').click();
+        const maps = panel.locator('canvas[data-chart="heads"]');
+        await maps.first().waitFor({ timeout: 30_000 });
+        assert.equal(await maps.count(), 2);
+        assert.ok((await painted(panel, 'canvas[data-chart="heads"]')) > 5000, 'head map drawn');
+        const cell = await cellPoint(panel, 'canvas[data-chart="heads"]', 1, 1, 4, 4);
+        await page.mouse.move(cell.x, cell.y);
+        const card = panel.locator('.similarity-tooltip:not([hidden])');
+        await card.waitFor({ timeout: 10_000 });
+        assert.match((await card.textContent())!, /^block 0 · A head 1 ↔ B head \dsimilarity −?\d\.\d{4}the matched pair/);
+        await panel.locator('canvas[data-chart="similarity"]').waitFor({ timeout: 60_000 });
+        assert.equal(await panel.locator('canvas[data-chart="similarity"]').getAttribute('data-units'), '64');
+        await screenshot(page, 'transformer-heads');
+      },
+      { folder: transformerFolder, lists: TRANSFORMER_FILES.a },
+    );
   });
 
   it('explorer: two selected checkpoints → Compare Checkpoints; the menu items are absent on a .txt file', async () => {

@@ -6,7 +6,7 @@ import { layerLabel } from '../../src/shared/presentation/layerLabel';
 import { headMovesText, headPairsText } from '../../src/shared/presentation/headMatching';
 import { METHOD_STYLE, methodsOf } from '../../src/shared/presentation/methodStyles';
 import { DISTANCE_TEXT } from '../../src/shared/presentation/neuronDistances';
-import { groupLabel, layerNameLabel, nameLabel, partOf, type TransformerPart } from '../../src/shared/presentation/transformerParts';
+import { groupLabel, layerInBlockLabel, layerNameLabel, nameLabel, partOf, type TransformerPart } from '../../src/shared/presentation/transformerParts';
 import { element, table } from './dom';
 
 export function layerDetails(report: CompareReport, layer: string): Node[] {
@@ -53,7 +53,7 @@ export function layerDetails(report: CompareReport, layer: string): Node[] {
  * same table as a layer's), and for an attention each method's head matching and the heads' Dim(S).
  */
 function partDetails(report: CompareReport, part: TransformerPart): Node[] {
-  const layers = part.layers.map((l) => layerNameLabel(report, l));
+  const layers = part.layers.map((l) => layerInBlockLabel(report, l));
   const nodes: Node[] = [element('p', `${nameLabel(report, part.name)}${layers.length ? ` · ${layers.length} layer${layers.length === 1 ? '' : 's'} with weights (${layers.join(', ')})` : ''}`, 'card-title')];
   if (part.kind === 'head') nodes.push(element('p', 'The outputs keep their order: no matching here; the head reads the residual stream, matched with the embeddings.', 'card-note'));
   for (const group of part.groups) {

@@ -212,6 +212,11 @@ export function layerNameLabel(report: CompareReport, name: string): string {
   return head?.kind === 'head' && head.name === name ? head.label : layerLabel(name);
 }
 
+/** A layer within its part, its block left out: "attn.c_attn.q" (the side bar's rows, a part's list of layers). */
+export function layerInBlockLabel(report: CompareReport, name: string): string {
+  return layerNameLabel(report, name).replace(/^block \d+ · /, '');
+}
+
 /** A label as short lines for a chart's category axis, the block last: ["attention", "block 0"]. */
 export function labelLines(label: string): string[] {
   return label.split(' · ').reverse();
