@@ -65,7 +65,7 @@ test('--fit-samples and --llfc-samples reach the comparison, and the report reco
   assert.deepEqual(report.methods.weight.layerBarriers, []);
   assert.deepEqual(report.request, {
     a: fixture('compare', 'a.pt'), b: fixture('compare', 'b.pt'), data, fitData: data, methods: ['weight'], alphas: 3, activation: 'relu', backend: 'auto',
-    seed: 0, restarts: 8, description: null, inputShape: null, normalization: null, bnReset: true, layerBarriers: false, fitSamples: 100, llfcSamples: 0,
+    seed: 0, restarts: 8, description: null, heads: null, inputShape: null, normalization: null, bnReset: true, layerBarriers: false, fitSamples: 100, llfcSamples: 0,
   });
   const outOfBounds = cli('compare', fixture('compare', 'a.pt'), fixture('compare', 'b.pt'), '--data', data, '--alphas', '2');
   assert.equal(outOfBounds.code, 2);
