@@ -273,12 +273,13 @@ function permutationFigure(report: CompareReport): string {
   const result = name && report.methods[name];
   if (!name || !result || result.matching.length === 0) return '';
   const style = methodStyle(name);
+  const transformer = transformerOutline(report) !== null;
   const panels = result.matching.map((m) => {
     const moved = m.permutation.filter((j, i) => j !== i).length;
     const n = m.permutation.length;
     const binned = n > 64 ? ` (blocks of ${formatNumber(n / 64, n % 64 === 0 ? 0 : 1)} units)` : '';
     return (
-      `<div>${permutationMatrix({ ariaLabel: `permutation of ${groupLabel(report, m.layer)} found by ${style.name}`, title: `${groupLabel(report, m.layer)}${binned}`, permutation: m.permutation, size: 220, color: style.color })}` +
+      `<div>${permutationMatrix({ ariaLabel: `permutation of ${transformer ? groupLabel(report, m.layer) : `layer ${m.layer}`} found by ${style.name}`, title: `${transformer ? groupLabel(report, m.layer) : layerLabel(m.layer)}${binned}`, permutation: m.permutation, size: 220, color: style.color })}` +
       `<p class="details moved">${moved} of ${n} units moved</p></div>`
     );
   });
