@@ -67,11 +67,12 @@ export function networkParameters(network: Network, shapeOf: (name: string) => r
  * - Parameters: 4·P·(2 + alignments + 3). A and B are read whole; each alignment's π(B) is kept
  *   for the report and the exports; while a path is measured the backend holds A's tensors, the
  *   π(B) being measured and one interpolated network.
- * - Data: 4·D·(evaluation + separate fit samples), twice when normalised (the copy beside the file).
+ * - Data: 4·D·(evaluation + separate fit samples), twice when normalised (the copy beside the file),
+ *   and 4 bytes per label (one per position for token sequences).
  * - Activations: three sets of a batch's values are alive at once (A's, π(B)'s and the
  *   interpolated network's, for LLFC), each capped as the path evaluator caps them, and a fourth
  *   for the backend's temporaries within a pass: 4·4·min(LLFC_VALUES_PER_BATCH, batch·V), V every
- *   node's values for one sample.
+ *   node's values for one sample (and every attention's scores, heads·T²).
  * - Matrices: one assignment at a time, its gains in float32 and float64: 12·max n² over the
  *   groups of n units. With data, every group's unit correlations (kept) and the moments that
  *   accumulate them, 16·Σn², and Σ of every weighted layer's inputs (fan-in + 1 for the bias,
@@ -87,11 +88,15 @@ export function estimateComparisonMemory(size: ComparisonSize): MemoryEstimate {
   const { network, parameters: p, data } = size;
   const shapes = valueShapes(network);
   const inputSize = network.input.reduce((x, y) => x * y, 1);
-  const perSample = shapes.reduce((sum, shape) => sum + shape.reduce((x, y) => x * y, 1), inputSize);
+  // Attention's scores [heads, T, T] are no node's value but live while their node runs.
+  const scores = network.nodes.reduce((sum, node, i) => sum + (node.op === 'attention' ? node.heads * shapes[i]![0]! ** 2 : 0), 0);
+  const perSample = shapes.reduce((sum, shape) => sum + shape.reduce((x, y) => x * y, 1), inputSize) + scores;
+  // Token data has a target per position.
+  const labelsPerSample = network.nodes[0]?.op === 'embedding' ? inputSize : 1;
   const spec = derivePermutationSpec(networkChannelSpaces(network));
 
   const parameters = 4 * p * (2 + size.alignments + 3);
-  const dataBytes = data ? 4 * inputSize * (data.evaluation + data.separateFit) * (data.normalized ? 2 : 1) : 0;
+  const dataBytes = data ? (4 * inputSize * (data.normalized ? 2 : 1) + 4 * labelsPerSample) * (data.evaluation + data.separateFit) : 0;
   const batch = data ? Math.max(1, Math.min(batchSizeFor(network), Math.max(data.fitSamples, data.evaluationUsed))) : 0;
   const activations = 4 * ACTIVATION_SETS * Math.min(LLFC_VALUES_PER_BATCH, batch * perSample);
   const squares = spec.groups.map((group) => group.size ** 2);
