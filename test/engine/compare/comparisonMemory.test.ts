@@ -6,7 +6,9 @@ import { estimateComparisonMemory, helpersWithinMemory, networkParameters } from
 import { automaticMemoryMb, memoryLimitMb, MIN_MEMORY_MB } from '../../../src/engine/compare/memoryLimit';
 import { InputError } from '../../../src/engine/io/inputError';
 import { INPUT, type Network } from '../../../src/engine/model/network';
-import { tempDir } from '../../helpers/paths';
+import { valueShapes } from '../../../src/engine/model/networkShapes';
+import { fixture, tempDir } from '../../helpers/paths';
+import { readFixtureNetwork } from '../../helpers/readFixtureNetwork';
 import { writeSparseSafetensors } from '../../helpers/writeSafetensors';
 
 const MIB = 2 ** 20;
@@ -38,13 +40,13 @@ test('the memory estimate of a 4-3-2 MLP, by hand', () => {
   const expected = {
     runtime,
     parameters: 4 * 23 * (2 + 2 + 3), // A, B, two π(B), and A, π(B), an interpolated network on the backend
-    data: 4 * 4 * 10,
+    data: (4 * 4 + 4) * 10, // the inputs and a label per sample
     activations: 4 * 4 * (10 * 12),
     matrices: 12 * 3 ** 2 + 16 * 3 ** 2 + 8 * ((4 + 1) ** 2 + (3 + 1) ** 2), // one assignment; correlations and their moments; Σ of each layer's inputs
     helpers: 4 * 23 * 5 + 4 * 4 * (10 + 10) + 4 * 4 * (10 * 12) + runtime,
   };
   assert.deepEqual(estimate.parts, expected);
-  assert.equal(estimate.bytes, runtime + 644 + 160 + 1920 + 580 + 2700 + runtime);
+  assert.equal(estimate.bytes, runtime + 644 + 200 + 1920 + 580 + 2700 + runtime);
 });
 
 test('weights only: no data, activations, covariance or helpers', () => {
@@ -118,4 +120,16 @@ test('a pair whose declared tensors fit their files but whose comparison would n
     assert.equal(needed, Math.ceil((4 * 1_099_759_616 * 7 + 12 * 32768 ** 2 + 64 * MIB) / MIB));
     return true;
   });
+});
+
+test('a transformer: a label per position, and every attention\'s scores among the activations', async () => {
+  const { network } = await readFixtureNetwork(fixture('transformers', 'gpt2', 'gpt2_a.pt'), 'relu');
+  const [t] = network.input as [number];
+  const size = { network, parameters: 1000, alignments: 1, data: { evaluation: 100, separateFit: 0, normalized: false, fitSamples: 10, evaluationUsed: 10 }, helpers: 0 };
+  const estimate = estimateComparisonMemory(size);
+  // T ids and T targets per sequence, 4 bytes each.
+  assert.equal(estimate.parts.data, (4 * t + 4 * t) * 100);
+  // Two attentions of 4 heads, each T×T scores per sequence, four sets of a batch of 10.
+  const values = valueShapes(network).reduce((sum, shape) => sum + shape.reduce((x, y) => x * y, 1), t);
+  assert.equal(estimate.parts.activations, 4 * 4 * 10 * (values + 2 * 4 * t * t));
 });
