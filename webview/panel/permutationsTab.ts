@@ -134,6 +134,8 @@ export function renderPermutations(container: HTMLElement, ctx: TabContext): Tab
     spans.textContent = group && group.layers.length > 1
       ? `One permutation of ${group.size} ${group.role ? 'units' : 'channels'} shared by ${group.layers.length} layers: ${group.layers.map(layerLabel).join(', ')}. The similarity concatenates every weight the group touches.`
       : '';
+    // Rotary embeddings turn each query/key pair at its own frequency: those units move only as whole heads.
+    if (group?.heads && !group.heads.withinHead) spans.textContent = `${spans.textContent} With rotary position embeddings these query/key units move only as whole heads (${group.heads.count}), never within one.`.trim();
     spans.hidden = spans.textContent === '';
     let entry = similarityEntry(method, layer);
     if (!entry) {
