@@ -7,7 +7,7 @@ import { bestMethod } from '../../src/shared/bestMethod';
 import type { LayerMatching, MethodName } from '../../src/shared/compareReport';
 import { formatNumber } from '../../src/shared/presentation/formatNumbers';
 import { layerLabel } from '../../src/shared/presentation/layerLabel';
-import { groupLabel, nameLabel } from '../../src/shared/presentation/transformerParts';
+import { groupLabel, nameLabel, partOf } from '../../src/shared/presentation/transformerParts';
 import { METHOD_STYLE, methodsOf } from '../../src/shared/presentation/methodStyles';
 import { pairCost, type UnitSimilarity } from '../../src/shared/unitSimilarity';
 import { ticksWithin } from '../../src/shared/presentation/ticks';
@@ -288,8 +288,8 @@ export function renderPermutations(container: HTMLElement, ctx: TabContext): Tab
     if (similarityEntry(method, layer) !== shown) show();
   }));
   function focusGroup(named: string): void {
-    // A layer is shown by the group its outputs lie in (a residual stage's, a transformer's).
-    const name = layersOf(method).includes(named) ? named : (report.layers.find((l) => l.name === named)?.group ?? named);
+    // A layer is shown by the group its outputs lie in (a residual stage's, a transformer's); a transformer's part by its first group.
+    const name = layersOf(method).includes(named) ? named : (report.layers.find((l) => l.name === named)?.group ?? partOf(report, named)?.groups[0] ?? named);
     if (!layersOf(method).includes(name)) return;
     layer = name;
     layerPicker.value = name;
