@@ -70,10 +70,12 @@ for (const name of ['gpt2', 'vit'] as const) {
         + `accuracy barrier ${result.barrier!.accuracy.toFixed(4)} (${want.barrier.accuracy.toFixed(4)})`);
       within2(result.barrier!.loss, want.barrier.loss, `${method} loss barrier`);
       within2(result.barrier!.accuracy, want.barrier.accuracy, `${method} accuracy barrier`);
-      // The path's ends are A and B themselves, whatever the permutation.
+      // The path's ends are A and B themselves, whatever the permutation: float32 against float64
+      // losses (about 1e-7 apart), and the same samples right.
       for (const [end, i] of [['a', 0], ['b', reference.alphas.length - 1]] as const) {
-        within2(result.path!.loss[i]!, ref.endpoints[end].loss, `${method} loss at ${end}`);
-        within2(result.path!.accuracy[i]!, ref.endpoints[end].accuracy, `${method} accuracy at ${end}`);
+        const loss = result.path!.loss[i]!;
+        assert.ok(Math.abs(loss - ref.endpoints[end].loss) <= 1e-4, `${method} loss at ${end}: ${loss} vs reference ${ref.endpoints[end].loss}`);
+        assert.equal(result.path!.accuracy[i], ref.endpoints[end].accuracy, `${method} accuracy at ${end}`);
       }
     }
 
