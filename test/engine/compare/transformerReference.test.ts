@@ -1,7 +1,8 @@
 // Transformer comparisons (the GPT-2 and ViT fixture pairs) against the independent float64
 // PyTorch/NumPy/SciPy reference, test/reference/make_transformer_reference.py → reference.json:
 // barriers within 2%, weight matching's objective at least the reference's, every alignment
-// function-preserving, activation matching's permutations the reference's, and the path at the
+// function-preserving, activation matching's permutations the reference's, each of weight
+// matching's 8 starts the reference's start (sweeps, objectives, permutations), and the path at the
 // reference's own weight-matching permutations (forward and interpolation apart from the search).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -9,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { compareCheckpoints } from '../../../src/engine/compare/compareCheckpoints';
 import { givenPermutations } from '../../../src/engine/compare/givenPermutations';
 import { loadCheckpointPair } from '../../../src/engine/compare/loadPair';
-import { weightObjective } from '../../../src/engine/alignment/weightMatching';
+import { weightMatching, weightObjective } from '../../../src/engine/alignment/weightMatching';
 import { initBackend } from '../../../src/engine/backend/tfBackend';
 import { openDataset } from '../../../src/engine/datasets/openDataset';
 import { applyPermutation } from '../../../src/engine/model/applyPermutation';
@@ -94,7 +95,7 @@ for (const name of ['gpt2', 'vit'] as const) {
     weight.matching.forEach((m, k) => assert.deepEqual(m.permutation, ref.permutations.weight[keys[k]!], `weight ${keys[k]}`));
   });
 
-  test(`${name}: at the reference's weight-matching permutations, the path and objective are the reference's`, async (t) => {
+  test(`${name}: every weight-matching start is the reference's; at its permutations the objective and path are the reference's`, async (t) => {
     await initBackend();
     const dataset = await openDataset(data);
     const pair = await loadCheckpointPair(a, b, { activation: 'relu', sample: { shape: dataset.inputShape, file: data } });
@@ -106,6 +107,13 @@ for (const name of ['gpt2', 'vit'] as const) {
     const objective = weightObjective(pair.a.params, pair.b.params, spec, perms);
     assert.ok(Math.abs(objective - ref.objective.weight) <= 1e-6 * Math.abs(ref.objective.weight), `objective ${objective} vs ${ref.objective.weight}`);
     if (name === 'gpt2') assert.ok(Math.abs(objective - ref.weight.objectiveTiedCountedTwice) > 1, 'counting the tied head twice would differ');
+    // Each single start follows the reference's: the same seeded group orders, the same sweeps and optimum.
+    for (const start of ref.weight.restarts) {
+      const run = await weightMatching(pair.a.params, pair.b.params, spec, { seed: start.seed });
+      assert.equal(run.objectiveBySweep.length, start.objectiveBySweep.length, `seed ${start.seed}: sweeps`);
+      run.objectiveBySweep.forEach((v, i) => assert.ok(Math.abs(v - start.objectiveBySweep[i]) <= 1e-6 * Math.abs(v), `seed ${start.seed} sweep ${i}: ${v} vs ${start.objectiveBySweep[i]}`));
+      run.perms.forEach((perm, g) => assert.deepEqual(Array.from(perm), start.permutations[keys[g]!], `seed ${start.seed} ${keys[g]}`));
+    }
     const evaluator = PathEvaluator.create(pair.network, pair.a.params, dataset, { fit: null, bnReset: false });
     try {
       const alphas = SUBSET.map((k) => reference.alphas[k] as number);
