@@ -21,8 +21,8 @@ export interface TransformerGroups {
 }
 
 /**
- * What each permutation group of a transformer is: the residual stream (the space its embedding
- * writes), an attention's query/key or value/output units (the spaces of its key and value
+ * What each permutation group of a transformer is: the residual stream (the space its embedding,
+ * or a ViT's patch convolution, writes), an attention's query/key or value/output units (the spaces of its key and value
  * inputs), or an MLP's hidden units (a space an activation reads), each with its block. Null for
  * other networks.
  */
@@ -36,7 +36,7 @@ export function transformerGroups(network: Network, spec: PermutationSpec): Tran
   const attentions: AttentionGroups[] = [];
   const readers = consumers(network);
   network.nodes.forEach((node, i) => {
-    if (node.op === 'embedding') {
+    if (node.op === 'embedding' || node.op === 'patches') {
       const g = groupOf(i);
       if (g >= 0) roles[g] = { role: 'residual', block: null };
     } else if (node.op === 'attention') {
