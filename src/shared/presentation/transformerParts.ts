@@ -147,10 +147,14 @@ function buildOutline(report: CompareReport): TransformerOutline | null {
     };
   });
 
-  const outside = layerNames.filter((l) => blockUnder(blockNames, l) === null);
+  // Layers outside every block: before the first block's, the embeddings' (a ViT's patch projection); after, the head's.
+  const firstInBlock = layerNames.findIndex((l) => blockUnder(blockNames, l) !== null);
+  const outsideFrom = (from: number, to: number) => layerNames.slice(from, to).filter((l) => blockUnder(blockNames, l) === null);
+  const before = firstInBlock < 0 ? [] : outsideFrom(0, firstInBlock);
+  const outside = outsideFrom(Math.max(0, firstInBlock), layerNames.length);
   const lastBarrier = barrierNames[barrierNames.length - 1];
   const headName = lastBarrier !== undefined && lastBarrier !== 'embeddings' && blockUnder(blockNames, lastBarrier) === null ? lastBarrier : (outside[outside.length - 1] ?? 'head');
-  const embeddings: TransformerPart = { kind: 'embeddings', name: 'embeddings', label: PART_TEXT.embeddings, lines: [PART_TEXT.embeddings], block: null, groups: residual ? [residual] : [], layers: [] };
+  const embeddings: TransformerPart = { kind: 'embeddings', name: 'embeddings', label: PART_TEXT.embeddings, lines: [PART_TEXT.embeddings], block: null, groups: residual ? [residual] : [], layers: before };
   const head: TransformerPart = {
     kind: 'head',
     name: headName,
@@ -250,8 +254,8 @@ export function partOf(report: CompareReport, name: string): TransformerPart | n
   if (!outline) return null;
   return (
     outline.parts.find((p) => p.name === name) ??
-    outline.parts.find((p) => p.kind !== 'block' && p.kind !== 'embeddings' && (p.layers.includes(name) || p.groups.includes(name))) ??
-    (name === outline.residual ? outline.parts[0]! : null)
+    outline.parts.find((p) => p.kind !== 'block' && (p.layers.includes(name) || p.groups.includes(name))) ??
+    null
   );
 }
 
