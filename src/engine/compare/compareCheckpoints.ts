@@ -112,7 +112,8 @@ async function align(
  */
 export async function compareCheckpoints(choices: CompareChoices, run: CompareRun = {}): Promise<Comparison> {
   // Resolving here too makes every caller's request the one the report records.
-  const request = resolveCompareRequest(choices);
+  let request = resolveCompareRequest(choices);
+  const warnings: string[] = [];
   const progress = run.onProgress ?? (() => {});
   const dataFile = request.data;
   const backend = await initBackend(request.backend);
@@ -128,10 +129,14 @@ export async function compareCheckpoints(choices: CompareChoices, run: CompareRu
   const pair = await loadCheckpointPair(request.a, request.b, { activation: request.activation, description: request.description, heads: request.heads, sample }, ([a, b]) => {
     // REPAIR restores per-channel statistics where BatchNorm-style channels carry them (Jordan et al.,
     // VGGs and ResNets); a transformer's LayerNorm already renormalises every position, and no
-    // definition of REPAIR for attention is established, so it is refused rather than improvised.
-    const repaired = request.methods.filter(isRepaired);
-    if (a.network.kind === 'transformer' && repaired.length > 0) {
-      throw new InputError(`${basename(request.a)} is a transformer, for which REPAIR is not defined: leave out ${repaired.join(', ')} (--repair, the mergeLens.repair setting)`);
+    // definition of REPAIR for attention is established, so it is not improvised: REPAIR methods
+    // named are refused, and the standing preference (--repair, mergeLens.repair) applies, as
+    // it does without data, only where REPAIR can run.
+    if (a.network.kind === 'transformer' && request.methods.some(isRepaired)) {
+      const named = (choices.methods ?? []).filter(isRepaired);
+      if (named.length > 0) throw new InputError(`${basename(request.a)} is a transformer, for which REPAIR is not defined: leave out ${named.join(', ')}`);
+      request = resolveCompareRequest({ ...choices, repair: false });
+      warnings.push('REPAIR is not defined for transformers: the repair preference was not applied');
     }
     // Refused from the headers, before any tensor is read, when the whole comparison would not
     // fit; measured on fewer threads when only its compute helpers' copies would not.
@@ -166,7 +171,6 @@ export async function compareCheckpoints(choices: CompareChoices, run: CompareRu
   const spec = derivePermutationSpec(networkChannelSpaces(network));
   const transformer = transformerGroups(network, spec);
   const alphas = alphaGrid(request.alphas);
-  const warnings: string[] = [];
   const hasBatchNorm = network.nodes.some((n) => n.op === 'batchnorm');
 
   let correlations: Float64Array[] | null = null;

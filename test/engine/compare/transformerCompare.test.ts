@@ -38,9 +38,22 @@ test('a transformer pair without data: weight matching on random tokens, every g
   assert.deepEqual(report.dimS.filter((d) => d.layer.endsWith(' heads')).map((d) => d.layer), ['transformer.h.0.attn heads', 'transformer.h.1.attn heads']);
 });
 
-test('REPAIR on a transformer is refused by name before any tensor is read', async () => {
+test('REPAIR on a transformer: named methods are refused before any tensor is read, the standing preference is left out with a warning', async () => {
   await assert.rejects(
     compareCheckpoints({ a: gpt2('gpt2_a.pt'), b: gpt2('gpt2_b.pt'), data: fixture('transformers', 'modadd_eval.npz'), methods: ['naive', 'weight+repair'] }),
     (e: unknown) => e instanceof InputError && /gpt2_a\.pt is a transformer, for which REPAIR is not defined: leave out weight\+repair/.test(e.message),
   );
+  const { report } = await compareCheckpoints({
+    a: gpt2('gpt2_a.pt'),
+    b: gpt2('gpt2_b.pt'),
+    data: fixture('transformers', 'modadd_eval.npz'),
+    methods: ['naive'],
+    repair: true,
+    alphas: 3,
+    layerBarriers: false,
+    llfcSamples: 0,
+  });
+  assert.deepEqual(report.request.methods, ['naive']);
+  assert.deepEqual(Object.keys(report.methods), ['naive']);
+  assert.ok(report.warnings.includes('REPAIR is not defined for transformers: the repair preference was not applied'), report.warnings.join('; '));
 });
