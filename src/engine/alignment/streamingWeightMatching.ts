@@ -3,6 +3,7 @@ import { InputError } from '../io/inputError';
 import type { Params, Tensor32 } from '../model/params';
 import { axisPermutation, entryRepeat, type Permutation, type PermutationSpec } from '../model/permutationSpec';
 import { solveAssignment } from './assignment/solveAssignment';
+import { collectGarbage } from './collectGarbage';
 import { headAssignment } from './headAssignment';
 import { dot, permutedTensor, specLayout, type SpecLayout } from './specLayout';
 import { streamingPlan, type StreamPart } from './streamingPlan';
@@ -72,12 +73,12 @@ export interface StreamingWeightMatchingResult extends WeightMatchingResult {
  * The objective is measured exactly, in float64, from each part's tensors as they are read; the
  * stream step's gain is judged on the gain matrix, whose entries are float32 products. So the
  * value after a sweep whose stream step moved is the exact value before that step plus its gain
- * from the matrix; the next sweep measures it exactly and replaces it. The last sweep moves no
- * stream, so the final objective is exact.
+ * from the matrix; the next sweep measures it exactly and replaces it. Unless `maxSweeps` ends it
+ * first, the last sweep moves no stream, so the final objective is exact.
  *
  * Memory: the largest part's tensors of A and B in float32, its coordinate's gain matrices
- * (float64, n² each), two d × d float64 matrices for the stream, one permuted copy of a tensor and
- * the product's tiles (`streamingMemoryBytes`).
+ * (float64, n² each), two d × d float64 matrices for the stream, one tensor's scratch and the
+ * product's tiles (`streamingMemoryBytes`); permuted tensors are index views, not copies.
  */
 export async function streamingWeightMatching(
   a: TensorSource,
@@ -216,14 +217,21 @@ export async function streamingWeightMatching(
     sweepReports.push(report);
     options.onSweepDone?.(report);
   }
-  return { perms, details: { sweeps, objective, objectiveBefore: objectiveBySweep[0] ?? 0, streaming: 'true' }, objectiveBySweep, sweepReports };
+  return { perms, details: { sweeps, objective, objectiveBefore: objectiveBySweep[0] ?? 0 }, objectiveBySweep, sweepReports };
 }
 
-/** The part's tensors of one checkpoint, as float32. */
+/**
+ * The part's tensors of one checkpoint, as float32. Before each read, what the last part and the
+ * last read left (tensors, gains, stored bytes) is freed, so only one tensor's stored bytes are
+ * alive beside the part.
+ */
 async function readPart(source: TensorSource, part: StreamPart): Promise<Params> {
   const shapes = new Map(source.tensors.map((t) => [t.name, t.shape]));
   const out = new Map<string, Tensor32>();
-  for (const name of part.tensors) out.set(name, { shape: shapes.get(name)!, data: await source.readFloat32(name) });
+  for (const name of part.tensors) {
+    collectGarbage();
+    out.set(name, { shape: shapes.get(name)!, data: await source.readFloat32(name) });
+  }
   return out;
 }
 

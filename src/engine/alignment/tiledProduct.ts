@@ -66,9 +66,9 @@ export function axisMatrix(
   return { data: out, rows: units, columns: width, rowStride: width, columnStride: 1 };
 }
 
-/** Rows r0.. and columns c0.. of `m`, rows × columns, copied row-major. */
-function tile(m: StridedMatrix, r0: number, rows: number, c0: number, columns: number): Float32Array {
-  const out = new Float32Array(rows * columns);
+/** Rows r0.. and columns c0.. of `m`, rows × columns, copied row-major into the start of `buffer`. */
+function tile(m: StridedMatrix, r0: number, rows: number, c0: number, columns: number, buffer: Float32Array): Float32Array {
+  const out = buffer.subarray(0, rows * columns);
   const { data, rowStride, columnStride, rowIndex, columnIndex } = m;
   if (rowIndex || columnIndex) {
     const rowAt = Int32Array.from({ length: rows }, (_, r) => (rowIndex ? rowIndex[r0 + r]! : r0 + r) * rowStride);
@@ -110,13 +110,16 @@ export async function accumulateProduct(target: Float64Array, left: StridedMatri
   await initBackend();
   const kc = Math.max(1, Math.min(k, Math.floor(tileValues / n)));
   const mc = Math.max(1, Math.min(m, Math.floor(tileValues / Math.max(n, kc))));
+  // Filled again for every tile: the backend copies what it is given.
+  const bandBuffer = new Float32Array(kc * n);
+  const rowsBuffer = new Float32Array(mc * kc);
   for (let k0 = 0; k0 < k; k0 += kc) {
     const kb = Math.min(kc, k - k0);
-    const band = tf.tensor2d(tile(right, k0, kb, 0, n), [kb, n]);
+    const band = tf.tensor2d(tile(right, k0, kb, 0, n, bandBuffer), [kb, n]);
     try {
       for (let m0 = 0; m0 < m; m0 += mc) {
         const mb = Math.min(mc, m - m0);
-        const rows = tf.tensor2d(tile(left, m0, mb, k0, kb), [mb, kb]);
+        const rows = tf.tensor2d(tile(left, m0, mb, k0, kb, rowsBuffer), [mb, kb]);
         const product = tf.matMul(rows, band);
         let values: Float32Array;
         try {
