@@ -11,6 +11,7 @@ import type { CompareReport, HeadMatching, MethodName } from '../../src/shared/c
 import type { HostToPanel } from '../../src/shared/panelProtocol';
 import { layerCosts } from '../../src/shared/presentation/layerCosts';
 import { METHOD_STYLE } from '../../src/shared/presentation/methodStyles';
+import { groupLabel, layerInBlockLabel, transformerOutline } from '../../src/shared/presentation/transformerParts';
 import { fixture, repoRoot } from '../helpers/paths';
 import type { PageCanvas, PageDocument } from './pageTypes';
 import { WebviewHarness, type WebviewSession } from './webviewHarness';
@@ -241,4 +242,30 @@ test('the CLI\'s table says transformer and lists the heads; the HTML report dra
   assert.equal(html.match(/aria-label="head-to-head similarity in block \d/g)?.length, METHODS.length * 2);
   assert.match(html, /Figure 7\./);
   assert.ok(html.includes('block 0 · attention Q/K (4 heads)'));
+});
+
+test('the outline reads other families by structure, not by GPT-2\'s names: Llama (GQA, rotary, SwiGLU) and a timm ViT, weights only', async () => {
+  const family = (dir: string, a: string, b: string) =>
+    compareCheckpoints({ a: fixture('transformers', dir, a), b: fixture('transformers', dir, b), data: null, methods: ['naive', 'weight'], alphas: 3, backend: 'auto', seed: 0 });
+  const [llama, vit] = (await Promise.all([family('llama', 'llama_a.pt', 'llama_b.pt'), family('vit', 'vit_a.pt', 'vit_b.pt')])).map((r) => r.report);
+  const parts = (r: CompareReport) => transformerOutline(r)!.parts.map((p) => [p.label, p.layers.map((l) => layerInBlockLabel(r, l)).join(' ')]);
+  assert.deepEqual(parts(llama!), [
+    ['embeddings', ''],
+    ['block 0 · attention', 'self_attn.q_proj self_attn.k_proj self_attn.v_proj self_attn.o_proj'],
+    ['block 0 · MLP', 'mlp.gate_proj mlp.up_proj mlp.down_proj'],
+    ['block 0', 'self_attn.q_proj self_attn.k_proj self_attn.v_proj self_attn.o_proj mlp.gate_proj mlp.up_proj mlp.down_proj'],
+    ['block 1 · attention', 'self_attn.q_proj self_attn.k_proj self_attn.v_proj self_attn.o_proj'],
+    ['block 1 · MLP', 'mlp.gate_proj mlp.up_proj mlp.down_proj'],
+    ['block 1', 'self_attn.q_proj self_attn.k_proj self_attn.v_proj self_attn.o_proj mlp.gate_proj mlp.up_proj mlp.down_proj'],
+    // The head's one layer reads as the head.
+    ['head (lm_head)', 'head (lm_head)'],
+  ]);
+  // Grouped-query attention: the groups count the key/value heads (config.json: 4 query heads, 2 key/value heads).
+  assert.deepEqual(llama!.groups.map((g) => groupLabel(llama!, g.name)).slice(0, 4), ['residual stream', 'block 0 · attention Q/K (2 heads)', 'block 0 · attention V/O (2 heads)', 'block 0 · MLP']);
+  const vitParts = parts(vit!);
+  assert.deepEqual(vitParts[0], ['embeddings', 'patch_embed.proj']);
+  assert.deepEqual(vitParts[1], ['block 0 · attention', 'attn.qkv.q attn.qkv.k attn.qkv.v attn.proj']);
+  assert.deepEqual(vitParts[2], ['block 0 · MLP', 'mlp.fc1 mlp.fc2']);
+  assert.deepEqual(vitParts.at(-1), ['head', 'head']);
+  assert.match(formatCompareTable(vit!), /transformer: 2 blocks, 4 heads per attention/);
 });
