@@ -10,10 +10,15 @@ import {
   type SyntheticTensor,
 } from './pickleBytes';
 import type { Random } from './random';
+import { tokenMutators, tokenSeeds } from './tokenFamily';
+import { transformerMutators, transformerSeeds } from './transformerFamily';
 import { writeZip, type ZipMember } from './zipWriter';
 
-/** How a case is read: through the checkpoint readers, the dataset readers, or the bare unpickler. */
-export type ReadMode = 'checkpoint' | 'dataset' | 'pickle';
+/**
+ * How a case is read: through the checkpoint readers, the dataset readers, the bare unpickler, or
+ * as a comparison reads a transformer (its network inferred and read, then one forward pass).
+ */
+export type ReadMode = 'checkpoint' | 'dataset' | 'pickle' | 'transformer';
 
 /** A valid case: its files by name, and the one the reader is given. */
 export interface Seed {
@@ -918,6 +923,8 @@ export const FAMILIES: readonly Family[] = [
     mutators: byteMutators(),
     truncationMayBeValid: (_, length) => length > 0 && length % 3073 === 0,
   },
+  { name: 'dataset-tokens', mode: 'dataset', seeds: tokenSeeds, mutators: [...byteMutators(), ...tokenMutators] },
+  { name: 'transformer', mode: 'transformer', seeds: transformerSeeds, mutators: transformerMutators },
 ];
 
 export function familyNamed(name: string): Family {

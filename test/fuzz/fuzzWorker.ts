@@ -4,12 +4,19 @@ import fsPromises from 'node:fs/promises';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
+import { readNetwork } from '../../src/engine/architecture/loadNetwork';
+import { initBackend } from '../../src/engine/backend/tfBackend';
+import { IGNORED_LABEL, scoredCount, type Dataset } from '../../src/engine/datasets/dataset';
 import { openDataset } from '../../src/engine/datasets/openDataset';
+import { TOKEN_ID_LIMIT } from '../../src/engine/datasets/tokenDatasets';
 import { openCheckpoint } from '../../src/engine/formats/openCheckpoint';
 import { locateTensors } from '../../src/engine/formats/pytorch/locateTensors';
 import { unpickle } from '../../src/engine/formats/pytorch/pickle';
 import { torchGlobals, torchPersistentLoad } from '../../src/engine/formats/pytorch/torchGlobals';
 import { openFileSource } from '../../src/engine/io/byteSource';
+import { probeInputs } from '../../src/engine/metrics/equivalence';
+import { forwardNetwork } from '../../src/engine/model/forward';
+import { valueShapes } from '../../src/engine/model/networkShapes';
 import { DTYPES } from '../../src/engine/tensors/dtype';
 import type { CaseRequest, CaseOutcome } from './protocol';
 
@@ -81,12 +88,59 @@ async function readCheckpoint(file: string): Promise<string> {
 
 async function readDataset(file: string): Promise<string> {
   const d = await openDataset(file);
+  if (d.sequence) return checkTokens(d);
   const size = d.inputShape.reduce((a, b) => a * b, 1);
   if (d.inputs.length !== d.count * size) throw new Misread(`${d.inputs.length} input values for ${d.count} examples of ${size}`);
   if (d.labels.length !== d.count) throw new Misread(`${d.labels.length} labels for ${d.count} examples`);
   if (d.labels.some((l) => l < 0 || l >= d.numClasses)) throw new Misread(`a label outside 0..${d.numClasses - 1}`);
   JSON.stringify(d.notes);
   return `${d.count} examples`;
+}
+
+/** Token sequences must hold what readTokenDataset promises: ids or −1, a target per position, one scored at least. */
+function checkTokens(d: Dataset): string {
+  const length = d.sequence!.length;
+  const cells = d.count * length;
+  if (d.inputShape.length !== 1 || d.inputShape[0] !== length) throw new Misread(`input shape [${d.inputShape.join(', ')}] for sequences of ${length}`);
+  if (d.inputs.length !== cells || d.labels.length !== cells) throw new Misread(`${d.inputs.length} ids and ${d.labels.length} targets for ${d.count} sequences of ${length}`);
+  if (!(Number.isSafeInteger(d.numClasses) && d.numClasses > 0 && d.numClasses <= TOKEN_ID_LIMIT)) throw new Misread(`a vocabulary of ${d.numClasses}`);
+  const inRange = (v: number): boolean => Number.isInteger(v) && v >= 0 && v < d.numClasses;
+  const id = d.inputs.findIndex((v) => v !== -1 && !inRange(v));
+  if (id >= 0) throw new Misread(`id ${d.inputs[id]} at ${id} outside 0..${d.numClasses - 1}`);
+  const target = d.labels.findIndex((v, at) => (v !== IGNORED_LABEL && !inRange(v)) || (at % length === length - 1 && v !== IGNORED_LABEL) || (v !== IGNORED_LABEL && d.inputs[at] === -1));
+  if (target >= 0) throw new Misread(`target ${d.labels[target]} at ${target} (a last position, padding, or outside 0..${d.numClasses - 1})`);
+  const scored = scoredCount(d.labels);
+  if (scored === 0) throw new Misread('no position scored');
+  JSON.stringify(d.notes);
+  return `${d.count} sequences of ${length}, ${scored} scored`;
+}
+
+/**
+ * A transformer as a comparison takes it (no data: the equivalence check's probe tokens), then
+ * one forward pass on two sequences, the second ending in padding: every logit of a position
+ * that is a token must be finite.
+ */
+async function readTransformer(file: string): Promise<string> {
+  const checkpoint = await openCheckpoint(file);
+  try {
+    const { network, params } = await readNetwork(checkpoint, { activation: 'relu' });
+    const shapes = valueShapes(network);
+    const length = network.input[0]!;
+    const width = shapes[shapes.length - 1]!.reduce((a, b) => a * b, 1) / length;
+    const count = 2;
+    const inputs = probeInputs(network, count, 1);
+    if (length > 1) inputs[count * length - 1] = -1;
+    const { logits } = await forwardNetwork(network, params, inputs, count);
+    if (logits.length !== count * length * width) throw new Misread(`${logits.length} logits for ${count} sequences of ${length} over ${width}`);
+    for (let at = 0; at < count * length; at++) {
+      if (inputs[at] === -1) continue;
+      const bad = logits.subarray(at * width, (at + 1) * width).findIndex((v) => !Number.isFinite(v));
+      if (bad >= 0) throw new Misread(`the forward pass gives ${logits[at * width + bad]} at position ${at % length} of sequence ${Math.floor(at / length)}`);
+    }
+    return `${network.nodes.length} nodes, ${count} × ${length} tokens forward`;
+  } finally {
+    await checkpoint.close();
+  }
 }
 
 async function readPickle(file: string): Promise<string> {
@@ -105,12 +159,14 @@ async function readPickle(file: string): Promise<string> {
 /** A reader that accepted a file but handed back values that contradict what it said. */
 class Misread extends Error {}
 
-const READERS = { checkpoint: readCheckpoint, dataset: readDataset, pickle: readPickle };
+const READERS = { checkpoint: readCheckpoint, dataset: readDataset, pickle: readPickle, transformer: readTransformer };
 
 async function runCase(request: CaseRequest): Promise<CaseOutcome> {
   rmSync(caseDir, { recursive: true, force: true });
   mkdirSync(caseDir, { recursive: true });
   for (const [name, bytes] of request.files) writeFileSync(join(caseDir, name), bytes);
+  // The backend finds its wasm binaries outside the case's folder: started before the watch.
+  if (request.mode === 'transformer') await initBackend();
   touched = [];
   executed = [];
   watching = true;

@@ -1,6 +1,7 @@
 import { basename } from 'node:path';
 import type { TensorInfo } from '../formats/checkpoint';
-import { FormatError } from '../io/formatError';
+import { quoteJson } from '../formats/strictJson';
+import { FormatError, clip } from '../io/formatError';
 import type { Activation } from '../../shared/compareRequest';
 import { INPUT, type Network, type NetworkNode } from '../model/network';
 import { valueShapes } from '../model/networkShapes';
@@ -72,7 +73,7 @@ export function transformerFamily(file: string, tensors: readonly TensorInfo[]):
     names.find((n) => /(^|\.)(router|mlp\.gate|moe\.gate)\.weight$/.test(n));
   if (moe !== undefined) {
     const kind = /block_sparse_moe/.test(moe) ? 'a Mixtral-style mixture of experts (block_sparse_moe)' : 'a mixture of experts';
-    throw new FormatError(file, `holds '${moe}': ${kind} is not supported (only dense MLPs: one MLP per block)`);
+    throw new FormatError(file, `holds '${clip(moe)}': ${kind} is not supported (only dense MLPs: one MLP per block)`);
   }
   if (names.some((n) => /(^|\.)h\.\d+\.attn\.c_attn\.weight$/.test(n))) return 'gpt2';
   if (names.some((n) => /(^|\.)layers\.\d+\.self_attn\.q_proj\.weight$/.test(n))) return 'llama';
@@ -81,7 +82,7 @@ export function transformerFamily(file: string, tensors: readonly TensorInfo[]):
   const attention = names.find((n) => /(^|\.)(self_attn|attn|attention)\./.test(n))!;
   throw new FormatError(
     file,
-    `holds attention weights ('${attention}') in a layout not read here; the transformers read are GPT-2 (h.N.attn.c_attn), Llama (layers.N.self_attn.q_proj), and ViT in timm's (blocks.N.attn.qkv) or Hugging Face's naming (embeddings.patch_embeddings)`,
+    `holds attention weights ('${clip(attention)}') in a layout not read here; the transformers read are GPT-2 (h.N.attn.c_attn), Llama (layers.N.self_attn.q_proj), and ViT in timm's (blocks.N.attn.qkv) or Hugging Face's naming (embeddings.patch_embeddings)`,
   );
 }
 
@@ -116,7 +117,7 @@ export function inferTransformer(file: string, tensors: readonly TensorInfo[], f
   }
   if (config.modelType !== null && !MODEL_TYPES[family].includes(config.modelType)) {
     b.fail(
-      `follows the ${FAMILY_NAMES[family]}'s names, but its config says "model_type": "${config.modelType}", a variant computed otherwise (its norms, scaling or attention differ); it is not supported (read: ${MODEL_TYPES[family].join(', ')})`,
+      `follows the ${FAMILY_NAMES[family]}'s names, but its config says "model_type": ${quoteJson(config.modelType)}, a variant computed otherwise (its norms, scaling or attention differ); it is not supported (read: ${MODEL_TYPES[family].join(', ')})`,
     );
   }
   const notes: string[] = [];
@@ -180,9 +181,9 @@ class Builder {
 
   /** The tensor, marked used, with its shape checked (null entries: any size). */
   tensor(name: string, shape: readonly (number | null)[], role: string): TensorInfo {
-    const t = this.byName.get(name) ?? this.fail(`lacks '${name}' (${role})`);
+    const t = this.byName.get(name) ?? this.fail(`lacks '${clip(name)}' (${role})`);
     if (t.shape.length !== shape.length || shape.some((d, k) => d !== null && d !== t.shape[k])) {
-      this.fail(`'${name}' (${role}) is [${t.shape.join(', ')}], not [${shape.map((d) => d ?? '·').join(', ')}]`);
+      this.fail(`'${clip(name)}' (${role}) is [${clip(t.shape.join(', '))}], not [${shape.map((d) => d ?? '·').join(', ')}]`);
     }
     this.used.add(name);
     return t;
@@ -202,7 +203,7 @@ class Builder {
   bias(name: string, size: number, role: string): string | null {
     if (!this.has(name)) return null;
     const t = this.byName.get(name)!;
-    if (t.shape.length !== 1 || t.shape[0] !== size) this.fail(`'${name}' (${role}) is [${t.shape.join(', ')}], which does not fit a layer of ${size} outputs; such a bias is not supported`);
+    if (t.shape.length !== 1 || t.shape[0] !== size) this.fail(`'${clip(name)}' (${role}) is [${clip(t.shape.join(', '))}], which does not fit a layer of ${size} outputs; such a bias is not supported`);
     this.used.add(name);
     return name;
   }
@@ -262,8 +263,8 @@ class Builder {
       if (m) found.add(Number(m[1]));
     }
     const n = found.size;
-    for (let i = 0; i < n; i++) if (!found.has(i)) this.fail(`has blocks under '${prefix}' but not '${prefix}${i}'; the blocks must be numbered 0 to ${n - 1}`);
-    if (n === 0) this.fail(`has no blocks under '${prefix}'`);
+    for (let i = 0; i < n; i++) if (!found.has(i)) this.fail(`has blocks under '${clip(prefix)}' but not '${clip(`${prefix}${i}`)}'; the blocks must be numbered 0 to ${n - 1}`);
+    if (n === 0) this.fail(`has no blocks under '${clip(prefix)}'`);
     return n;
   }
 }
@@ -292,6 +293,7 @@ function tokenInput(b: Builder, options: TransformerOptions, maxPositions: numbe
 function embedding(b: Builder, id: string, input: number): { node: number; vocab: number; d: number } {
   const t = b.tensor(`${id}.weight`, [null, null], 'the token embedding');
   const [vocab, d] = t.shape as [number, number];
+  if (vocab === 0 || d === 0) b.fail(`'${clip(t.name)}' (the token embedding) is [${vocab}, ${d}]: an empty table embeds nothing`);
   return { node: b.add({ op: 'embedding', id, input, weight: t.name, vocab, features: d }), vocab, d };
 }
 
@@ -317,10 +319,11 @@ function head(b: Builder, input: number, table: string, vocab: number, d: number
 function gpt2(b: Builder, heads: number, config: TransformerConfig, options: TransformerOptions, notes: string[]): void {
   const base = b.prefix(/^((?:.*\.)?)wte\.weight$/) ?? b.fail('is a GPT-2-style transformer without its token embedding wte.weight');
   const positions = b.tensor(`${base}wpe.weight`, [null, null], 'the position embedding');
+  if (positions.shape[0] === 0) b.fail(`'${clip(positions.name)}' (the position embedding) has no positions`);
   b.input = tokenInput(b, options, positions.shape[0]!, notes);
   const wte = embedding(b, `${base}wte`, INPUT);
   const { d, vocab } = wte;
-  if (positions.shape[1] !== d) b.fail(`'${positions.name}' is [${positions.shape.join(', ')}] but the embedding has ${d} features`);
+  if (positions.shape[1] !== d) b.fail(`'${clip(positions.name)}' is [${clip(positions.shape.join(', '))}] but the embedding has ${d} features`);
   let x = b.add({ op: 'positions', id: `${base}wpe`, input: wte.node, weight: positions.name, positions: positions.shape[0]!, features: d });
   const eps = config.eps ?? 1e-5;
   const activation: Activation = config.activation ?? 'gelu_tanh';

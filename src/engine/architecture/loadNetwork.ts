@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
 import type { Checkpoint, TensorData, TensorInfo } from '../formats/checkpoint';
 import { readJsonObjectFile, type JsonObject } from '../formats/strictJson';
-import { FormatError } from '../io/formatError';
+import { FormatError, clip } from '../io/formatError';
 import type { Activation } from '../../shared/compareRequest';
 import { INPUT, nodeTensors, type Network } from '../model/network';
 import { valueShapes } from '../model/networkShapes';
@@ -95,7 +95,7 @@ export async function networkLayout(checkpoint: Checkpoint, options: NetworkOpti
   const resolved = resolveDescription(where, description, tensors, input);
   const unused = tensors.filter((t) => !resolved.used.has(t.name));
   if (unused.length > 0) {
-    const list = unused.slice(0, 4).map((t) => `'${t.name}' [${t.shape.join(', ')}]`).join(', ');
+    const list = unused.slice(0, 4).map((t) => `'${clip(t.name)}' [${clip(t.shape.join(', '))}]`).join(', ');
     throw new FormatError(where, `${descriptionFile ? `describes a network that leaves ${basename(file)}'s tensors` : 'holds tensors no inferred layer uses:'} ${list}${unused.length > 4 ? ', …' : ''}${descriptionFile ? ' unused' : ''}`);
   }
   const shapes = valueShapes(resolved.network);
@@ -124,7 +124,7 @@ async function transformerLayout(
   });
   const unused = tensors.filter((t) => !inferred.used.has(t.name) && !inferred.aliases.has(t.name));
   if (unused.length > 0) {
-    const list = unused.slice(0, 4).map((t) => `'${t.name}' [${t.shape.join(', ')}]`).join(', ');
+    const list = unused.slice(0, 4).map((t) => `'${clip(t.name)}' [${clip(t.shape.join(', '))}]`).join(', ');
     throw new FormatError(file, `holds tensors the inferred transformer does not use: ${list}${unused.length > 4 ? ', …' : ''}; such a variant is not supported`);
   }
   const { network, transposed, notes, packed, aliases } = inferred;

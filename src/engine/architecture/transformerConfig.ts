@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { isJsonObject, readJsonObjectFile, type JsonObject } from '../formats/strictJson';
+import { isJsonObject, quoteJson, readJsonObjectFile, type JsonObject } from '../formats/strictJson';
 import { FormatError } from '../io/formatError';
 import type { Activation } from '../../shared/compareRequest';
 import type { Network } from '../model/network';
@@ -72,13 +72,16 @@ export function parseTransformerConfig(file: string, json: JsonObject, source: s
   const count = (...keys: string[]): number | null => {
     const value = pick(...keys);
     if (value === undefined) return null;
-    if (!(Number.isSafeInteger(value) && (value as number) > 0)) fail(`"${keys.find((k) => json[k] !== undefined || args[k] !== undefined)}" must be a positive whole number, not ${JSON.stringify(value)}`);
+    if (!(Number.isSafeInteger(value) && (value as number) > 0)) fail(`"${keys.find((k) => json[k] !== undefined || args[k] !== undefined)}" must be a positive whole number, not ${quoteJson(value)}`);
     return value as number;
   };
   const positive = (...keys: string[]): number | null => {
     const value = pick(...keys);
     if (value === undefined) return null;
-    if (!(typeof value === 'number' && Number.isFinite(value) && value > 0)) fail(`"${keys.find((k) => json[k] !== undefined || args[k] !== undefined)}" must be a positive number, not ${JSON.stringify(value)}`);
+    // The engine computes in float32: an eps that rounds to 0 there divides a padded position's zeros by 0.
+    if (!(typeof value === 'number' && Math.fround(value) > 0 && Number.isFinite(Math.fround(value)))) {
+      fail(`"${keys.find((k) => json[k] !== undefined || args[k] !== undefined)}" must be a positive number within float32's range, not ${quoteJson(value)}`);
+    }
     return value as number;
   };
 
@@ -86,25 +89,25 @@ export function parseTransformerConfig(file: string, json: JsonObject, source: s
   if (typeof experts === 'number' && experts > 0) fail(`describes a mixture of experts (${experts} experts per layer); a mixture of experts is not supported`);
   const window = pick('sliding_window');
   if (window !== undefined && window !== false && pick('use_sliding_window') !== false) {
-    fail(`describes sliding-window attention ("sliding_window": ${JSON.stringify(window)}); sliding-window attention is not supported`);
+    fail(`describes sliding-window attention ("sliding_window": ${quoteJson(window)}); sliding-window attention is not supported`);
   }
   if (pick('alibi') === true || pick('use_alibi') === true || pick('position_embedding_type') === 'alibi') fail('describes ALiBi position biases; ALiBi is not supported');
   const positionType = pick('position_embedding_type');
-  if (positionType !== undefined && positionType !== 'absolute' && positionType !== 'alibi') fail(`has "position_embedding_type": ${JSON.stringify(positionType)}; only absolute (learned) position embeddings and rotary ones are supported`);
-  if (pick('rope_scaling') !== undefined) fail(`has "rope_scaling": ${JSON.stringify(pick('rope_scaling'))}; scaled rotary frequencies are not supported`);
+  if (positionType !== undefined && positionType !== 'absolute' && positionType !== 'alibi') fail(`has "position_embedding_type": ${quoteJson(positionType)}; only absolute (learned) position embeddings and rotary ones are supported`);
+  if (pick('rope_scaling') !== undefined) fail(`has "rope_scaling": ${quoteJson(pick('rope_scaling'))}; scaled rotary frequencies are not supported`);
   const partial = pick('partial_rotary_factor');
-  if (partial !== undefined && partial !== 1) fail(`has "partial_rotary_factor": ${JSON.stringify(partial)}; rotary embeddings on part of a head are not supported`);
+  if (partial !== undefined && partial !== 1) fail(`has "partial_rotary_factor": ${quoteJson(partial)}; rotary embeddings on part of a head are not supported`);
   if (pick('scale_attn_by_inverse_layer_idx') === true) fail('has "scale_attn_by_inverse_layer_idx": true; attention scaled per layer is not supported');
   if (pick('scale_attn_weights') === false) fail('has "scale_attn_weights": false; attention without the 1/√head size scale is not supported');
 
   const actName = pick('activation_function', 'hidden_act', 'act_layer');
   let activation: Activation | null = null;
   if (actName !== undefined) {
-    activation = typeof actName === 'string' ? ACTIVATION_NAMES[actName] ?? null : null;
-    if (!activation) fail(`names the activation ${JSON.stringify(actName)}; the ones supported are ${Object.keys(ACTIVATION_NAMES).join(', ')}`);
+    activation = typeof actName === 'string' && Object.hasOwn(ACTIVATION_NAMES, actName) ? ACTIVATION_NAMES[actName]! : null;
+    if (!activation) fail(`names the activation ${quoteJson(actName)}; the ones supported are ${Object.keys(ACTIVATION_NAMES).join(', ')}`);
   }
   const tie = pick('tie_word_embeddings');
-  if (tie !== undefined && typeof tie !== 'boolean') fail(`"tie_word_embeddings" must be true or false, not ${JSON.stringify(tie)}`);
+  if (tie !== undefined && typeof tie !== 'boolean') fail(`"tie_word_embeddings" must be true or false, not ${quoteJson(tie)}`);
   return {
     heads: count('n_head', 'num_attention_heads', 'num_heads'),
     kvHeads: count('num_key_value_heads'),
