@@ -61,11 +61,18 @@ export interface GroupSummary {
   /** Transformers only: the block the group lies in (the block's name, as `LayerBarrier.layer` names it); absent for the residual stream. */
   readonly block?: string;
   /**
-   * Attention's groups: the units come in `count` heads that move whole, with the `partner`
+   * Attention's groups: the units come in `count` heads (key/value heads under grouped-query
+   * attention) that move whole, with the `partner`
    * group's heads alike; `withinHead` false where units may not move within a head (rotary
    * embeddings on query/key units).
    */
-  readonly heads?: { readonly count: number; readonly withinHead: boolean; readonly partner: string };
+  readonly heads?: {
+    readonly count: number;
+    /** The attention's query heads: `count` times the query heads each key/value head serves (equal to `count` without grouped-query attention). */
+    readonly queryHeads: number;
+    readonly withinHead: boolean;
+    readonly partner: string;
+  };
 }
 
 /**

@@ -261,7 +261,7 @@ test('the outline reads other families by structure, not by GPT-2\'s names: Llam
     ['head (lm_head)', 'head (lm_head)'],
   ]);
   // Grouped-query attention: the groups count the key/value heads (config.json: 4 query heads, 2 key/value heads).
-  assert.deepEqual(llama!.groups.map((g) => groupLabel(llama!, g.name)).slice(0, 4), ['residual stream', 'block 0 · attention Q/K (2 heads)', 'block 0 · attention V/O (2 heads)', 'block 0 · MLP']);
+  assert.deepEqual(llama!.groups.map((g) => groupLabel(llama!, g.name)).slice(0, 4), ['residual stream', 'block 0 · attention Q/K (2 key/value heads for 4 query heads)', 'block 0 · attention V/O (2 key/value heads for 4 query heads)', 'block 0 · MLP']);
   const vitParts = parts(vit!);
   assert.deepEqual(vitParts[0], ['embeddings', 'patch_embed.proj']);
   assert.deepEqual(vitParts[1], ['block 0 · attention', 'attn.qkv.q attn.qkv.k attn.qkv.v attn.proj']);

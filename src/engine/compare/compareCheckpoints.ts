@@ -7,13 +7,13 @@ import { bestWeightMatching } from '../alignment/weightMatching';
 import { initBackend } from '../backend/tfBackend';
 import type { SampleShape } from '../architecture/inputShape';
 import { applyPermutation } from '../model/applyPermutation';
-import { layerUnits, type WeightedNode } from '../model/network';
+import { layerUnits, type Network, type WeightedNode } from '../model/network';
 import { channelSpacesWithValues, networkChannelSpaces } from '../model/networkSpaces';
 import type { Params } from '../model/params';
 import { derivePermutationSpec, type PermutationSpec } from '../model/permutationSpec';
 import { dimS } from '../metrics/dimS';
 import { headDimensions, headMatching } from '../metrics/headMatching';
-import { transformerGroups } from '../model/transformerGroups';
+import { transformerGroups, type AttentionGroups } from '../model/transformerGroups';
 import { llfcConditions, type LeftOut } from '../metrics/llfcConditions';
 import { checkEquivalence, probeInputs } from '../metrics/equivalence';
 import { alphaGrid } from '../metrics/interpolation';
@@ -313,7 +313,8 @@ export async function compareCheckpoints(choices: CompareChoices, run: CompareRu
     equivalenceInputs: data ? 'evaluation' : 'random',
     architecture: {
       kind: network.kind,
-      activation: request.activation,
+      // A transformer's config names its MLP's activation; other checkpoints do not store one.
+      activation: network.kind === 'transformer' ? transformerActivation(network) : request.activation,
       inputSize,
       inputShape: network.input,
       outputSize: spaces.spaces[values[network.nodes.length - 1]!]!.size,
@@ -327,7 +328,8 @@ export async function compareCheckpoints(choices: CompareChoices, run: CompareRu
       return {
         name: node.id,
         kind: node.op === 'conv2d' ? 'conv' : 'linear',
-        width: space.size,
+        // A layer's own outputs: grouped queries hold their group's units once per query head.
+        width: node.op === 'conv2d' ? node.outChannels : node.outFeatures,
         permuted: space.permutable,
         group: space.permutable ? space.name : null,
         batchNorm: unit.batchNorm === null ? null : network.nodes[unit.batchNorm]!.id,
@@ -340,7 +342,7 @@ export async function compareCheckpoints(choices: CompareChoices, run: CompareRu
         size: g.size,
         layers: g.layers,
         ...(role ? { role: role.role, ...(role.block ? { block: role.block } : {}) } : {}),
-        ...(g.heads && g.heads.partner ? { heads: { count: g.heads.count, withinHead: g.heads.withinHead, partner: g.heads.partner } } : {}),
+        ...(g.heads && g.heads.partner ? { heads: { count: g.heads.count, queryHeads: queryHeads(network, transformer!.attentions, k), withinHead: g.heads.withinHead, partner: g.heads.partner } } : {}),
       };
     }),
     bnReset: hasBatchNorm && data ? request.bnReset : null,
@@ -353,6 +355,19 @@ export async function compareCheckpoints(choices: CompareChoices, run: CompareRu
   };
   progress('done', 1);
   return { report, pair, spec, aligned, fit };
+}
+
+/** The activations of a transformer's MLPs, as its config names them ("gelu_tanh"; "gelu/silu" if they differ). */
+function transformerActivation(network: Network): string {
+  return [...new Set(network.nodes.flatMap((n) => (n.op === 'activation' ? [n.fn] : [])))].join('/');
+}
+
+/** Query heads of the attention group k belongs to: more than its heads under grouped-query attention. */
+function queryHeads(network: Network, attentions: readonly AttentionGroups[], k: number): number {
+  const at = attentions.find((a) => a.queryKey === k || a.valueOutput === k)!;
+  const node = network.nodes.find((n) => n.id === at.attention);
+  if (node?.op !== 'attention') throw new Error(`attention '${at.attention}' is not in the network`);
+  return node.heads;
 }
 
 /** One line for the samples an alignment's conditions left out of their per-sample means. */

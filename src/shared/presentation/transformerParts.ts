@@ -175,6 +175,13 @@ function buildOutline(report: CompareReport): TransformerOutline | null {
  * A permutation group by what it is: "residual stream", "block 0 · MLP", "block 0 · attention
  * Q/K (4 heads)"; another network's group by its first layer, a residual stage's with its layer count.
  */
+/** "4 heads", or under grouped-query attention "2 key/value heads of 4 query heads" (older reports lack queryHeads). */
+function headCount(heads: NonNullable<GroupSummary['heads']>): string {
+  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  const query = heads.queryHeads ?? heads.count;
+  return query === heads.count ? plural(heads.count, 'head') : `${plural(heads.count, 'key/value head')} for ${query} query heads`;
+}
+
 export function groupLabel(report: CompareReport, name: string): string {
   const group = report.groups.find((g) => g.name === name);
   const outline = transformerOutline(report);
@@ -183,7 +190,7 @@ export function groupLabel(report: CompareReport, name: string): string {
   const role = GROUP_ROLE_TEXT[group.role];
   if (group.role === 'residual') return role;
   const block = outline.blocks.find((b) => b.name === groupBlock(outline.blocks.map((x) => x.name), group));
-  const heads = group.heads ? ` (${group.heads.count} head${group.heads.count === 1 ? '' : 's'})` : '';
+  const heads = group.heads ? ` (${headCount(group.heads)})` : '';
   return `${block ? `${block.label} · ` : ''}${role}${heads}`;
 }
 
@@ -270,8 +277,8 @@ export function describeTransformer(report: CompareReport): string {
   const parts: string[] = [];
   if (outline) {
     parts.push(plural(outline.blocks.length, 'block'));
-    const heads = report.groups.filter((g) => g.role === 'query-key' && g.heads).map((g) => g.heads!.count);
-    if (heads.length > 0) parts.push(`${counts(heads)} heads per attention`);
+    const heads = report.groups.filter((g) => g.role === 'query-key' && g.heads).map((g) => g.heads!);
+    if (heads.length > 0) parts.push(`${counts(heads.map((h) => h.queryHeads ?? h.count))} heads per attention${heads.some((h) => (h.queryHeads ?? h.count) !== h.count) ? ` (${counts(heads.map((h) => h.count))} key/value)` : ''}`);
     const residual = report.groups.find((g) => g.role === 'residual');
     if (residual) parts.push(`residual stream ${residual.size}`);
     const mlp = report.groups.filter((g) => g.role === 'mlp').map((g) => g.size);

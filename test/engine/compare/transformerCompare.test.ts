@@ -9,6 +9,10 @@ const gpt2 = (name: string) => fixture('transformers', 'gpt2', name);
 test('a transformer pair without data: weight matching on random tokens, every group reported with its role, heads matched', async () => {
   const { report } = await compareCheckpoints({ a: gpt2('gpt2_a.pt'), b: gpt2('gpt2_b.pt'), data: null, methods: ['naive', 'weight'], restarts: 2 });
   assert.equal(report.architecture.kind, 'transformer');
+  // The config's activation, not the default a checkpoint without one would get.
+  assert.equal(report.architecture.activation, 'gelu_tanh');
+  assert.deepEqual(report.groups.filter((g) => g.heads).map((g) => g.heads!.queryHeads), [4, 4, 4, 4]);
+  assert.equal(report.layers.find((l) => l.name === 'transformer.h.0.mlp.c_fc')!.width, 256);
   assert.equal(report.equivalenceInputs, 'random');
   assert.deepEqual(report.groups.map((g) => [g.role, g.block ?? null, g.heads?.count ?? null]), [
     ['residual', null, null],
