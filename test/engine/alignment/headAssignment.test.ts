@@ -8,27 +8,7 @@ import { initBackend } from '../../../src/engine/backend/tfBackend';
 import { applyPermutation } from '../../../src/engine/model/applyPermutation';
 import type { Params } from '../../../src/engine/model/params';
 import { axisPermutation, type Permutation, type PermutationSpec } from '../../../src/engine/model/permutationSpec';
-
-/** A random permutation of n (Fisher–Yates on the seeded stream). */
-function shuffle(n: number, random: () => number): number[] {
-  const out = Array.from({ length: n }, (_, i) => i);
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [out[i], out[j]] = [out[j]!, out[i]!];
-  }
-  return out;
-}
-
-/** A head-structured permutation: heads reordered, and units within each head reordered unless `within` is false. */
-function headPermutation(count: number, width: number, within: boolean, random: () => number): Permutation {
-  const heads = shuffle(count, random);
-  const perm = new Int32Array(count * width);
-  for (let a = 0; a < count; a++) {
-    const inside = within ? shuffle(width, random) : Array.from({ length: width }, (_, i) => i);
-    for (let i = 0; i < width; i++) perm[a * width + i] = heads[a]! * width + inside[i]!;
-  }
-  return perm;
-}
+import { allowedPermutation, headOrder } from '../../helpers/randomPermutations';
 
 test('two-level matching on a hand-computed case: heads assigned on the summed within-head optima', () => {
   // Two heads of two units, one group. A's head 0 fits B's head 1 crossed (0↔3, 1↔2), A's head 1 fits B's head 0 straight.
@@ -118,13 +98,12 @@ for (const [label, repeat, rotary] of [['multi-head', 1, false], ['grouped-query
     const { shapes, spec } = attentionBlock(6, 3, 4, repeat, 10, rotary);
     const a = randomTensors(shapes, 7);
     const random = seededRandom(11);
-    const hidden = spec.groups.map((g) => (g.heads ? headPermutation(g.heads.count, g.size / g.heads.count, g.heads.withinHead, random) : Int32Array.from(shuffle(g.size, random))));
+    const hidden: Permutation[] = [];
     // The partners must share their head order: VO takes QK's.
-    const qkHeads = Array.from({ length: 3 }, (_, h) => Math.floor(hidden[1]![h * 4]! / 4));
-    hidden[2] = Int32Array.from(hidden[2]!, (unit, i) => qkHeads[Math.floor(i / 4)]! * 4 + (unit % 4));
+    for (const [g, group] of spec.groups.entries()) hidden.push(allowedPermutation(group, random, g === 2 ? headOrder(hidden[1]!, 3) : null));
     const b = applyPermutation(a, spec, hidden);
     const result = await weightMatching(a, b, spec);
-    // π(B) puts B's unit perm[i] at i; B = shuffle(A) put A's unit hidden[i] at i, so perm is hidden's inverse.
+    // π(B) puts B's unit perm[i] at i; B = shuffled A put A's unit hidden[i] at i, so perm is hidden's inverse.
     result.perms.forEach((perm, g) => {
       const inverse = new Int32Array(perm.length);
       hidden[g]!.forEach((p, i) => (inverse[p] = i));

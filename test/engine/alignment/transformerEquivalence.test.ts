@@ -5,38 +5,11 @@ import { seededRandom } from '../../../src/engine/alignment/seededRandom';
 import { initBackend } from '../../../src/engine/backend/tfBackend';
 import { applyPermutation } from '../../../src/engine/model/applyPermutation';
 import { networkChannelSpaces } from '../../../src/engine/model/networkSpaces';
-import { derivePermutationSpec, type Permutation, type PermutationGroup } from '../../../src/engine/model/permutationSpec';
+import { derivePermutationSpec, type Permutation } from '../../../src/engine/model/permutationSpec';
 import { checkEquivalence, probeInputs } from '../../../src/engine/metrics/equivalence';
 import { fixture } from '../../helpers/paths';
 import { readFixtureNetwork } from '../../helpers/readFixtureNetwork';
-
-function shuffle(n: number, random: () => number): number[] {
-  const out = Array.from({ length: n }, (_, i) => i);
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [out[i], out[j]] = [out[j]!, out[i]!];
-  }
-  return out;
-}
-
-/** A random permutation the group allows: any for plain units; for heads, whole heads (the partner's order given) and, where allowed, units within them. */
-function allowed(group: PermutationGroup, random: () => number, headOrder: number[] | null): Permutation {
-  if (!group.heads) return Int32Array.from(shuffle(group.size, random));
-  const width = group.size / group.heads.count;
-  const heads = headOrder ?? shuffle(group.heads.count, random);
-  const perm = new Int32Array(group.size);
-  for (let a = 0; a < group.heads.count; a++) {
-    const inside = group.heads.withinHead ? shuffle(width, random) : Array.from({ length: width }, (_, i) => i);
-    for (let i = 0; i < width; i++) perm[a * width + i] = heads[a]! * width + inside[i]!;
-  }
-  return perm;
-}
-
-/** Which head each head's units come from. */
-function headOrder(perm: Permutation, count: number): number[] {
-  const width = perm.length / count;
-  return Array.from({ length: count }, (_, a) => Math.floor(perm[a * width]! / width));
-}
+import { allowedPermutation, headOrder } from '../../helpers/randomPermutations';
 
 const PAIRS = [
   { name: 'GPT-2', file: fixture('transformers', 'gpt2', 'gpt2_b.pt'), groups: 7, heads: 4, withinHead: [true, true] },
@@ -63,7 +36,7 @@ for (const pair of PAIRS) {
         // Partners move their heads alike: the second takes the first's head order.
         const partner = group.heads?.partner ? spec.groups.findIndex((other) => other.name === group.heads!.partner) : -1;
         const order = partner >= 0 && partner < g ? headOrder(perms[partner]!, group.heads!.count) : null;
-        const perm = allowed(group, random, order);
+        const perm = allowedPermutation(group, random, order);
         if (group.heads) assert.ok(respectsHeads(perm, group.heads), group.name);
         perms.push(perm);
       });
