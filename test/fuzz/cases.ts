@@ -1,5 +1,5 @@
 import type { Family, Seed } from './families';
-import type { Draft, Mutator } from './mutate';
+import type { Draft } from './mutate';
 import { Random } from './random';
 
 /** One mutation step: which mutator, with which seed (so that a step can be dropped while shrinking). */
@@ -23,20 +23,22 @@ export interface FuzzCase {
   readonly mustRefuse?: string;
 }
 
-function pickWeighted(mutators: readonly Mutator[], rng: Random): number {
-  const total = mutators.reduce((sum, m) => sum + m.weight, 0);
+/** An index into `items`, drawn in proportion to their weights. */
+function pickWeighted(items: readonly { readonly weight: number }[], rng: Random): number {
+  const total = items.reduce((sum, m) => sum + m.weight, 0);
   let left = rng.next() * total;
-  for (let i = 0; i < mutators.length; i++) {
-    left -= mutators[i]!.weight;
+  for (let i = 0; i < items.length; i++) {
+    left -= items[i]!.weight;
     if (left < 0) return i;
   }
-  return mutators.length - 1;
+  return items.length - 1;
 }
 
 /** Case `index` of a run: a seed and one to three steps, all drawn from the case's own generator. */
 export function planCase(family: Family, seeds: readonly Seed[], runSeed: number, index: number): { seed: Seed; steps: Step[] } {
   const rng = Random.forCase(runSeed, family.name, index);
-  const seed = seeds[rng.below(seeds.length)]!;
+  // Seeds without weights are drawn as they always were, so that a family's cases stay the same.
+  const seed = seeds[seeds.some((s) => s.weight !== undefined) ? pickWeighted(seeds.map((s) => ({ weight: s.weight ?? 1 })), rng) : rng.below(seeds.length)]!;
   const count = rng.pick([1, 1, 1, 2, 2, 3]);
   const steps: Step[] = [];
   for (let i = 0; i < count; i++) {

@@ -27,6 +27,8 @@ export interface Seed {
   readonly target: string;
   /** Where the pickles of a legacy torch.save file start (the fixture's layout). */
   readonly picklesAt?: readonly number[];
+  /** How often the seed is drawn relative to the family's others (1 when no seed says). */
+  readonly weight?: number;
 }
 
 export interface Family {
