@@ -124,7 +124,7 @@ function takeApart(file: string, bytes: Uint8Array): TokenArray[] | undefined {
     const npy = parseNpy(member.data);
     const descr = npy && /'descr':\s*'([^']*)'/.exec(npy.headerText)?.[1];
     const shapeText = npy && /'shape':\s*\(([^)]*)\)/.exec(npy.headerText)?.[1];
-    const type = TYPES.find((t) => t[1] === descr)?.[0];
+    const type = descr ? TYPES.find((t) => t[1] === descr)?.[0] : undefined;
     if (!npy || !type || shapeText === undefined || /True/.test(npy.headerText)) return undefined;
     const shape = shapeText.split(',').map((s) => s.trim()).filter((s) => s !== '').map(Number);
     const values = decode(type, npy.data);
