@@ -40,6 +40,10 @@ export interface StreamingWeightMatchingOptions {
   readonly onSweep?: (sweep: number) => void;
   /** Called as each sweep ends. */
   readonly onSweepDone?: (sweep: StreamingSweep) => void;
+  /** Called after each part with the share of the sweep's values read so far (a 7B sweep takes an hour or more). */
+  readonly onProgress?: (sweep: number, fraction: number) => void;
+  /** Checked before each part is read. */
+  readonly signal?: AbortSignal;
 }
 
 export interface StreamingWeightMatchingResult extends WeightMatchingResult {
@@ -100,6 +104,9 @@ export async function streamingWeightMatching(
   const streamStep = plan.stream === null ? null : [plan.stream];
   const allSteps = [...(streamStep ? [streamStep] : []), ...plan.parts.flatMap((part) => part.coordinates)].filter(solvable);
 
+  const shapes = new Map(a.tensors.map((t) => [t.name, t.shape]));
+  const partValues = plan.parts.map((part) => part.tensors.reduce((sum, name) => sum + shapes.get(name)!.reduce((x, y) => x * y, 1), 0));
+  const allValues = partValues.reduce((x, y) => x + y, 0);
   const d = plan.stream === null ? 0 : spec.groups[plan.stream]!.size;
   const constantGain = new Float64Array(d * d);
   // A part no group touches adds the same ⟨A, B⟩ to every sweep: read once.
@@ -117,7 +124,10 @@ export async function streamingWeightMatching(
     // Σ⟨θA, π(θB)⟩ exactly, as the sweep found it and after its part steps.
     let before = 0;
     let after = 0;
-    for (const part of plan.parts) {
+    let valuesDone = 0;
+    for (const [index, part] of plan.parts.entries()) {
+      options.signal?.throwIfAborted();
+      valuesDone += partValues[index]!;
       const fixed = fixedDots.get(part);
       if (fixed !== undefined) {
         before += fixed;
@@ -126,8 +136,8 @@ export async function streamingWeightMatching(
       }
       let clock = performance.now();
       // One after the other: each tensor's stored bytes are alive only while it converts.
-      const pa = await readPart(a, part);
-      const pb = await readPart(b, part);
+      const pa = await readPart(a, part, shapes);
+      const pb = await readPart(b, part, shapes);
       time.read += (performance.now() - clock) / 1000;
       const layout = specLayout(part.spec, pa, pb);
       const local = (): Permutation[] => part.groups.map((g) => perms[g]!);
@@ -182,6 +192,7 @@ export async function streamingWeightMatching(
         await addGroupGain(part.constantGain ? constantGain : streamGain, layout, pa, pb, 0, local());
         time.product += (performance.now() - clock) / 1000;
       }
+      options.onProgress?.(sweeps, allValues === 0 ? 1 : valuesDone / allValues);
     }
     // The sweep began where the last one ended: its objective, now measured exactly.
     if (sweeps === 1) objectiveBySweep.push(before);
@@ -225,8 +236,7 @@ export async function streamingWeightMatching(
  * last read left (tensors, gains, stored bytes) is freed, so only one tensor's stored bytes are
  * alive beside the part.
  */
-async function readPart(source: TensorSource, part: StreamPart): Promise<Params> {
-  const shapes = new Map(source.tensors.map((t) => [t.name, t.shape]));
+async function readPart(source: TensorSource, part: StreamPart, shapes: ReadonlyMap<string, readonly number[]>): Promise<Params> {
   const out = new Map<string, Tensor32>();
   for (const name of part.tensors) {
     collectGarbage();

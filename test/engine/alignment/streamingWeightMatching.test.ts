@@ -74,7 +74,8 @@ test('recovers a hidden permutation of every group exactly, part by part, and it
   const { a, b, spec, hidden } = syntheticPair(SHAPE, 3, 0);
   const [sa, sb] = [memorySource(a), memorySource(b)];
   const sweeps: number[] = [];
-  const result = await streamingWeightMatching(sa, sb, spec, { onSweepDone: (s) => sweeps.push(s.sweep) });
+  const progress: [number, number][] = [];
+  const result = await streamingWeightMatching(sa, sb, spec, { onSweepDone: (s) => sweeps.push(s.sweep), onProgress: (sweep, fraction) => progress.push([sweep, fraction]) });
   assertMatching(result.perms, spec, expectedMatching(hidden));
   // Sweep 1 finds the stream from the embeddings and the head; sweep 2 the parts; nothing is left to solve after it.
   assert.deepEqual(sweeps, [1, 2]);
@@ -84,6 +85,22 @@ test('recovers a hidden permutation of every group exactly, part by part, and it
   // Each sweep reads every tensor once, of A and of B.
   assert.equal(sa.reads.length, 2 * a.size);
   assert.deepEqual(sa.reads, sb.reads);
+  // Progress rises through each sweep's values to the whole.
+  for (const sweep of [1, 2]) {
+    const fractions = progress.filter(([s]) => s === sweep).map(([, f]) => f);
+    assert.ok(fractions.every((f, i) => i === 0 || f > fractions[i - 1]!), `sweep ${sweep}`);
+    assert.equal(fractions.at(-1), 1);
+  }
+});
+
+test('a cancelled run stops before the next part is read', async () => {
+  await initBackend();
+  const { a, b, spec } = syntheticPair(SHAPE, 3, 0);
+  const controller = new AbortController();
+  const sa = memorySource(a);
+  const run = streamingWeightMatching(sa, memorySource(b), spec, { signal: controller.signal, onProgress: (_, fraction) => fraction > 0.5 && controller.abort() });
+  await assert.rejects(run, { name: 'AbortError' });
+  assert.ok(sa.reads.length < a.size, `${sa.reads.length} of ${a.size} tensors read`);
 });
 
 test('unrelated models: never below identity, never decreasing, the same objective function as weightMatching', async () => {
