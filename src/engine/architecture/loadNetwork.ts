@@ -3,7 +3,7 @@ import type { Checkpoint, TensorData, TensorInfo } from '../formats/checkpoint';
 import { readJsonObjectFile, type JsonObject } from '../formats/strictJson';
 import { FormatError, clip } from '../io/formatError';
 import type { Activation } from '../../shared/compareRequest';
-import { INPUT, nodeTensors, type Network } from '../model/network';
+import { INPUT, nodeTensors, type Network, type NetworkNode } from '../model/network';
 import { valueShapes } from '../model/networkShapes';
 import { flattenedMap } from '../model/networkSpaces';
 import type { Params, Tensor32 } from '../model/params';
@@ -174,6 +174,22 @@ function hasSpatialFlatten(network: Network, shapes: readonly (readonly number[]
   return network.nodes.some((node, i) => node.op === 'flatten' && (node.input === INPUT ? network.input : shapes[node.input]!).length === 3 && shapes[i]!.length === 1);
 }
 
+/**
+ * The shape the engine computes with for tensor `name` of `node`, given the shape it is stored in
+ * ([out, in] for a kernel stored transposed): a linear weight after a flattened map is
+ * [out, C, H, W], a position table [positions, features] and a class token [features] whatever
+ * extra leading 1s they are stored with; anything else as stored. The values are the same.
+ */
+export function engineShape(network: Network, shapes: readonly (readonly number[])[], node: NetworkNode, name: string, stored: readonly number[]): readonly number[] {
+  if (node.op === 'linear' && name === node.weight) {
+    const map = flattenedMap(network, shapes, node.input);
+    return map ? [node.outFeatures, ...map] : [node.outFeatures, node.inFeatures];
+  }
+  if (node.op === 'positions') return [node.positions, node.features];
+  if (node.op === 'prepend') return [node.features];
+  return stored;
+}
+
 /** Counts NaN and infinite values, for the refusal message. */
 export function nonFiniteCount(data: Float32Array): number {
   let n = 0;
@@ -227,16 +243,8 @@ export async function readNetwork(checkpoint: Checkpoint, options: NetworkOption
         params.set(name, { shape: whole.shape.length === 1 ? [rows] : [rows, cols], data });
         continue;
       }
-      let { shape, data } = await stored(name);
-      if (node.op === 'linear' && name === node.weight) {
-        const map = flattenedMap(network, shapes, node.input);
-        shape = map ? [node.outFeatures, ...map] : [node.outFeatures, node.inFeatures];
-      } else if (node.op === 'positions') {
-        shape = [node.positions, node.features];
-      } else if (node.op === 'prepend') {
-        shape = [node.features];
-      }
-      params.set(name, { shape, data });
+      const { shape, data } = await stored(name);
+      params.set(name, { shape: engineShape(network, shapes, node, name, shape), data });
     }
   }
   for (const [alias, of] of layout.aliases) {

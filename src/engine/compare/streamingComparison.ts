@@ -1,11 +1,12 @@
 import { basename } from 'node:path';
 import { streamingWeightMatching, type StreamingWeightMatchingOptions, type StreamingWeightMatchingResult, type TensorSource } from '../alignment/streamingWeightMatching';
-import { networkLayout, nonFiniteCount, type NetworkLayout } from '../architecture/loadNetwork';
+import { engineShape, networkLayout, nonFiniteCount, type NetworkLayout } from '../architecture/loadNetwork';
 import type { Checkpoint } from '../formats/checkpoint';
 import { openCheckpoint } from '../formats/openCheckpoint';
 import { FormatError } from '../io/formatError';
 import { InputError } from '../io/inputError';
 import { nodeTensors, type Network } from '../model/network';
+import { valueShapes } from '../model/networkShapes';
 import { networkChannelSpaces } from '../model/networkSpaces';
 import { derivePermutationSpec, type PermutationSpec } from '../model/permutationSpec';
 import type { ModelOptions } from './loadPair';
@@ -17,9 +18,9 @@ export interface StreamingComparison {
 }
 
 /**
- * The network's tensors of a checkpoint, read one at a time and checked finite. Streaming reads
- * tensors as stored, so a layout that the engine rearranges while reading (GPT-2's packed c_attn,
- * kernels stored [in, out]) is refused by name.
+ * The network's tensors of a checkpoint, in the engine's shapes (engineShape: the same values),
+ * read one at a time and checked finite. Values that the engine rearranges while reading (GPT-2's
+ * packed c_attn, kernels stored [in, out]) are refused by name: streaming reads them as stored.
  */
 function networkSource(checkpoint: Checkpoint, layout: NetworkLayout): TensorSource {
   const file = basename(checkpoint.file);
@@ -27,9 +28,14 @@ function networkSource(checkpoint: Checkpoint, layout: NetworkLayout): TensorSou
   if (rearranged.length > 0) {
     throw new InputError(`${file} stores '${rearranged[0]}' in a layout the engine rearranges on reading (packed query/key/value or [in, out]); a comparison too large for memory streams only tensors used as stored (Llama-style checkpoints)`);
   }
-  const used = new Set(layout.network.nodes.flatMap(nodeTensors));
+  const { network } = layout;
+  const shapes = valueShapes(network);
+  const engine = new Map<string, readonly number[]>();
+  for (const node of network.nodes) {
+    for (const name of nodeTensors(node)) if (!engine.has(name)) engine.set(name, engineShape(network, shapes, node, name, checkpoint.info(name).shape));
+  }
   return {
-    tensors: checkpoint.tensors.filter((t) => used.has(t.name)),
+    tensors: checkpoint.tensors.flatMap((t) => (engine.has(t.name) ? [{ name: t.name, shape: engine.get(t.name)! }] : [])),
     readFloat32: async (name) => {
       const data = await checkpoint.readFloat32(name);
       const bad = nonFiniteCount(data);

@@ -33,6 +33,16 @@ test('the trained Llama fixture pair, streamed: its objective is weightObjective
   assert.ok(objective - identity >= 0.9 * (whole - identity), `streamed ${objective}, in memory ${whole}, identity ${identity}`);
 });
 
+test('a Hugging Face ViT streams in the engine\'s shapes (its position table and class token stored with leading 1s): against itself, identity and the squared norm', async () => {
+  await initBackend();
+  const file = fixture('transformers', 'vit_hf', 'vit_hf_a.pt');
+  const { spec, result } = await streamingComparison(file, file, { activation: 'relu' });
+  const a = await params(file);
+  assert.ok(result.perms.every((perm) => perm.every((x, i) => x === i)));
+  const norm = weightObjective(a, a, spec, identityPermutations(spec));
+  assert.ok(Math.abs(Number(result.details.objective) - norm) <= 1e-9 * norm);
+});
+
 test('GPT-2 stores its query, key and value packed: refused by name, for streaming reads tensors as stored', async () => {
   const [fileA, fileB] = ['gpt2_a.pt', 'gpt2_b.pt'].map((name) => fixture('transformers', 'gpt2', name));
   await assert.rejects(streamingComparison(fileA!, fileB!, { activation: 'relu' }), (error: Error) => {
