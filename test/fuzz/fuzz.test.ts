@@ -13,7 +13,7 @@ import { fixture, repoRoot, tempDir } from '../helpers/paths';
  * error, a hang, a crash, a read outside its folder, or a truncated or forbidden file accepted.
  */
 
-/** Cases per family: 15 × 2,000 cases take about 70 s on two busy cores (the slowest families read about 250 cases a second). */
+/** Cases per family: 15 × 2,000 cases take about 60 s on two cores (the slowest families read about 250 cases a second). */
 const CASES = 2000;
 const SEED = 20261206;
 

@@ -1,11 +1,12 @@
 import childProcess from 'node:child_process';
 import fs from 'node:fs';
 import fsPromises from 'node:fs/promises';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve, sep } from 'node:path';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve, sep } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { readNetwork } from '../../src/engine/architecture/loadNetwork';
 import { initBackend } from '../../src/engine/backend/tfBackend';
+import { checkDataFits } from '../../src/engine/compare/loadData';
 import { IGNORED_LABEL, scoredCount, type Dataset } from '../../src/engine/datasets/dataset';
 import { openDataset } from '../../src/engine/datasets/openDataset';
 import { TOKEN_ID_LIMIT } from '../../src/engine/datasets/tokenDatasets';
@@ -19,6 +20,7 @@ import { forwardNetwork } from '../../src/engine/model/forward';
 import { valueShapes } from '../../src/engine/model/networkShapes';
 import { DTYPES } from '../../src/engine/tensors/dtype';
 import type { CaseRequest, CaseOutcome } from './protocol';
+import { TRANSFORMER_DATA } from './transformerFamily';
 
 /**
  * One fuzz worker thread: writes each case into its own folder, runs the reader on it in-process,
@@ -116,20 +118,25 @@ function checkTokens(d: Dataset): string {
 }
 
 /**
- * A transformer as a comparison takes it (no data: the equivalence check's probe tokens), then
- * one forward pass on two sequences, the second ending in padding: every logit of a position
- * that is a token must be finite.
+ * A transformer as a comparison takes it: with the token data beside it read first, its shape
+ * given to inference and the data checked against the network; without, the equivalence check's
+ * probe tokens, the second sequence ending in padding. Then one forward pass on two sequences:
+ * every logit of a position that is a token must be finite.
  */
 async function readTransformer(file: string): Promise<string> {
+  const dataFile = join(dirname(file), TRANSFORMER_DATA);
+  const data = existsSync(dataFile) ? await openDataset(dataFile) : null;
   const checkpoint = await openCheckpoint(file);
   try {
-    const { network, params } = await readNetwork(checkpoint, { activation: 'relu' });
+    const sample = data ? { shape: data.inputShape, file: dataFile } : null;
+    const { network, params } = await readNetwork(checkpoint, { activation: 'relu', sample });
+    if (data) checkDataFits(data, network, 'evaluation');
     const shapes = valueShapes(network);
     const length = network.input[0]!;
     const width = shapes[shapes.length - 1]!.reduce((a, b) => a * b, 1) / length;
-    const count = 2;
-    const inputs = probeInputs(network, count, 1);
-    if (length > 1) inputs[count * length - 1] = -1;
+    const count = Math.min(2, data?.count ?? 2);
+    const inputs = data ? data.inputs.slice(0, count * length) : probeInputs(network, count, 1);
+    if (!data && length > 1) inputs[count * length - 1] = -1;
     const { logits } = await forwardNetwork(network, params, inputs, count);
     if (logits.length !== count * length * width) throw new Misread(`${logits.length} logits for ${count} sequences of ${length} over ${width}`);
     for (let at = 0; at < count * length; at++) {

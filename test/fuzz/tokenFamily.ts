@@ -226,19 +226,25 @@ function tokenChange(file: string, arrays: TokenArray[], rng: Random): string {
   return ['blank', 'fill with odd values', 'delete', 'add an array beside'][edge]! + ` ${array.name}`;
 }
 
-/** Changes one to three things in a token file's arrays and writes it back in its own format. */
-const tokenArrays: Mutator = {
-  name: 'token-arrays',
-  weight: 12,
-  apply(draft: Draft, rng: Random) {
-    const file = draft.target;
-    const arrays = takeApart(file, draft.files.get(file)!);
-    if (!arrays) return 'no token arrays to change';
-    const what = Array.from({ length: rng.pick([1, 1, 2, 3]) }, () => tokenChange(file, arrays, rng));
-    draft.files.set(file, putTogether(file, arrays, rng));
-    return `${what.join('; ')} in ${file}`;
-  },
-};
+/**
+ * Changes one to three things in a token file's arrays (`fileOf` picks it; absent: nothing to
+ * do) and writes it back in its own format.
+ */
+export function tokenArraysIn(fileOf: (draft: Draft) => string | undefined, weight: number): Mutator {
+  return {
+    name: 'token-arrays',
+    weight,
+    apply(draft: Draft, rng: Random) {
+      const file = fileOf(draft);
+      if (file === undefined) return 'no token file';
+      const arrays = takeApart(file, draft.files.get(file)!);
+      if (!arrays) return 'no token arrays to change';
+      const what = Array.from({ length: rng.pick([1, 1, 2, 3]) }, () => tokenChange(file, arrays, rng));
+      draft.files.set(file, putTogether(file, arrays, rng));
+      return `${what.join('; ')} in ${file}`;
+    },
+  };
+}
 
 /** A whole new token file: fresh ids, a mask and labels, each possibly of an odd type or shape. */
 const syntheticTokens: Mutator = {
@@ -257,7 +263,14 @@ const syntheticTokens: Mutator = {
   },
 };
 
-export const tokenMutators: readonly Mutator[] = [tokenArrays, syntheticTokens];
+export const tokenMutators: readonly Mutator[] = [tokenArraysIn((draft) => draft.target, 12), syntheticTokens];
+
+/** A small token file (ids below `vocab`, the last sequence padded at its end), as a seed's data. */
+export function tokenFile(count: number, length: number, vocab: number, rng: Random): Uint8Array {
+  const ids: TokenArray = { name: 'input_ids', type: 'I64', shape: [count, length], values: Array.from({ length: count * length }, () => rng.below(vocab)) };
+  const mask: TokenArray = { name: 'attention_mask', type: 'I64', shape: [count, length], values: ids.values.map((_, i) => (i >= (count - 1) * length + length - 2 ? 0 : 1)) };
+  return putTogether('tokens.npz', [ids, mask], rng);
+}
 
 export function tokenSeeds(): Seed[] {
   const read = (...parts: string[]): Uint8Array => new Uint8Array(readFileSync(fixture(...parts)));

@@ -4,11 +4,13 @@ import { parseSafetensors, safetensorsOf } from './formats';
 import type { Seed } from './families';
 import { byteMutators, deepJson, NESTING_DEPTHS, type Draft, type Mutator } from './mutate';
 import { Random } from './random';
+import { tokenArraysIn, tokenFile } from './tokenFamily';
 
 /**
  * The transformer family: a GPT-2- or Llama-style checkpoint with its config.json beside it, read
  * as a comparison reads it (the network inferred from the names, shapes and config, its tensors
- * read) and, where accepted, run forward on two sequences of random tokens. The mutators change
+ * read; with token data beside it, the data checked against it) and, where accepted, run forward
+ * on two sequences: the data's first, or random tokens. The mutators change
  * what inference trusts: the config's values (head counts that do not divide the width, rotary
  * bases of 0, negative eps, unknown activations), the config file as a whole, and the tensors'
  * names (a mixture of experts, missing and extra tensors) and shapes. Values are left alone: a
@@ -17,6 +19,9 @@ import { Random } from './random';
  */
 
 const CONFIG = 'config.json';
+/** Token data beside the checkpoint, which the worker reads as a comparison's evaluation data. */
+export const TRANSFORMER_DATA = 'tokens.npz';
+const DATA = TRANSFORMER_DATA;
 const enc = new TextEncoder();
 const json = (value: unknown): Uint8Array => enc.encode(JSON.stringify(value));
 
@@ -84,10 +89,16 @@ const LLAMA_CONFIG = {
 export function transformerSeeds(): Seed[] {
   const read = (...parts: string[]): Uint8Array => new Uint8Array(readFileSync(fixture(...parts)));
   const seed = (name: string, target: string, weights: Uint8Array, config: Uint8Array, weight = 3): Seed => ({ name, target, weight, files: new Map([[target, weights], [CONFIG, config]]) });
+  // A comparison with token data: the data's length is the model's input, its ids must fit the vocabulary.
+  const withData = (base: Seed, name: string, length: number): Seed => ({ ...base, name, weight: 2, files: new Map([...base.files, [DATA, tokenFile(3, length, 16, new Random(length))]]) });
+  const gpt2 = seed('gpt2_tiny', 'model.safetensors', tinyGpt2('transformer.', false), json(GPT2_CONFIG));
+  const llama = seed('llama_tiny_gqa', 'model.safetensors', tinyLlama(4, 2, true), json(LLAMA_CONFIG));
   return [
-    seed('gpt2_tiny', 'model.safetensors', tinyGpt2('transformer.', false), json(GPT2_CONFIG)),
+    gpt2,
+    withData(gpt2, 'gpt2_tiny_data', 6),
+    withData(llama, 'llama_tiny_gqa_data', 8),
     seed('gpt2_tiny_head', 'model.safetensors', tinyGpt2('', true), json({ ...GPT2_CONFIG, tie_word_embeddings: true })),
-    seed('llama_tiny_gqa', 'model.safetensors', tinyLlama(4, 2, true), json(LLAMA_CONFIG)),
+    llama,
     seed('llama_tiny_tied', 'model.safetensors', tinyLlama(4, 4, false), json({ ...LLAMA_CONFIG, num_key_value_heads: 4, tie_word_embeddings: true, model_type: 'mistral' })),
     // The trained fixtures, as PyTorch wrote them, with the configs their script wrote: drawn less
     // often, as a case of theirs (400 KB written, read and run at width 64) costs twice a tiny one.
@@ -297,4 +308,7 @@ const configBytes: Mutator[] = byteMutators(/^config\.json$/).map((m) => ({
   apply: (draft: Draft, rng: Random) => (draft.files.has(CONFIG) ? m.apply(draft, rng) : `${m.name} skipped: no ${CONFIG}`),
 }));
 
-export const transformerMutators: readonly Mutator[] = [...configBytes, configValue, configHeads, configDelete, configWhole, tensorNames, tensorShape];
+export const transformerMutators: readonly Mutator[] = [
+  ...configBytes, configValue, configHeads, configDelete, configWhole, tensorNames, tensorShape,
+  tokenArraysIn((draft) => (draft.files.has(DATA) ? DATA : undefined), 4),
+];
