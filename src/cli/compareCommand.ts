@@ -16,6 +16,7 @@ import { formatCompareTable } from './compareTable';
 import { renderHtmlReport } from './htmlReport';
 import { ProgressBar } from './progressBar';
 import { runSeriesCommand } from './seriesCommand';
+import { runStream } from './streamCommand';
 import { UsageError } from './usageError';
 
 /** The exports the flags ask for, checked before any work starts so a typo costs no minutes. */
@@ -70,6 +71,7 @@ async function run(request: CompareRequest, values: CompareFlagValues): Promise<
 /** `merge-lens compare A B [--data EVAL] [...]`: without --data, weights only. */
 export async function runCompare(args: string[]): Promise<number> {
   const { a, b, values } = parseCompareArgs(args);
+  if (values.stream) return runStream(a, b, values, compareChoicesFromFlags(a, b, values).heads ?? null);
   const request = resolveCompareRequest(compareChoicesFromFlags(a, b, values));
   if (request.data === null) process.stderr.write(`no --data: comparing weights only (${request.methods.join(', ')}); the path, barriers and LLFC need evaluation data\n`);
   return run(request, values);

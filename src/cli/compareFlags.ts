@@ -31,6 +31,7 @@ export const COMPARE_FLAGS = {
   'bn-reset': { type: 'string' },
   'layer-barriers': { type: 'string' },
   repair: { type: 'boolean' },
+  stream: { type: 'boolean' },
   json: { type: 'string' },
   html: { type: 'string' },
   'export-aligned': { type: 'string' },

@@ -1,6 +1,5 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readNetwork } from '../../src/engine/architecture/loadNetwork';
@@ -8,12 +7,10 @@ import { initBackend } from '../../src/engine/backend/tfBackend';
 import { openDataset } from '../../src/engine/datasets/openDataset';
 import { openCheckpoint } from '../../src/engine/formats/openCheckpoint';
 import { forwardNetwork } from '../../src/engine/model/forward';
-import { fixture, repoRoot, tempDir } from '../helpers/paths';
+import { fixture, tempDir } from '../helpers/paths';
+import { cli as runCli } from '../helpers/runCli';
 
-function cli(...args: string[]) {
-  const run = spawnSync(process.execPath, [join(repoRoot(), 'bin', 'merge-lens.js'), ...args], { encoding: 'utf8' });
-  return { code: run.status, stdout: run.stdout, stderr: run.stderr };
-}
+const cli = (...args: string[]) => runCli(args);
 
 test('describe writes the inferred layout of the PyTorch VGG, what it assumed on stderr', () => {
   const run = cli('describe', fixture('conv', 'vgg_a.pt'), '--data', fixture('compare', 'eval.npz'));

@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fixture, repoRoot, tempDir } from '../helpers/paths';
+import { fixture, tempDir } from '../helpers/paths';
+import { cli as runCli } from '../helpers/runCli';
 
 /**
  * The command line's side of hostile files: whatever a reader meets, `merge-lens` exits 1 with
@@ -11,10 +11,7 @@ import { fixture, repoRoot, tempDir } from '../helpers/paths';
  * once an ugly error) and the classic attacks.
  */
 
-function cli(...args: string[]) {
-  const run = spawnSync(process.execPath, [join(repoRoot(), 'bin', 'merge-lens.js'), ...args], { encoding: 'utf8', timeout: 60_000 });
-  return { code: run.status, stdout: run.stdout, stderr: run.stderr };
-}
+const cli = (...args: string[]) => runCli(args, { timeoutMs: 60_000 });
 
 function assertOneLineRefusal(run: ReturnType<typeof cli>, what: string): void {
   assert.equal(run.code, 1, `${what}: exit ${run.code}\n${run.stderr}`);

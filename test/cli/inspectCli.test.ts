@@ -1,16 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openCheckpoint } from '../../src/engine/formats/openCheckpoint';
 import { DEFAULT_STATS_BUDGET_BYTES, inspectCheckpoint } from '../../src/engine/inspect/inspectCheckpoint';
-import { fixture, repoRoot, tempDir } from '../helpers/paths';
+import { fixture, tempDir } from '../helpers/paths';
+import { cli as runCli } from '../helpers/runCli';
 
-function cli(...args: string[]) {
-  const run = spawnSync(process.execPath, [join(repoRoot(), 'bin', 'merge-lens.js'), ...args], { encoding: 'utf8' });
-  return { code: run.status, stdout: run.stdout, stderr: run.stderr };
-}
+const cli = (...args: string[]) => runCli(args);
 
 const demo = fixture('pytorch', 'mlp.pt');
 

@@ -1,15 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SeriesItem, SeriesReport } from '../../src/shared/seriesReport';
-import { fixture, repoRoot, tempDir } from '../helpers/paths';
+import { fixture, tempDir } from '../helpers/paths';
+import { cli as runCli } from '../helpers/runCli';
 
-function cli(args: string[], cwd?: string) {
-  const run = spawnSync(process.execPath, [join(repoRoot(), 'bin', 'merge-lens.js'), ...args], { encoding: 'utf8', ...(cwd ? { cwd } : {}) });
-  return { code: run.status, stdout: run.stdout, stderr: run.stderr };
-}
+const cli = (args: string[], cwd?: string) => runCli(args, cwd ? { cwd } : {});
 
 const WIDTHS = [16, 32, 64, 128];
 const widthFile = (w: number, s: number) => fixture('series', 'width', `w${w}_seed${s}.pt`);

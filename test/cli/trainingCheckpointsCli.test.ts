@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fixture, repoRoot, tempDir } from '../helpers/paths';
+import { fixture, tempDir } from '../helpers/paths';
+import { cli as runCli } from '../helpers/runCli';
 
 /**
  * The checkpoints people have, through the command line: a Lightning checkpoint whose
@@ -12,10 +12,7 @@ import { fixture, repoRoot, tempDir } from '../helpers/paths';
  * so their comparison must report what the zip pair's does.
  */
 
-function cli(...args: string[]) {
-  const run = spawnSync(process.execPath, [join(repoRoot(), 'bin', 'merge-lens.js'), ...args], { encoding: 'utf8' });
-  return { code: run.status, stdout: run.stdout, stderr: run.stderr };
-}
+const cli = (...args: string[]) => runCli(args);
 
 const expected = JSON.parse(readFileSync(fixture('pytorch', 'expected_training.json'), 'utf8')) as Record<string, { tensors: Array<{ name: string; shape: number[] }> }>;
 

@@ -137,7 +137,12 @@ export function helpersWithinMemory(size: ComparisonSize, limit: MemoryLimit, wh
     helpers: 'the compute helpers',
   };
   const [largest, bytes] = Object.entries(estimate.parts).reduce((a, b) => (b[1] > a[1] ? b : a));
-  const remedies = [...(size.data ? ['use fewer samples'] : []), ...(limit.raise ? [limit.raise] : [])];
+  const remedies = [
+    ...(size.data ? ['use fewer samples'] : []),
+    ...(limit.raise ? [limit.raise] : []),
+    // Weight matching alone can hold one block at a time (streamingWeightMatching).
+    ...(size.network.kind === 'transformer' && !size.data ? ["match the weights part by part with the command line's merge-lens compare --stream"] : []),
+  ];
   throw new InputError(
     `comparing ${what} needs about ${megabytes(estimate.bytes)} (${megabytes(bytes)} of it ${words[largest as keyof typeof words]}) ` +
       `but the memory limit is ${megabytes(limitBytes)}${limit.raise ? '' : " (half this machine's memory)"}${remedies.length ? `; ${remedies.join(', or ')}` : ''}`,
