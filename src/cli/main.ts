@@ -45,6 +45,9 @@ usage:
       --threads N measures on N threads (default 0: one per core); the numbers do not depend on it.
       Exports write safetensors with B's tensor names, aligned by --export-method (default: the
       lowest valid loss barrier).
+  merge-lens compare A B --stream [--json OUT] [--heads N] [--arch DESCRIPTION]
+      Weight matching alone, part by part, for transformer checkpoints larger than memory (a 7B pair
+      in under 4 GB): the sweeps and the groups' permutations; --json writes the streaming report.
   merge-lens series MANIFEST [--json OUT] [--html OUT] [--cache DIR] [--threads N] [--backend auto|tensorflow|wasm|cpu]
   merge-lens series MANIFEST --item K --json OUT [--cache DIR] [--threads N] [--backend ...]
   merge-lens series MANIFEST --merge DIR [--json OUT] [--html OUT] [--backend ...]
