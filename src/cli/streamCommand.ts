@@ -39,7 +39,7 @@ export async function runStream(a: string, b: string, values: CompareFlagValues,
     network: { kind: network.kind, layers: network.nodes.filter(isWeighted).length, tensors: new Set(network.nodes.flatMap(nodeTensors)).size },
     objectiveBefore: Number(result.details.objectiveBefore),
     objective: Number(result.details.objective),
-    sweeps: result.sweepReports.map((s) => ({ ...s })),
+    sweeps: result.sweepReports,
     groups: spec.groups.map((group, g) => ({
       name: group.name,
       size: group.size,

@@ -4,6 +4,21 @@
  * equivalence check, the path, matching costs, Dim(S) and exports need the models whole.
  */
 
+/** One sweep over both checkpoints. */
+export interface StreamingSweep {
+  /** 1, 2, ...; sweep 1 solves the residual stream alone. */
+  readonly sweep: number;
+  /** Σ⟨θA, π(θB)⟩ after the sweep. */
+  readonly objective: number;
+  readonly seconds: number;
+  /** Of those, reading and converting tensors, the backend's products, and the assignments. */
+  readonly readSeconds: number;
+  readonly productSeconds: number;
+  readonly assignmentSeconds: number;
+  /** The process's peak resident memory by the sweep's end (process.resourceUsage().maxRSS). */
+  readonly peakRssBytes: number;
+}
+
 export interface StreamingGroup {
   readonly name: string;
   readonly size: number;
@@ -26,15 +41,6 @@ export interface StreamingReport {
   /** Σ⟨θA, π(θB)⟩ at the identity and at the permutations found. */
   readonly objectiveBefore: number;
   readonly objective: number;
-  readonly sweeps: readonly {
-    readonly sweep: number;
-    readonly objective: number;
-    readonly seconds: number;
-    readonly readSeconds: number;
-    readonly productSeconds: number;
-    readonly assignmentSeconds: number;
-    /** The process's peak resident memory by the sweep's end. */
-    readonly peakRssBytes: number;
-  }[];
+  readonly sweeps: readonly StreamingSweep[];
   readonly groups: readonly StreamingGroup[];
 }

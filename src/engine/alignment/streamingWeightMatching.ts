@@ -8,7 +8,8 @@ import { headAssignment } from './headAssignment';
 import { dot, permutedTensor, specLayout, type SpecLayout } from './specLayout';
 import { streamingPlan, type StreamPart } from './streamingPlan';
 import { accumulateProduct, axisMatrix, TILE_VALUES, transposedView } from './tiledProduct';
-import type { WeightMatchingResult } from './weightMatching';
+import type { WeightMatchingOptions, WeightMatchingResult } from './weightMatching';
+import type { StreamingSweep } from '../../shared/streamingReport';
 
 /** A checkpoint as streaming reads it: names and shapes from the headers, one tensor's values at a time, as float32 (Checkpoint offers both). */
 export interface TensorSource {
@@ -17,27 +18,8 @@ export interface TensorSource {
 }
 
 /** One sweep's cost: what a long run reports as it goes and what the bench prints. */
-export interface StreamingSweep {
-  /** 1, 2, ...; sweep 1 solves the stream alone. */
-  readonly sweep: number;
-  /** Σ⟨θA, π(θB)⟩ after the sweep (see `streamingWeightMatching` on its precision). */
-  readonly objective: number;
-  readonly seconds: number;
-  /** Of those, reading and converting tensors, the backend's products, and the assignments. */
-  readonly readSeconds: number;
-  readonly productSeconds: number;
-  readonly assignmentSeconds: number;
-  /** The process's peak resident memory so far (process.resourceUsage().maxRSS). */
-  readonly peakRssBytes: number;
-}
 
-export interface StreamingWeightMatchingOptions {
-  /** Default 100. */
-  readonly maxSweeps?: number;
-  /** A step is kept only if it raises the objective by more than this fraction of it (default 1e-12). */
-  readonly tolerance?: number;
-  /** Called as each sweep starts (1, 2, ...). */
-  readonly onSweep?: (sweep: number) => void;
+export interface StreamingWeightMatchingOptions extends Pick<WeightMatchingOptions, 'maxSweeps' | 'tolerance' | 'onSweep'> {
   /** Called as each sweep ends. */
   readonly onSweepDone?: (sweep: StreamingSweep) => void;
   /** Called after each part with the share of the sweep's values read so far (a 7B sweep takes an hour or more). */
