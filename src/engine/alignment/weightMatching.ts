@@ -27,8 +27,8 @@ export interface WeightMatchingResult extends AlignmentResult {
 /**
  * Git Re-Basin weight matching (Ainsworth et al. 2023): maximise Σ ⟨θA, π(θB)⟩ by coordinate
  * descent over the groups (attention's head-structured partners as one coordinate, see
- * `coordinates`; their step is two-level matching, `headAssignment`). For group p, with every other group's permutation fixed, the objective
- * is linear in p's permutation: Σ_i C[i, perm[i]] plus a constant, where C = Σ over p's
+ * `coordinates`; their step is two-level matching, `headAssignment`). For group p, with every
+ * other group's permutation fixed, the objective is linear in p's permutation: Σ_i C[i, perm[i]] plus a constant, where C = Σ over p's
  * (tensor, axis) of A's tensor matricised on the axis times B's (other groups applied) transposed.
  * Each step solves that assignment exactly, warm-started from the group's previous column prices.
  * C is a float32 product, so a step is judged by its exact double-precision gain and kept only if
