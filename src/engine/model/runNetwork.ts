@@ -202,6 +202,13 @@ function attention(node: AttentionNode, q: tf.Tensor3D, k: tf.Tensor3D, v: tf.Te
     kh = tf.gather(kh, which, 1);
     vh = tf.gather(vh, which, 1);
   }
+  const padded = ids ? tf.reshape(tf.less(ids, 0), [n, 1, s, 1]) : null;
+  if (padded) {
+    // A padded key's scores are masked below, but 0·NaN is NaN: whatever a padded position holds
+    // (a config that passed every check may still overflow there) must not reach the others.
+    kh = tf.where(padded, tf.zerosLike(kh), kh);
+    vh = tf.where(padded, tf.zerosLike(vh), vh);
+  }
   let scores: tf.Tensor = tf.mul(tf.matMul(qh, kh, false, true), 1 / Math.sqrt(node.headSize));
   if (node.causal) {
     const future = new Float32Array(t * s);

@@ -50,3 +50,19 @@ test('wasm: padding leaves no NaN, even where a query has only padded keys', asy
     assert.ok(logits.every(Number.isFinite), `${family}: every logit finite`);
   }
 });
+
+test('wasm: whatever a padded position holds (here NaN) does not reach the real positions', async () => {
+  await initBackend('wasm');
+  const rows = [[3, 4, 31, -1]];
+  const checkpoint = await openCheckpoint(fixture('transformers', 'gpt2', 'gpt2_a.pt'));
+  const loaded = await readNetwork(checkpoint, { activation: 'relu', sample: { shape: [4], file: 'padded.npz' } }).finally(() => checkpoint.close());
+  const plain = (await forwardNetwork(loaded.network, loaded.params, Float32Array.from(rows.flat()), 1)).logits;
+  // GPT-2 adds position 3's row to the padded token's zero embedding: a NaN there is the padded position's alone.
+  const table = loaded.params.get('transformer.wpe.weight')!;
+  const poisoned = Float32Array.from(table.data);
+  poisoned.fill(Number.NaN, 3 * 64, 4 * 64);
+  const params = new Map(loaded.params).set('transformer.wpe.weight', { shape: table.shape, data: poisoned });
+  const logits = (await forwardNetwork(loaded.network, params, Float32Array.from(rows.flat()), 1)).logits;
+  const real = 3 * 32;
+  assert.deepEqual(logits.subarray(0, real), plain.subarray(0, real));
+});
