@@ -4,7 +4,7 @@
  * the editor. Bounds and defaults are the engine's (resolveRequest.ts); package.json's schema
  * states them for the Settings editor and a test holds the two together.
  */
-import { CHOICE_DEFAULTS, clampInteger, clampWithin, INTEGER_LIMITS, type CompareChoices } from '../engine/compare/resolveRequest';
+import { CHOICE_DEFAULTS, clampInteger, clampWithin, HEAD_LIMITS, INTEGER_LIMITS, type CompareChoices, type IntegerLimit } from '../engine/compare/resolveRequest';
 import { MEMORY_LIMITS } from '../engine/compare/memoryLimit';
 import { THREAD_LIMITS } from '../engine/parallel/threadCount';
 import { METHOD_NAMES, WEIGHTS_ONLY_METHODS, type AlignmentName, type MethodName } from '../shared/compareReport';
@@ -29,7 +29,12 @@ export interface MergeLensSettings {
   readonly repair: boolean;
   readonly layerBarriers: boolean;
   readonly inputNormalization: Normalization | null;
+  /** A transformer's attention heads where no config.json or description states them; 0: none given. */
+  readonly attentionHeads: number;
 }
+
+/** The head count's setting: the engine's bounds, with 0 for "from the checkpoint's config". */
+export const ATTENTION_HEAD_SETTING: IntegerLimit = { ...HEAD_LIMITS, default: 0, min: 0 };
 
 /** Bounds of the one setting that is the editor's own. */
 export const WORKER_LIMITS = { default: 1, min: 1, max: 8 } as const;
@@ -76,6 +81,7 @@ export function parseSettings(get: (key: string) => unknown): MergeLensSettings 
     repair: flag(get('repair'), CHOICE_DEFAULTS.repair),
     layerBarriers: flag(get('layerBarriers'), CHOICE_DEFAULTS.layerBarriers),
     inputNormalization: normalization(get('inputNormalization')),
+    attentionHeads: clampWithin(ATTENTION_HEAD_SETTING, get('attentionHeads')),
   };
 }
 
@@ -105,6 +111,7 @@ export function compareChoicesFromSettings(
     bnReset: settings.bnReset,
     layerBarriers: settings.layerBarriers,
     normalization: settings.inputNormalization,
+    heads: settings.attentionHeads > 0 ? settings.attentionHeads : null,
   };
 }
 
@@ -117,4 +124,5 @@ export const SETTING_LIMITS = {
   workers: WORKER_LIMITS,
   threads: THREAD_LIMITS,
   workerMemoryMb: MEMORY_LIMITS,
+  attentionHeads: ATTENTION_HEAD_SETTING,
 } as const;

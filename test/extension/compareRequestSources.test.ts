@@ -36,9 +36,9 @@ test('the CLI flags, the settings and the worker message give the identical reso
     {
       args: ['/w/a.pt', '/w/b.pt', '--data', '/w/eval.npz', '--methods', 'covariance,weight', '--repair', '--alphas', '11', '--seed', '7', '--restarts', '3',
         '--fit-samples', '500', '--llfc-samples', '500', '--activation', 'gelu', '--backend', 'cpu', '--bn-reset', 'off', '--layer-barriers', 'off',
-        '--mean', '0.5', '--std', '0.25'],
+        '--mean', '0.5', '--std', '0.25', '--heads', '12'],
       settings: { methods: ['weight', 'covariance'], repair: true, alphas: 11, seed: 7, restarts: 3, maxSamples: 500, activation: 'gelu', backend: 'cpu', bnReset: false,
-        layerBarriers: false, inputNormalization: { mean: [0.5], std: [0.25] } },
+        layerBarriers: false, inputNormalization: { mean: [0.5], std: [0.25] }, attentionHeads: 12 },
     },
     // The picker's methods, in another order than the CLI's.
     { args: ['/w/a.pt', '/w/b.pt', '--data', '/w/eval.npz', '--methods', 'activation,naive'], settings: { methods: ['weight'] }, methods: ['naive', 'activation'] },

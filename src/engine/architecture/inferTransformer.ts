@@ -112,7 +112,7 @@ export function inferTransformer(file: string, tensors: readonly TensorInfo[], f
     const stem = basename(file).replace(/\.[^.]+$/, '');
     throw new FormatError(
       file,
-      `is a ${FAMILY_NAMES[family]}, but the number of attention heads is not in its weights and ${config.source ? `${config.source} does not state it` : 'no config.json is beside it'}: put a config.json beside it with "${family === 'gpt2' ? 'n_head' : family === 'vit-timm' ? 'num_heads' : 'num_attention_heads'}": N (the Hugging Face convention), or "config": { "num_attention_heads": N } in ${stem}.arch.json, or give the head count as a flag (--heads N)`,
+      `is a ${FAMILY_NAMES[family]}, but the number of attention heads is not in its weights and ${config.source ? `${config.source} does not state it` : 'no config.json is beside it'}: put a config.json beside it with "${family === 'gpt2' ? 'n_head' : family === 'vit-timm' ? 'num_heads' : 'num_attention_heads'}": N (the Hugging Face convention), or "config": { "num_attention_heads": N } in ${stem}.arch.json, or give the head count (--heads N on the command line, the mergeLens.attentionHeads setting in VS Code)`,
     );
   }
   if (config.modelType !== null && !MODEL_TYPES[family].includes(config.modelType)) {
