@@ -228,13 +228,15 @@ describe('Merge Lens in code-server', { timeout: 1_200_000 }, () => {
         await maps.first().waitFor({ timeout: 30_000 });
         assert.equal(await maps.count(), 2);
         assert.ok((await painted(panel, 'canvas[data-chart="heads"]')) > 5000, 'head map drawn');
+        // The unit map arrives from the worker and redraws the tab, which hides an open hover card:
+        // it is awaited first, so the hover below is not raced by it.
+        await panel.locator('canvas[data-chart="similarity"]').waitFor({ timeout: 60_000 });
+        assert.equal(await panel.locator('canvas[data-chart="similarity"]').getAttribute('data-units'), '64');
         const cell = await cellPoint(panel, 'canvas[data-chart="heads"]', 1, 1, 4, 4);
         await page.mouse.move(cell.x, cell.y);
         const card = panel.locator('.similarity-tooltip:not([hidden])');
         await card.waitFor({ timeout: 10_000 });
-        assert.match((await card.textContent())!, /^block 0 · A head 1 ↔ B head \dsimilarity −?\d\.\d{4}the matched pair/);
-        await panel.locator('canvas[data-chart="similarity"]').waitFor({ timeout: 60_000 });
-        assert.equal(await panel.locator('canvas[data-chart="similarity"]').getAttribute('data-units'), '64');
+        assert.match((await card.textContent({ timeout: 10_000 }))!, /^block 0 · A head 1 ↔ B head \dsimilarity −?\d\.\d{4}the matched pair/);
         await screenshot(page, 'transformer-heads');
       },
       { folder: transformerFolder, lists: TRANSFORMER_FILES.a },
