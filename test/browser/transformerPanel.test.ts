@@ -113,8 +113,8 @@ test('permutations: one head-to-head map per attention, hover names the two head
   const hover = async (row: number, column: number) => {
     const [x, y] = await cellPoint(session, map, row, column, n);
     await page.mouse.move(x, y);
-    await page.waitForFunction(([r, c]) => document.querySelector('.similarity-tooltip')?.textContent?.includes(`A head ${r} ↔ B head ${c}`) ?? false, [row, h.permutation[column]!] as const);
-    return (await page.textContent('.similarity-tooltip'))!;
+    await page.waitForFunction(([r, c]) => document.querySelector('.similarity-tooltip:not([hidden])')?.textContent?.includes(`A head ${r} ↔ B head ${c}`) ?? false, [row, h.permutation[column]!] as const);
+    return (await page.textContent('.similarity-tooltip:not([hidden])'))!;
   };
   for (let a = 0; a < n; a++) {
     const card = await hover(a, a);
@@ -150,7 +150,7 @@ test('permutations: one head-to-head map per attention, hover names the two head
   if (moved >= 0) {
     const [x, y] = await cellPoint(session, map, moved, h.permutation[moved]!, n);
     await page.mouse.move(x, y);
-    await page.waitForFunction((a) => document.querySelector('.similarity-tooltip')?.textContent?.includes('the matched pair') && document.querySelector('.similarity-tooltip')?.textContent?.includes(`A head ${a} ↔`), moved);
+    await page.waitForFunction((a) => document.querySelector('.similarity-tooltip:not([hidden])')?.textContent?.includes('the matched pair') && document.querySelector('.similarity-tooltip:not([hidden])')?.textContent?.includes(`A head ${a} ↔`), moved);
   }
 
   // Another method redraws the maps with its own heads; clicking a map shows its attention's query/key units.

@@ -96,6 +96,10 @@ export function renderPermutations(container: HTMLElement, ctx: TabContext): Tab
   }
   const tooltip = createTooltip('similarity-tooltip');
   disposer.add(() => tooltip.dispose());
+  // The head maps' own card: the unit map redraws (and hides its card) when it arrives from the
+  // worker, which must not close a card open over a head map.
+  const headTooltip = createTooltip('similarity-tooltip');
+  disposer.add(() => headTooltip.dispose());
 
   const saved = ctx.state();
   let method: MethodName = methods.some(([m]) => m === saved.method) ? saved.method! : (bestMethod(report) ?? methods[0]![0]);
@@ -127,7 +131,8 @@ export function renderPermutations(container: HTMLElement, ctx: TabContext): Tab
     ctx.update({ method, layer, aligned });
     if (headsDrawn !== `${method}\u0000${aligned}`) {
       headsDrawn = `${method}\u0000${aligned}`;
-      const figure = headFigure({ report, method, aligned, theme: ctx.theme, tooltip, onPick: (h) => focusGroup(h.queryKey) });
+      headTooltip.hide();
+      const figure = headFigure({ report, method, aligned, theme: ctx.theme, tooltip: headTooltip, onPick: (h) => focusGroup(h.queryKey) });
       heads.replaceChildren(...(figure ? [figure] : []));
     }
     const group = report.groups.find((g) => g.name === layer);
