@@ -202,6 +202,11 @@ test('high contrast: subtitle, captions, notes, labels and the LLFC baselines ar
     const colors = async (selector: string) => page.$$eval(selector, (nodes: unknown[]) => nodes.map((n) => getComputedStyle(n).color));
     await page.waitForFunction(() => document.querySelector('.caption') !== null);
     for (const selector of ['.subtitle', '[data-tab="overview"] .caption', 'dl.facts dt']) {
+      // The theme's properties take effect as the panel redraws: on a loaded machine a node read
+      // mid-redraw gave no colour once, so the colours are read once they have settled.
+      await page
+        .waitForFunction(([sel, want]) => Array.from(document.querySelectorAll(sel!)).every((n) => getComputedStyle(n).color === want), [selector, rgb] as const, { timeout: 5_000 })
+        .catch(() => {});
       const found = await colors(selector);
       assert.ok(found.length > 0, selector);
       assert.deepEqual(new Set(found), new Set([rgb]), `${selector} in ${light ? 'high contrast light' : 'high contrast'}`);
